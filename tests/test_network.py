@@ -1,0 +1,288 @@
+"""Tests of the compiled network kernels against the NumPy reference in ``naive.py``."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import naive
+import numpy as np
+import pytest
+
+from tsrnn._network import NetworkSpec, forward, loss_and_grad
+
+CELLS = ("lstm", "gru", "rnn")
+LAYERS = (1, 2, 3)
+LOSSES = ("mse", "mae", "dot")
+DTYPES = (np.float32, np.float64)
+RTOL = {np.float32: 1e-4, np.float64: 1e-10}
+
+# Small shapes for finite differences (all distinct, so a transposed block cannot pass).
+FD_DIMS = {"n_features": 2, "hidden_size": 4, "n_outputs": 3}
+FD_BATCH, FD_STEPS = 3, 5
+FD_TOL = 1e-6
+
+# Shapes for the comparisons with the reference (hidden size not a power of two).
+DIMS = {"n_features": 3, "hidden_size": 5, "n_outputs": 2}
+STEPS = 6
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dims_args(cell, dims, num_layers):
+    """Positional model arguments of the functions in ``naive``."""
+    return (cell, dims["n_features"], dims["hidden_size"], num_layers, dims["n_outputs"])
+
+
+def make_problem(cell, num_layers, dims, batch, n_steps, dtype, seed):
+    """Random parameters, inputs and targets of the given dtype."""
+    rng = np.random.default_rng(seed)
+    n = naive.n_params(*dims_args(cell, dims, num_layers))
+    params = rng.normal(scale=0.5, size=n).astype(dtype)
+    X = rng.normal(size=(batch, n_steps, dims["n_features"])).astype(dtype)
+    Y = rng.normal(size=(batch, dims["n_outputs"])).astype(dtype)
+    return params, X, Y
+
+
+def make_spec(cell, num_layers, dims):
+    """The :class:`NetworkSpec` matching ``dims``."""
+    return NetworkSpec(cell=cell, num_layers=num_layers, **dims)
+
+
+def rel_err(actual, desired):
+    """``max|actual - desired| / max|desired|`` (max norm, guarded against zero)."""
+    actual = np.asarray(actual, dtype=np.float64)
+    desired = np.asarray(desired, dtype=np.float64)
+    scale = max(float(np.max(np.abs(desired))), np.finfo(np.float64).tiny)
+    return float(np.max(np.abs(actual - desired))) / scale
+
+
+def blockwise_rel_err(actual, desired, cell, dims, num_layers):
+    """`rel_err` for every named parameter block of two flat gradients."""
+    args = dims_args(cell, dims, num_layers)
+    a = naive.unpack(np.asarray(actual, dtype=np.float64), *args)
+    d = naive.unpack(np.asarray(desired, dtype=np.float64), *args)
+    return {name: rel_err(a[name], d[name]) for name in d}
+
+
+def assert_blocks_close(actual, desired, cell, dims, num_layers, rtol):
+    """Fail, naming every offending block, unless each block agrees to ``rtol``."""
+    errors = blockwise_rel_err(actual, desired, cell, dims, num_layers)
+    bad = {name: f"{err:.3e}" for name, err in errors.items() if not err <= rtol}
+    assert not bad, f"blocks above relative error {rtol:g}: {bad}"
+
+
+def loss_scale(yhat, Y, loss):
+    """Magnitude against which a loss value is compared (no cancellation in it)."""
+    yhat = np.asarray(yhat, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    if loss == "dot":
+        return float(np.sum(np.abs(yhat * Y)))
+    return naive.loss_value_and_dyhat(yhat, Y, loss)[0]
+
+
+def central_differences(loss_fn, params, eps=1e-5):
+    """Gradient of ``loss_fn`` at ``params`` by central differences (float64)."""
+    params = np.asarray(params, dtype=np.float64)
+    grad = np.empty_like(params)
+    for k in range(params.size):
+        plus = params.copy()
+        minus = params.copy()
+        plus[k] += eps
+        minus[k] -= eps
+        grad[k] = (loss_fn(plus) - loss_fn(minus)) / (2.0 * eps)
+    return grad
+
+
+# ---------------------------------------------------------------------------------------------
+# The reference itself
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_naive_pack_unpack_roundtrip(cell):
+    args = dims_args(cell, FD_DIMS, 2)
+    n = naive.n_params(*args)
+    params = np.arange(n, dtype=np.float64)
+    blocks = naive.unpack(params, *args)
+    assert list(blocks) == [name for name, _ in naive.param_shapes(*args)]
+    for block in blocks.values():
+        assert np.shares_memory(block, params)
+    np.testing.assert_array_equal(naive.pack(blocks, *args), params)
+    gates = naive.GATES[cell] * FD_DIMS["hidden_size"]
+    assert blocks["W_ih_0"].shape == (gates, FD_DIMS["n_features"])
+    assert blocks["W_ih_1"].shape == (gates, FD_DIMS["hidden_size"])
+    assert blocks["b_out"].shape == (FD_DIMS["n_outputs"],)
+    # Row-major layout: W_ih_0 is first, row by row.
+    np.testing.assert_array_equal(blocks["W_ih_0"][1], np.arange(2, 4))
+
+
+def _check_naive_gradient(cell, num_layers, loss, seed):
+    params, X, Y = make_problem(cell, num_layers, FD_DIMS, FD_BATCH, FD_STEPS, np.float64, seed)
+    args = dims_args(cell, FD_DIMS, num_layers)
+    if loss == "mae":  # stay clear of the kink of |.|
+        assert np.min(np.abs(naive.naive_forward(params, X, *args) - Y)) > 1e-3
+    value, grad = naive.naive_loss_and_grad(params, X, Y, *args, loss=loss)
+    assert value == pytest.approx(naive.naive_loss(params, X, Y, *args, loss=loss), rel=1e-14)
+    grad_fd = central_differences(lambda p: naive.naive_loss(p, X, Y, *args, loss=loss), params)
+    assert_blocks_close(grad, grad_fd, cell, FD_DIMS, num_layers, FD_TOL)
+
+
+@pytest.mark.parametrize("num_layers", LAYERS)
+@pytest.mark.parametrize("cell", CELLS)
+def test_naive_gradient_matches_finite_differences(cell, num_layers):
+    _check_naive_gradient(cell, num_layers, "mse", seed=10 + num_layers)
+
+
+@pytest.mark.parametrize("loss", ("mae", "dot"))
+@pytest.mark.parametrize("cell", CELLS)
+def test_naive_gradient_other_losses(cell, loss):
+    _check_naive_gradient(cell, 1, loss, seed=20)
+
+
+# ---------------------------------------------------------------------------------------------
+# The kernels
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("num_layers", LAYERS)
+@pytest.mark.parametrize("cell", CELLS)
+def test_spec_layout_and_init(cell, num_layers):
+    spec = make_spec(cell, num_layers, DIMS)
+    assert spec.n_params == naive.n_params(*dims_args(cell, DIMS, num_layers))
+    for dtype in DTYPES:
+        params = spec.init_params(np.random.default_rng(0), dtype=dtype)
+        assert params.shape == (spec.n_params,)
+        assert params.dtype == dtype
+        assert np.all(np.isfinite(params))
+        again = spec.init_params(np.random.default_rng(0), dtype=dtype)
+        np.testing.assert_array_equal(params, again)
+
+
+@pytest.mark.parametrize("batch", (1, 7, 70))
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("dtype", DTYPES, ids=("float32", "float64"))
+@pytest.mark.parametrize("num_layers", LAYERS)
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernels_match_naive(cell, num_layers, dtype, loss, batch):
+    params, X, Y = make_problem(cell, num_layers, DIMS, batch, STEPS, dtype, seed=batch)
+    spec = make_spec(cell, num_layers, DIMS)
+    args = dims_args(cell, DIMS, num_layers)
+    rtol = RTOL[dtype]
+
+    yhat_ref = naive.naive_forward(params, X, *args)
+    yhat = forward(params, X, spec)
+    assert yhat.shape == (batch, DIMS["n_outputs"])
+    err = rel_err(yhat, yhat_ref)
+    assert err <= rtol, f"forward relative error {err:.3e}"
+
+    value_ref, grad_ref = naive.naive_loss_and_grad(params, X, Y, *args, loss=loss)
+    value, grad = loss_and_grad(params, X, Y, spec, loss=loss)
+    assert grad.shape == (spec.n_params,)
+    value_err = abs(float(value) - value_ref) / loss_scale(yhat_ref, Y, loss)
+    assert value_err <= rtol, f"loss {value!r} vs {value_ref!r}"
+    assert_blocks_close(grad, grad_ref, cell, DIMS, num_layers, rtol)
+
+
+@pytest.mark.parametrize("num_layers", LAYERS)
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernel_gradient_matches_finite_differences(cell, num_layers):
+    params, X, Y = make_problem(
+        cell, num_layers, FD_DIMS, FD_BATCH, FD_STEPS, np.float64, seed=30 + num_layers
+    )
+    spec = make_spec(cell, num_layers, FD_DIMS)
+    value, grad = loss_and_grad(params, X, Y, spec, loss="mse")
+
+    def kernel_loss(p):
+        # The loss of the kernels' own forward pass, so the gradient is checked against the
+        # function that `forward` computes (and `forward` is the cheaper call).
+        return naive.loss_value_and_dyhat(forward(p, X, spec), Y, "mse")[0]
+
+    assert float(value) == pytest.approx(kernel_loss(params), rel=1e-12)
+    grad_fd = central_differences(kernel_loss, params)
+    assert_blocks_close(grad, grad_fd, cell, FD_DIMS, num_layers, FD_TOL)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=("float32", "float64"))
+@pytest.mark.parametrize("cell", CELLS)
+def test_dtype_preserved_and_inputs_untouched(cell, dtype):
+    params, X, Y = make_problem(cell, 2, DIMS, 9, STEPS, dtype, seed=4)
+    copies = (params.copy(), X.copy(), Y.copy())
+    spec = make_spec(cell, 2, DIMS)
+    yhat = forward(params, X, spec)
+    value, grad = loss_and_grad(params, X, Y, spec, loss="mse")
+    assert yhat.dtype == dtype
+    assert grad.dtype == dtype
+    assert np.isfinite(value)
+    for before, after in zip(copies, (params, X, Y), strict=True):
+        np.testing.assert_array_equal(before, after)
+    # Repeated calls are bit-for-bit reproducible.
+    np.testing.assert_array_equal(forward(params, X, spec), yhat)
+    value2, grad2 = loss_and_grad(params, X, Y, spec, loss="mse")
+    assert value2 == value
+    np.testing.assert_array_equal(grad2, grad)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_single_time_step(cell):
+    params, X, Y = make_problem(cell, 2, DIMS, 5, 1, np.float64, seed=5)
+    spec = make_spec(cell, 2, DIMS)
+    args = dims_args(cell, DIMS, 2)
+    assert rel_err(forward(params, X, spec), naive.naive_forward(params, X, *args)) <= 1e-10
+    _, grad = loss_and_grad(params, X, Y, spec, loss="mse")
+    _, grad_ref = naive.naive_loss_and_grad(params, X, Y, *args, loss="mse")
+    # With one step W_hh receives no gradient (h_0 = 0), so compare absolutely there.
+    np.testing.assert_allclose(grad, grad_ref, rtol=1e-10, atol=1e-14)
+
+
+_THREAD_SCRIPT = textwrap.dedent(
+    """
+    import sys
+
+    import numpy as np
+
+    from tsrnn._network import NetworkSpec, forward, loss_and_grad
+
+    out = sys.argv[1]
+    for cell in ("lstm", "gru", "rnn"):
+        spec = NetworkSpec(cell=cell, n_features=3, hidden_size=5, num_layers=2, n_outputs=2)
+        rng = np.random.default_rng(7)
+        params = spec.init_params(rng, dtype=np.float32)
+        X = rng.normal(size=(100, 8, 3)).astype(np.float32)
+        Y = rng.normal(size=(100, 2)).astype(np.float32)
+        value, grad = loss_and_grad(params, X, Y, spec, loss="mse")
+        np.save(f"{out}/{cell}_yhat.npy", forward(params, X, spec))
+        np.save(f"{out}/{cell}_loss.npy", np.asarray(value))
+        np.save(f"{out}/{cell}_grad.npy", grad)
+    """
+)
+
+
+def test_results_independent_of_thread_count(tmp_path):
+    script = tmp_path / "run_kernels.py"
+    script.write_text(_THREAD_SCRIPT)
+    procs = {}
+    for threads in (1, 2):
+        out = tmp_path / f"threads{threads}"
+        out.mkdir()
+        env = dict(os.environ)
+        env["NUMBA_NUM_THREADS"] = str(threads)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        procs[threads] = subprocess.Popen(
+            [sys.executable, str(script), str(out)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    for threads, proc in procs.items():
+        output, _ = proc.communicate(timeout=300)
+        assert proc.returncode == 0, f"NUMBA_NUM_THREADS={threads} failed:\n{output}"
+    for cell in CELLS:
+        for what in ("yhat", "loss", "grad"):
+            one = np.load(tmp_path / "threads1" / f"{cell}_{what}.npy")
+            two = np.load(tmp_path / "threads2" / f"{cell}_{what}.npy")
+            assert one.dtype == two.dtype
+            assert np.array_equal(one, two), f"{cell} {what} depends on the thread count"

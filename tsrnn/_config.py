@@ -1,0 +1,18 @@
+"""Tunables, in one place.
+
+Numba reads module globals once, at compile time, so kernels never read these: the Python
+side passes them to the kernels as arguments.
+"""
+
+#: Sequences handled together by one worker of the CPU engines. The batch is cut into chunks
+#: of this size whatever the number of threads, and the per-chunk gradients are summed in
+#: chunk order, so results are bit-identical for any ``NUMBA_NUM_THREADS``.
+CPU_CHUNK_SIZE = 32
+
+#: Smallest number of chunks the engines aim for (a batch smaller than
+#: ``CPU_MIN_CHUNKS * 8`` sequences gets chunks of 8, or fewer sequences). Depends on the
+#: batch size only, never on the thread count.
+CPU_MIN_CHUNKS = 4
+
+#: Bytes of working memory the estimator allows a training batch before it refuses to start.
+MAX_TRAINING_BYTES = 8 * 2**30
