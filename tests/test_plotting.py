@@ -1,0 +1,140 @@
+"""Tests for tsrnn.plotting (Agg backend, no display needed)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+
+from tsrnn.plotting import plot_forecast, plot_loss_curve  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def monthly():
+    index = pd.date_range("2000-01-01", periods=30, freq="MS", name="month")
+    return pd.Series(np.arange(30, dtype=float), index=index, name="y")
+
+
+def _labels(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def _bands(ax):
+    return [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def test_series_history_and_forecast(monthly):
+    hist, fc = monthly[:24], monthly[24:] + 0.5
+    ax = plot_forecast(hist, fc, title="demo")
+    assert len(ax.lines) == 2
+    assert _bands(ax) == []
+    assert _labels(ax) == ["history", "forecast"]
+    assert ax.get_title() == "demo"
+    assert ax.get_ylabel() == "y"
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), fc.to_numpy())
+    x_fc = mdates.date2num(ax.lines[1].get_xdata())
+    np.testing.assert_allclose(x_fc, mdates.date2num(fc.index.to_pydatetime()))
+
+
+def test_arrays_use_integer_positions():
+    ax = plot_forecast(np.arange(5.0), [5.0, 6.0, 7.0])
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), np.arange(5))
+    np.testing.assert_array_equal(ax.lines[1].get_xdata(), [5, 6, 7])
+
+
+def test_single_interval_dataframe(monthly):
+    fc = monthly[24:]
+    iv = pd.DataFrame({"lower": fc - 1.0, "upper": fc + 1.0}, index=fc.index)
+    ax = plot_forecast(monthly[:24], fc, iv)
+    bands = _bands(ax)
+    assert len(bands) == 1
+    assert "prediction interval" in _labels(ax)
+    # the band spans exactly lower .. upper
+    ys = np.concatenate([p.vertices[:, 1] for p in bands[0].get_paths()])
+    assert ys.min() == pytest.approx((fc - 1.0).min())
+    assert ys.max() == pytest.approx((fc + 1.0).max())
+
+
+def test_interval_dict_drawn_widest_first(monthly):
+    fc = monthly[24:]
+    iv = {
+        0.8: pd.DataFrame({"lower": fc - 1.0, "upper": fc + 1.0}),
+        0.95: pd.DataFrame({"lo": fc - 2.0, "hi": fc + 2.0}),  # two unnamed columns
+    }
+    ax = plot_forecast(monthly[:24], fc, iv)
+    assert len(_bands(ax)) == 2
+    assert _labels(ax) == ["history", "forecast", "95% interval", "80% interval"]
+    alphas = [b.get_alpha() for b in _bands(ax)]
+    assert alphas[0] < alphas[1]
+
+
+def test_array_forecast_continues_series_index(monthly):
+    ax = plot_forecast(monthly[:24], np.ones(3), np.column_stack([np.zeros(3), np.full(3, 2.0)]))
+    x_fc = mdates.date2num(ax.lines[1].get_xdata())
+    expected = pd.date_range("2002-01-01", periods=3, freq="MS").to_pydatetime()
+    np.testing.assert_allclose(x_fc, mdates.date2num(expected))
+    assert len(_bands(ax)) == 1
+
+
+def test_period_index_and_existing_axes():
+    y = pd.Series(np.arange(8.0), index=pd.period_range("2001Q1", periods=8, freq="Q"))
+    fig, ax = plt.subplots()
+    out = plot_forecast(y[:6], y[6:], ax=ax)
+    assert out is ax
+    assert len(ax.lines) == 2
+
+
+def test_interval_mismatch_errors(monthly):
+    fc = monthly[24:]
+    with pytest.raises(ValueError, match="rows"):
+        plot_forecast(monthly[:24], fc, pd.DataFrame({"lower": [0.0], "upper": [1.0]}))
+    shifted = pd.DataFrame(
+        {"lower": fc.to_numpy(), "upper": fc.to_numpy()}, index=fc.index.shift(1)
+    )
+    with pytest.raises(ValueError, match="index"):
+        plot_forecast(monthly[:24], fc, shifted)
+    with pytest.raises(ValueError, match="shape"):
+        plot_forecast(monthly[:24], fc, np.zeros((6, 3)))
+    with pytest.raises(ValueError, match="incompatible"):
+        plot_forecast(monthly[:24], pd.Series([1.0, 2.0]))
+
+
+class _Fitted:
+    def __init__(self, loss, val=None):
+        self.loss_curve_ = loss
+        if val is not None:
+            self.validation_scores_ = val
+
+
+def test_plot_loss_curve_with_validation():
+    ax = plot_loss_curve(_Fitted([1.0, 0.5, 0.25], [1.2, 0.7, 0.6]))
+    assert len(ax.lines) == 2
+    assert _labels(ax) == ["training loss", "validation"]
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), [1.0, 0.5, 0.25])
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), [1.2, 0.7, 0.6])
+
+
+def test_plot_loss_curve_without_validation():
+    ax = plot_loss_curve(_Fitted([1.0, 0.5], []))
+    assert len(ax.lines) == 1
+    ax = plot_loss_curve(_Fitted([1.0, 0.5]))
+    assert len(ax.lines) == 1
+
+
+def test_plot_loss_curve_unfitted():
+    with pytest.raises(ValueError, match="fit"):
+        plot_loss_curve(object())
+    with pytest.raises(ValueError, match="empty"):
+        plot_loss_curve(_Fitted([]))
