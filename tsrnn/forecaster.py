@@ -1,0 +1,784 @@
+"""RNNForecaster: a scikit-learn estimator around the Numba LSTM/GRU network.
+
+Validation happens here, at the boundary; then ``fit`` and ``partial_fit`` both go through one
+``_fit(..., incremental=...)`` path. The estimator never loops over time steps: windows,
+scaling and pandas live in :mod:`tsrnn._data`, the arithmetic in :mod:`tsrnn._network`.
+"""
+
+import copy
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _config, _data, _persist
+from ._network import NetworkSpec
+from ._optim import SGD, Adam, clip_grad_norm
+
+
+class TrainingDivergedWarning(RuntimeWarning):
+    """The loss or its gradient became NaN or infinite; training stopped early."""
+
+
+class RNNForecaster(RegressorMixin, BaseEstimator):
+    """LSTM / GRU / Elman-RNN forecaster with a scikit-learn interface.
+
+    Two ways in, one estimator:
+
+    * **Series in, forecast out**: ``fit(series)`` with a pandas Series, a wide DataFrame (one
+      column a series), a long DataFrame (``unique_id``, ``ds``, ``y``) or an ndarray, then
+      ``predict()`` for the next ``horizon`` values after the training data (pandas in, pandas
+      out, the index continuing the input's), or ``predict(history)`` after any history.
+      One global model learns from every series; each input window is normalised by its own
+      mean and standard deviation, so any level and scale works.
+    * **Windows in, plain regressor**: ``fit(X, y)`` with ``X`` of shape
+      ``(n_samples, window)`` or ``(n_samples, window, n_features)`` and ``y`` of shape
+      ``(n_samples,)`` or ``(n_samples, horizon)``; ``predict(X)`` gives a row per window.
+      Inputs and targets are standardised with statistics learnt by the first fit.
+
+    ``partial_fit`` makes one pass over new data from the current weights and optimizer
+    state (the first call initialises): fine-tuning, never a reset.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+        Recurrent cell, with PyTorch's equations and gate order.
+    hidden_size : int, default=64
+    num_layers : int, default=1
+    window : int or "auto", default="auto"
+        Input length in series mode. ``"auto"`` takes two seasonal cycles of the frequency
+        (or twice the horizon, at least 8), capped so the shortest series still gives
+        training windows. In windows mode it is read from ``X``.
+    horizon : int, default=None
+        Steps to forecast. Required in series mode; in windows mode read from ``y``.
+    loss : {"mse", "mae"}, default="mse"
+        Training loss on the scaled data.
+    learning_rate : float, default=1e-3
+    batch_size : int, default=64
+    max_epochs : int, default=100
+        Passes over the training windows in ``fit`` (``partial_fit`` makes one).
+    early_stopping : bool, default=True
+        Hold out the most recent windows (time-ordered, never random) and stop when their
+        loss has not improved for ``n_iter_no_change`` epochs; the best weights are restored.
+    validation_fraction : float, default=0.1
+        Share of each series' most recent windows held out for early stopping.
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+        Minimum relative improvement of the validation loss that counts.
+    clip_norm : float or None, default=1.0
+        Gradients are scaled to this global norm at most; None disables clipping.
+    optimizer : {"adam", "sgd"}, default="adam"
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the network.
+    allow_missing : bool, default=False
+        Fill interior NaN of the target by linear interpolation instead of raising.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where the network runs. Only "cpu" is available in this version; "auto" means "cpu".
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights and the shuffling. The same value with the same data gives
+        bit-identical weights and forecasts, whatever the number of threads.
+    verbose : int, default=0
+        0 is silent; 1 shows a progress bar with the loss (tqdm if installed).
+
+    Attributes
+    ----------
+    window_ : int
+        Input length of the network.
+    horizon_ : int
+        Outputs per window.
+    n_features_in_ : int
+        Windows mode: ``X.shape[1]``, as scikit-learn counts features (the window length).
+        Series mode: 1.
+    params_ : ndarray of shape (n_params,)
+        Every weight of the network in one vector (layout in :mod:`tsrnn._network`).
+    loss_curve_ : list of float
+        Mean training loss of each epoch, on the scaled data.
+    validation_scores_ : list of float
+        Validation loss after each epoch (lower is better); empty without early stopping.
+    best_epoch_ : int
+        Epoch (1-based) whose weights were kept.
+    n_iter_ : int
+        Epochs run, over all ``fit`` and ``partial_fit`` calls since the last ``fit``.
+    t_ : int
+        Optimizer steps taken since the last ``fit``.
+
+    Examples
+    --------
+    >>> from tsrnn import RNNForecaster
+    >>> from tsrnn.datasets import load_airline
+    >>> y = load_airline()
+    >>> f = RNNForecaster(horizon=12, max_epochs=5, random_state=0).fit(y)
+    >>> f.predict().index[0]
+    Timestamp('1961-01-01 00:00:00')
+    """
+
+    _parameter_constraints = {
+        "cell": [StrOptions({"lstm", "gru", "rnn"})],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "window": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "horizon": [Interval(Integral, 1, None, closed="left"), None],
+        "loss": [StrOptions({"mse", "mae"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "optimizer": [StrOptions({"adam", "sgd"})],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "allow_missing": ["boolean"],
+        "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        window="auto",
+        horizon=None,
+        loss="mse",
+        learning_rate=1e-3,
+        batch_size=64,
+        max_epochs=100,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        clip_norm=1.0,
+        optimizer="adam",
+        dtype="float32",
+        allow_missing=False,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.window = window
+        self.horizon = horizon
+        self.loss = loss
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.clip_norm = clip_norm
+        self.optimizer = optimizer
+        self.dtype = dtype
+        self.allow_missing = allow_missing
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ----------------------------------------------------------------------------------------
+    # public API
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train from scratch: on a series (``y`` None) or on windows ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : pandas.Series, pandas.DataFrame or array-like
+            Series mode (``y`` is None): the series to learn from — a Series, a wide DataFrame
+            (one column a series), a long DataFrame (``unique_id``, ``ds``, ``y``), a 1-D
+            array or a 2-D array of shape ``(n_time, n_series)``.
+            Windows mode: input windows of shape ``(n_samples, window)`` or
+            ``(n_samples, window, n_features)``.
+        y : array-like of shape (n_samples,) or (n_samples, horizon), default=None
+            Windows mode: the targets of the windows.
+
+        Returns
+        -------
+        self : RNNForecaster
+        """
+        return self._fit(X, y, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One pass over new data from the current weights and optimizer state.
+
+        The first call (or the first after ``fit`` was never called) initialises the model;
+        later calls never reset it. In series mode the forecast origin moves to the end of
+        the new data, so ``predict()`` forecasts after it.
+
+        Parameters
+        ----------
+        X, y : as in :meth:`fit`
+            The same mode (series or windows) and the same number of features as before.
+
+        Returns
+        -------
+        self : RNNForecaster
+        """
+        return self._fit(X, y, incremental=True)
+
+    def predict(self, X=None):
+        """Forecast.
+
+        Parameters
+        ----------
+        X : default=None
+            Series mode: None to forecast after the end of the training data, or a history
+            (same layout as the training data) to forecast after its end, without retraining;
+            each series must hold at least ``window_`` values.
+            Windows mode: input windows of shape ``(n_samples, window_)`` or
+            ``(n_samples, window_, n_features_in_)``.
+
+        Returns
+        -------
+        pandas.Series, pandas.DataFrame or ndarray
+            Series mode: the next ``horizon_`` values of each series, in the layout of the
+            input and on the future index. Windows mode: ndarray of shape ``(n_samples,)``
+            when fitted on a 1-D ``y``, else ``(n_samples, horizon_)``.
+        """
+        check_is_fitted(self, "params_")
+        if self._mode == "windows":
+            if X is None:
+                raise ValueError(
+                    "this model was fitted on windows (fit(X, y)): pass the windows to "
+                    "predict, predict(X) with X of shape (n_samples, window"
+                    f"={self.window_})."
+                )
+            Xn, _ = self._prepare_windows(X, None, reset=False)
+            out = self._forward(Xn)
+            out = out * self._y_scale + self._y_mean
+            out = out.astype(self._out_dtype, copy=False)
+            return out[:, 0] if self._y_1d else out
+        if X is None:
+            data = _data.SeriesData(
+                values=[t.copy() for t in self._tails],
+                indexes=list(self._tail_indexes),
+                ids=list(self.series_ids_),
+                layout=self._layout,
+                freq=self._freq,
+                name=self._name,
+                ndim=self._ndim,
+            )
+        else:
+            data = self._check_series(X, reset=False)
+        windows = []
+        for sid, v in zip(data.ids, data.values, strict=True):
+            if len(v) < self.window_:
+                raise ValueError(
+                    f"series {sid!r} has {len(v)} values, but the model reads windows of "
+                    f"window_ = {self.window_}: pass a longer history."
+                )
+            windows.append(v[-self.window_ :])
+        Xs, _, loc, scale = _data.scale_windows(np.stack(windows))
+        pred = _data.unscale(self._forward(Xs[:, :, None]), loc, scale)
+        return _data.to_output(pred, data)
+
+    # ----------------------------------------------------------------------------------------
+    # persistence
+
+    def save(self, path):
+        """Save the fitted model to ``path``: numeric arrays and JSON, never pickle.
+
+        The file is written atomically (a temporary file, then a rename). A model saved after
+        training on any device loads on a CPU-only machine.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        """
+        check_is_fitted(self, "params_")
+        params = self.get_params()
+        if not isinstance(params["random_state"], int | type(None)):
+            params["random_state"] = None
+        meta = {
+            "params": params,
+            "mode": self._mode,
+            "spec": [self.spec_.cell, self.spec_.n_features, self.spec_.hidden_size,
+                     self.spec_.num_layers, self.spec_.n_outputs],  # fmt: skip
+            "scalars": {k: getattr(self, k) for k in _HISTORY + ("window_", "horizon_",
+                                                                 "n_features_in_")},
+            "optimizer": type(self.optimizer_).__name__,
+            "optimizer_scalars": {k: v for k, v in self.optimizer_.get_state().items()
+                                  if not isinstance(v, np.ndarray | type(None))},
+            "rng": self._rng.bit_generator.state,
+        }  # fmt: skip
+        arrays = {"params": self.params_}
+        for k, v in self.optimizer_.get_state().items():
+            if isinstance(v, np.ndarray):
+                arrays["optimizer." + k] = v
+        if hasattr(self, "feature_names_in_"):
+            meta["feature_names_in"] = [str(c) for c in self.feature_names_in_]
+        if self._mode == "series":
+            meta["series"] = {
+                "ids": _persist.ids_to_json(self.series_ids_),
+                "layout": self._layout,
+                "freq": _persist.freq_to_json(
+                    self._freq, isinstance(self._tail_indexes[0], pd.PeriodIndex)
+                ),
+                "name": _persist.ids_to_json([self._name])[0],
+                "ndim": self._ndim,
+                "indexes": [_persist.index_to_json(ix) for ix in self._tail_indexes],
+            }
+            arrays["tails"] = np.concatenate(self._tails)
+            arrays["tail_lengths"] = np.array([len(t) for t in self._tails], dtype=np.int64)
+        else:
+            meta["windows"] = {"y_1d": bool(self._y_1d), "out_dtype": np.dtype(
+                self._out_dtype).str, "x_ndim": int(self._x_ndim)}  # fmt: skip
+            for k in ("_x_mean", "_x_scale", "_y_mean", "_y_scale"):
+                arrays[k] = np.asarray(getattr(self, k), dtype=np.float64)
+        _persist.write_model(path, meta, arrays)
+
+    @classmethod
+    def load(cls, path):
+        """Load a model written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+
+        Returns
+        -------
+        RNNForecaster
+
+        Raises
+        ------
+        ValueError
+            If the file is not a tsrnn model of a readable version, or is truncated or
+            altered.
+        """
+        meta, arrays = _persist.read_model(path)
+        try:
+            est = cls(**meta["params"])
+            est._mode = meta["mode"]
+            est.spec_ = NetworkSpec(*meta["spec"])
+            params = arrays["params"]
+            if params.shape != (est.spec_.n_params,) or params.dtype.kind != "f":
+                raise ValueError("its parameter vector does not fit the network it describes")
+            est.params_ = params.copy()
+            for k, v in meta["scalars"].items():
+                setattr(est, k, v)
+            opt = {"Adam": Adam, "SGD": SGD}[meta["optimizer"]](est.learning_rate)
+            state = dict(meta["optimizer_scalars"])
+            for name, a in arrays.items():
+                if name.startswith("optimizer."):
+                    state[name.split(".", 1)[1]] = a
+            for k in ("m", "v", "velocity"):
+                state.setdefault(k, None)
+            opt.set_state(state)
+            est.optimizer_ = opt
+            rng = np.random.default_rng()
+            rng.bit_generator.state = meta["rng"]
+            est._rng = rng
+            if "feature_names_in" in meta:
+                est.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+            if est._mode == "series":
+                info = meta["series"]
+                lengths = arrays["tail_lengths"]
+                est._tails = np.split(arrays["tails"].astype(np.float64), np.cumsum(lengths)[:-1])
+                est._tail_indexes = [_persist.index_from_json(d) for d in info["indexes"]]
+                est.series_ids_ = list(info["ids"])
+                est._layout, est._name, est._ndim = info["layout"], info["name"], info["ndim"]
+                est._freq = _persist.freq_from_json(info["freq"])
+            else:
+                info = meta["windows"]
+                est._y_1d, est._x_ndim = info["y_1d"], info["x_ndim"]
+                est._out_dtype = np.dtype(info["out_dtype"])
+                for k in ("_x_mean", "_x_scale", "_y_mean", "_y_scale"):
+                    setattr(est, k, arrays[k].copy())
+        except (KeyError, TypeError, IndexError) as exc:
+            raise ValueError(f"{path!r} is not a valid tsrnn model file: {exc!r}") from exc
+        except ValueError as exc:
+            raise ValueError(f"{path!r} is not a valid tsrnn model file: {exc}") from exc
+        return est
+
+    # ----------------------------------------------------------------------------------------
+    # the one training path
+
+    def _fit(self, X, y, incremental):
+        saved = dict(self.__dict__)
+        try:
+            return self._fit_unsafe(X, y, incremental)
+        except BaseException:
+            # a call that fails (bad input, interrupted) leaves the model exactly as it was
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _fit_unsafe(self, X, y, incremental):
+        first = not (incremental and hasattr(self, "params_"))
+        if self.device == "cuda":
+            raise RuntimeError(
+                "device='cuda' is not available in this version of tsrnn: the CUDA kernels "
+                "are not part of it yet. Use device='cpu' (or 'auto', which falls back to "
+                "the CPU)."
+            )
+        mode = "series" if y is None else "windows"
+        if not first and mode != self._mode:
+            raise ValueError(
+                f"this model was fitted in {self._mode} mode; partial_fit got data for {mode} "
+                "mode. Pass data of the same kind (a series, or windows X with targets y)."
+            )
+        # every new piece of state goes into `new`; the estimator changes only at the end,
+        # so a call that raises leaves a fitted model exactly as it was
+        new = {}
+        if mode == "windows":
+            Xn, Yn = self._prepare_windows(X, y, reset=first, state=new)
+            order = np.arange(Xn.shape[0])  # rows are taken to be in time order
+            val = _tail_split(order, np.zeros(len(order), np.int64), Yn.shape[1],
+                              self.validation_fraction) if self._use_validation(
+                                  first, len(order)) else None  # fmt: skip
+        else:
+            data = self._check_series(X, reset=first, state=new)
+            horizon = new.get("horizon_", getattr(self, "horizon_", None))
+            window = new.get("window_", getattr(self, "window_", None))
+            Xw, Yw, sidx, end = _data.make_windows(data.values, window, horizon)
+            Xs, Ys, _, _ = _data.scale_windows(Xw, Yw)
+            Xn, Yn = Xs[:, :, None], Ys
+            val = _tail_split(end, sidx, horizon, self.validation_fraction) if (
+                self._use_validation(first, len(end))) else None  # fmt: skip
+            new["_tails"] = [v[-window:].copy() for v in data.values]
+            new["_tail_indexes"] = [ix[-window:] for ix in data.indexes]
+            new["series_ids_"] = list(data.ids)
+        dtype = np.dtype(self.dtype)
+        Xn = np.ascontiguousarray(Xn, dtype=dtype)
+        Yn = np.ascontiguousarray(Yn, dtype=dtype)
+
+        if first:
+            window = Xn.shape[1]
+            spec = NetworkSpec(self.cell, Xn.shape[2], self.hidden_size, self.num_layers,
+                               Yn.shape[1])  # fmt: skip
+            self._check_memory(spec, window)
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            rng = np.random.default_rng(seed)
+            params = spec.init_params(rng, dtype)
+            opt = self._make_optimizer()
+            history = {"loss_curve_": [], "validation_scores_": [], "n_iter_": 0, "t_": 0,
+                       "best_epoch_": 0}  # fmt: skip
+            assert set(history) == set(_HISTORY)
+        else:
+            spec = self.spec_
+            rng = copy.deepcopy(self._rng)
+            params = self.params_.astype(dtype, copy=True)
+            opt = copy.deepcopy(self.optimizer_)
+            opt.learning_rate = self.learning_rate
+            history = {k: copy.copy(getattr(self, k)) for k in _HISTORY}
+        epochs = 1 if incremental else self.max_epochs
+        params = self._train(spec, params, opt, rng, Xn, Yn, val, epochs, history,
+                             early_stopping=not incremental)  # fmt: skip
+
+        # commit
+        self.__dict__.update(new)
+        self._mode = mode
+        self.spec_ = spec
+        self.params_ = params
+        self.optimizer_ = opt
+        self._rng = rng
+        for key, value in history.items():
+            setattr(self, key, value)
+        return self
+
+    def _use_validation(self, first, n_windows):
+        return bool(self.early_stopping) and n_windows >= 20
+
+    def _train(self, spec, params, opt, rng, X, Y, val, epochs, history, early_stopping):
+        """Mini-batch training loop; returns the parameters to keep, updates ``history``."""
+        from ._network import forward, loss_and_grad
+
+        if val is not None:
+            train_idx, val_idx = val
+        else:
+            train_idx, val_idx = np.arange(X.shape[0]), None
+        Xv = Yv = None
+        if val_idx is not None and len(val_idx):
+            Xv, Yv = X[val_idx], Y[val_idx]
+        batch = min(self.batch_size, len(train_idx))
+        best_params, best_score, bad_epochs = None, np.inf, 0
+        use_val = early_stopping and Xv is not None
+        progress = _progress(epochs, self.verbose)
+        diverged = False
+        for _ in range(epochs):
+            order = train_idx[rng.permutation(len(train_idx))]
+            total, count = 0.0, 0
+            for start in range(0, len(order), batch):
+                idx = np.sort(order[start : start + batch])
+                loss, grad = loss_and_grad(params, X[idx], Y[idx], spec, self.loss)
+                norm = clip_grad_norm(grad, self.clip_norm)
+                if not (np.isfinite(loss) and np.isfinite(norm)):
+                    diverged = True
+                    break
+                opt.update(params, grad)
+                history["t_"] += 1
+                total += loss * len(idx)
+                count += len(idx)
+            if diverged:
+                break
+            history["n_iter_"] += 1
+            history["loss_curve_"].append(total / max(count, 1))
+            if Xv is not None:
+                pred = forward(params, Xv, spec)
+                score = float(_loss_value(pred, Yv, self.loss))
+                history["validation_scores_"].append(score)
+            if progress is not None:
+                progress.update(1)
+                post = {"loss": f"{history['loss_curve_'][-1]:.4g}"}
+                if Xv is not None:
+                    post["val"] = f"{score:.4g}"
+                progress.set_postfix(post)
+            if use_val:
+                if score < best_score * (1 - self.tol) or best_params is None:
+                    best_params, best_score, bad_epochs = params.copy(), score, 0
+                    history["best_epoch_"] = history["n_iter_"]
+                else:
+                    bad_epochs += 1
+                    if bad_epochs >= self.n_iter_no_change:
+                        break
+            else:
+                history["best_epoch_"] = history["n_iter_"]
+        if progress is not None:
+            progress.close()
+        if diverged:
+            warnings.warn(
+                "the training loss or its gradient became NaN or infinite; training stopped "
+                "and the last good weights were kept. Lower learning_rate, set clip_norm, or "
+                "check the data for extreme values.",
+                TrainingDivergedWarning,
+                stacklevel=3,
+            )
+        if use_val and best_params is not None:
+            return best_params
+        return params
+
+    def _make_optimizer(self):
+        if self.optimizer == "adam":
+            return Adam(learning_rate=self.learning_rate)
+        return SGD(learning_rate=self.learning_rate)
+
+    def _check_memory(self, spec, window):
+        need = spec.training_bytes(self.batch_size, window, np.dtype(self.dtype).itemsize)
+        if need > _config.MAX_TRAINING_BYTES:
+            raise ValueError(
+                f"a training batch would need about {need / 2**30:.1f} GiB of memory "
+                f"(hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
+                f"window={window}, batch_size={self.batch_size}), more than the "
+                f"{_config.MAX_TRAINING_BYTES / 2**30:.0f} GiB allowed; lower hidden_size, "
+                "window or batch_size."
+            )
+
+    def _forward(self, Xn):
+        from ._network import forward
+
+        dtype = self.params_.dtype
+        return forward(self.params_, np.ascontiguousarray(Xn, dtype=dtype), self.spec_).astype(
+            np.float64
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # boundary: series mode
+
+    def _check_series(self, X, reset, state=None):
+        if isinstance(X, np.ndarray | list) and np.asarray(X, dtype=object).ndim == 3:
+            raise ValueError(
+                "a 3-D array was given without targets y: windows mode needs fit(X, y); "
+                "series mode takes a Series, a DataFrame or a 1-D / 2-D array."
+            )
+        data = _data.check_series(X, allow_missing=self.allow_missing)
+        if reset:
+            if self.horizon is None:
+                raise ValueError(
+                    "horizon is not set: to forecast a series, give the number of steps, "
+                    "e.g. RNNForecaster(horizon=12)."
+                )
+            horizon = int(self.horizon)
+            if self.window == "auto":
+                window = _data.auto_window(data.lengths, horizon, data.freq)
+            else:
+                window = int(self.window)
+            longest = int(data.lengths.max())
+            if longest < window + horizon:
+                raise ValueError(
+                    f"the longest series has {longest} values, shorter than window + horizon "
+                    f"= {window} + {horizon} = {window + horizon}; use a smaller window (or "
+                    "window='auto') or a shorter horizon."
+                )
+            state.update(
+                window_=window, horizon_=horizon, n_features_in_=1, _layout=data.layout,
+                _freq=data.freq, _name=data.name, _ndim=data.ndim,
+            )  # fmt: skip
+        else:
+            if data.layout != self._layout:
+                raise ValueError(
+                    f"the model was fitted on data of layout {self._layout!r} and got "
+                    f"{data.layout!r}; pass data in the same layout (a Series, a wide or a "
+                    "long DataFrame, or an array) as in fit."
+                )
+            if data.layout == "array" and data.ndim != self._ndim:
+                raise ValueError(
+                    f"the model was fitted on a {self._ndim}-D array and got a "
+                    f"{data.ndim}-D array; pass the same shape of data as in fit."
+                )
+            if not _same_freq(data.freq, self._freq):
+                raise ValueError(
+                    f"the model was fitted on data of frequency {_freq_name(self._freq)} and "
+                    f"got {_freq_name(data.freq)}; pass data of the same frequency."
+                )
+            if state is not None:
+                state.update(_name=data.name)
+        return data
+
+    # ----------------------------------------------------------------------------------------
+    # boundary: windows mode
+
+    def _prepare_windows(self, X, y, reset, state=None):
+        """Validate windows (and targets) and standardise them; see the class docstring."""
+        if y is None and reset:
+            raise ValueError("windows mode needs targets: fit(X, y).")
+        dtype = [np.float64, np.float32]
+        if y is not None:
+            X, y = validate_data(self, X, y, reset=reset, allow_nd=True, multi_output=True,
+                                 y_numeric=True, dtype=dtype)  # fmt: skip
+        else:
+            X = validate_data(self, X, reset=False, allow_nd=True, dtype=dtype)
+        if X.ndim not in (2, 3):
+            raise ValueError(
+                f"X must have shape (n_samples, window) or (n_samples, window, n_features), "
+                f"got {X.shape}."
+            )
+        X3 = X[:, :, None] if X.ndim == 2 else X
+        if reset:
+            y2 = y.reshape(len(y), -1)
+            if self.horizon is not None and y2.shape[1] != self.horizon:
+                raise ValueError(
+                    f"y has {y2.shape[1]} columns but horizon={self.horizon}; drop horizon "
+                    "(it is read from y in windows mode) or pass y with that many columns."
+                )
+            x_mean = X3.mean(axis=(0, 1), dtype=np.float64)
+            x_scale = X3.std(axis=(0, 1), dtype=np.float64)
+            y_mean = y2.mean(axis=0, dtype=np.float64)
+            y_scale = y2.std(axis=0, dtype=np.float64)
+            state.update(
+                window_=X.shape[1], horizon_=y2.shape[1], _x_mean=x_mean,
+                _x_scale=np.where(x_scale > 0, x_scale, 1.0), _y_mean=y_mean,
+                _y_scale=np.where(y_scale > 0, y_scale, 1.0), _y_1d=y.ndim == 1,
+                _out_dtype=X.dtype, _x_ndim=X.ndim,
+            )  # fmt: skip
+        else:
+            x_mean, x_scale = self._x_mean, self._x_scale
+            if X.ndim != self._x_ndim or X.shape[1] != self.window_ or (
+                X3.shape[2] != self.spec_.n_features
+            ):
+                raise ValueError(
+                    f"X has shape {X.shape}, but the model was fitted on windows of shape "
+                    f"(n_samples, {self.window_}"
+                    + ("" if self._x_ndim == 2 else f", {self.spec_.n_features}")
+                    + ")."
+                )
+        Xn = (X3 - x_mean) / x_scale
+        if y is None:
+            return Xn, None
+        y2 = y.reshape(len(y), -1)
+        if not reset and y2.shape[1] != self.horizon_:
+            raise ValueError(f"y has {y2.shape[1]} columns, the model {self.horizon_}.")
+        y_mean = state["_y_mean"] if reset else self._y_mean
+        y_scale = state["_y_scale"] if reset else self._y_scale
+        return Xn, (y2 - y_mean) / y_scale
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        # y is optional: without it, X is a series to forecast (series mode)
+        tags.target_tags.required = False
+        return tags
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+#: Training history attributes, carried over by partial_fit and saved with the model.
+_HISTORY = ("loss_curve_", "validation_scores_", "n_iter_", "t_", "best_epoch_")
+
+
+def _tail_split(end_pos, series_idx, horizon, fraction):
+    """Time-ordered validation split: the most recent windows of each series.
+
+    The ``horizon - 1`` training windows just before each series' validation windows are
+    dropped, so no training target overlaps a validation target.
+
+    Returns
+    -------
+    train_idx, val_idx : ndarray of int64
+    """
+    train, val = [], []
+    for s in np.unique(series_idx):
+        idx = np.flatnonzero(series_idx == s)
+        idx = idx[np.argsort(end_pos[idx], kind="stable")]
+        n_val = int(round(fraction * len(idx)))
+        if n_val < 1 or len(idx) - n_val - (horizon - 1) < 1:
+            train.append(idx)
+            continue
+        val.append(idx[-n_val:])
+        train.append(idx[: len(idx) - n_val - (horizon - 1)])
+    train = np.concatenate(train) if train else np.zeros(0, np.int64)
+    val = np.concatenate(val) if val else np.zeros(0, np.int64)
+    if len(val) == 0:
+        return train, None
+    return train, val
+
+
+def _loss_value(pred, target, loss):
+    err = pred.astype(np.float64) - target
+    return np.mean(err * err) if loss == "mse" else np.mean(np.abs(err))
+
+
+def _same_freq(a, b):
+    if a is None or b is None:
+        return a is None and b is None
+    return a == b
+
+
+def _freq_name(freq):
+    return getattr(freq, "freqstr", None) or str(freq)
+
+
+def _progress(total, verbose):
+    if not verbose:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _PlainProgress(total)
+    return tqdm(total=total, desc="epochs", leave=False)
+
+
+class _PlainProgress:
+    """Fallback when tqdm is missing: a line per epoch."""
+
+    def __init__(self, total):
+        self.total, self.n, self.start = total, 0, time.perf_counter()
+
+    def update(self, k):
+        self.n += k
+
+    def set_postfix(self, post):
+        items = " ".join(f"{k}={v}" for k, v in post.items())
+        print(f"epoch {self.n}/{self.total} {items} ({time.perf_counter() - self.start:.1f}s)")
+
+    def close(self):
+        pass
+
+
+__all__ = ["NotFittedError", "RNNForecaster", "TrainingDivergedWarning"]
