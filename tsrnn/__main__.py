@@ -84,8 +84,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tsrnn", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     fc = sub.add_parser("forecast", help="forecast a CSV column or an embedded dataset")
-    fc.add_argument("file", nargs="?", help="CSV file: a time column and a value column, "
-                    "or the long format unique_id, ds, y; omit for an embedded dataset")  # fmt: skip
+    fc.add_argument(
+        "file",
+        nargs="?",
+        help="CSV file: a time column and a value column, or the long format unique_id, ds, "
+        "y; omit for an embedded dataset",
+    )
     fc.add_argument("--horizon", type=int, default=12, help="steps to forecast (default 12)")
     fc.add_argument("--column", help="value column of the CSV (default: last numeric one)")
     fc.add_argument("--time-column", help="time column of the CSV (default: the first)")

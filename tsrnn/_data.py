@@ -1130,3 +1130,30 @@ def to_output(pred, data: SeriesData, indexes=None):
     if layout == "array":
         return pred[0] if data.ndim == 1 else np.ascontiguousarray(pred.T)
     raise ValueError(f"unknown layout {layout!r}; expected one of {_LAYOUTS}.")
+
+
+def naive_baseline(X, horizon: int, period: int) -> np.ndarray:
+    """Seasonal-naive forecast of each window: its last ``period`` values, repeated.
+
+    The network learns the difference from this baseline (``baseline`` of the estimator):
+    an untrained network already forecasts like the seasonal naive method, and training only
+    has to learn what that misses. ``period=1`` repeats the last value (the naive method).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, window)
+        Input windows (the target only).
+    horizon : int
+    period : int
+        ``1 <= period <= window``.
+
+    Returns
+    -------
+    ndarray of shape (n, horizon)
+    """
+    X = np.asarray(X)
+    window = X.shape[1]
+    if not 1 <= period <= window:
+        raise ValueError(f"period must be between 1 and the window {window}, got {period}.")
+    cols = window - period + np.arange(horizon) % period
+    return X[:, cols]

@@ -60,6 +60,13 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Steps to forecast. Required in series mode; in windows mode read from ``y``.
     loss : {"mse", "mae"}, default="mse"
         Training loss on the scaled data.
+    baseline : {"auto", "seasonal", "last", "none"}, default="auto"
+        Series mode: the network learns the difference from a simple forecast of each window
+        — "seasonal" repeats the window's last seasonal cycle (the seasonal naive method),
+        "last" repeats its last value, "none" learns the values themselves. "auto" is
+        "seasonal" when the frequency has a seasonal period that fits in the window, else
+        "last". An untrained network then forecasts like the baseline, and short trainings
+        on small data stay sensible.
     learning_rate : float, default=1e-3
     batch_size : int, default=64
     max_epochs : int, default=100
@@ -93,6 +100,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Input length of the network.
     horizon_ : int
         Outputs per window.
+    baseline_period_ : int
+        Series mode: period of the naive baseline the network corrects (0: none).
     n_features_in_ : int
         Windows mode: ``X.shape[1]``, as scikit-learn counts features (the window length).
         Series mode: 1.
@@ -126,6 +135,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "window": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "horizon": [Interval(Integral, 1, None, closed="left"), None],
         "loss": [StrOptions({"mse", "mae"})],
+        "baseline": [StrOptions({"auto", "seasonal", "last", "none"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -151,6 +161,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         window="auto",
         horizon=None,
         loss="mse",
+        baseline="auto",
         learning_rate=1e-3,
         batch_size=64,
         max_epochs=100,
@@ -172,6 +183,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.window = window
         self.horizon = horizon
         self.loss = loss
+        self.baseline = baseline
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -283,7 +295,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 )
             windows.append(v[-self.window_ :])
         Xs, _, loc, scale = _data.scale_windows(np.stack(windows))
-        pred = _data.unscale(self._forward(Xs[:, :, None]), loc, scale)
+        pred = self._forward(Xs[:, :, None])
+        if self.baseline_period_:
+            pred += _data.naive_baseline(Xs, self.horizon_, self.baseline_period_)
+        pred = _data.unscale(pred, loc, scale)
         return _data.to_output(pred, data)
 
     # ----------------------------------------------------------------------------------------
@@ -308,8 +323,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             "mode": self._mode,
             "spec": [self.spec_.cell, self.spec_.n_features, self.spec_.hidden_size,
                      self.spec_.num_layers, self.spec_.n_outputs],  # fmt: skip
-            "scalars": {k: getattr(self, k) for k in _HISTORY + ("window_", "horizon_",
-                                                                 "n_features_in_")},
+            "scalars": {k: getattr(self, k) for k in _HISTORY + _SCALARS[self._mode]},
             "optimizer": type(self.optimizer_).__name__,
             "optimizer_scalars": {k: v for k, v in self.optimizer_.get_state().items()
                                   if not isinstance(v, np.ndarray | type(None))},
@@ -446,6 +460,9 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             window = new.get("window_", getattr(self, "window_", None))
             Xw, Yw, sidx, end = _data.make_windows(data.values, window, horizon)
             Xs, Ys, _, _ = _data.scale_windows(Xw, Yw)
+            period = new.get("baseline_period_", getattr(self, "baseline_period_", 0))
+            if period:
+                Ys = Ys - _data.naive_baseline(Xs, horizon, period)
             Xn, Yn = Xs[:, :, None], Ys
             val = _tail_split(end, sidx, horizon, self.validation_fraction) if (
                 self._use_validation(first, len(end))) else None  # fmt: skip
@@ -489,6 +506,22 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         for key, value in history.items():
             setattr(self, key, value)
         return self
+
+    def _baseline_period(self, window, freq):
+        """Period of the naive baseline (0: none), from ``baseline``, window and frequency."""
+        if self.baseline == "none":
+            return 0
+        season = _data.season_length(freq)
+        seasonal = 1 < season <= window
+        if self.baseline == "seasonal" and not seasonal:
+            raise ValueError(
+                f"baseline='seasonal' needs a seasonal period that fits in the window, but the "
+                f"period is {season} and the window {window}; use baseline='auto' or a longer "
+                "window."
+            )
+        if self.baseline == "last":
+            return 1
+        return season if seasonal else 1
 
     def _use_validation(self, first, n_windows):
         return bool(self.early_stopping) and n_windows >= 20
@@ -615,6 +648,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 )
             state.update(
                 window_=window, horizon_=horizon, n_features_in_=1, _layout=data.layout,
+                baseline_period_=self._baseline_period(window, data.freq),
                 _freq=data.freq, _name=data.name, _ndim=data.ndim,
             )  # fmt: skip
         else:
@@ -710,6 +744,11 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
 
 #: Training history attributes, carried over by partial_fit and saved with the model.
 _HISTORY = ("loss_curve_", "validation_scores_", "n_iter_", "t_", "best_epoch_")
+#: Fitted scalars saved with the model, by mode.
+_SCALARS = {
+    "series": ("window_", "horizon_", "n_features_in_", "baseline_period_"),
+    "windows": ("window_", "horizon_", "n_features_in_"),
+}
 
 
 def _tail_split(end_pos, series_idx, horizon, fraction):
