@@ -1,0 +1,539 @@
+"""numba.cuda kernels of the recurrent network: forward, BPTT, gradient reduction, Adam.
+
+Parameter vector, cells and losses are those of :mod:`tsrnn._network` (PyTorch's layout
+and gate order). Every kernel is written for any number of threads per block: threads
+stride over their work items, so a block of 8 threads computes what a block of 256 does,
+and the results do not depend on the block size.
+
+Mapping (forward and backward): one block owns ``S`` consecutive sequences of the batch
+(``S = dims[7]``) and loops over layers and time steps inside the kernel. One step is two
+phases separated by ``cuda.syncthreads()``:
+
+* forward: (1) every thread takes ``(sequence, gate row)`` items and computes the input and
+  recurrent pre-activations, reading ``W_hh`` (transposed, so that neighbouring threads
+  read neighbouring words) from shared memory and ``h`` from shared memory; (2) every
+  thread takes ``(sequence, unit)`` items and applies the cell.
+* backward: (1) ``(sequence, unit)`` items apply the cell's backward step into shared
+  ``dp``/``dr``; (2) the recurrent gradient ``dr @ W_hh`` (``W_hh`` in shared memory), the
+  gradient to the layer below ``dp @ W_ih`` and the weight gradients. Every weight-gradient
+  element is owned by one thread of the block, which adds the step's contribution of the
+  block's sequences to a private accumulator (``LOCAL_ACC`` per matrix, else directly to
+  global memory) and at the end of the layer writes it to the block's own row of a
+  ``(n_blocks, n_params)`` array of partials: no atomics, and each element is summed in a
+  fixed order (steps descending, sequences ascending). The ``reduce`` kernel then adds the
+  rows in block order, so gradients are bit-identical from run to run and for every block
+  size.
+
+Shared memory is one dynamic array. ``dims[8]`` says what it holds besides the per-step
+buffers: 0 nothing (weights read from global memory), 1 ``W_hh`` of the current layer,
+2 ``W_hh`` and ``W_ih`` of the current layer (``W_ih`` of layer 0, ``(G H, F)``, is always
+read from global memory). The host side picks the mode from the bytes available.
+
+``dims`` (int64): ``[cell, F, H, L, O, T, B, S, smem_mode, train, loss]``.
+"""
+
+import math
+from functools import cache
+
+import numpy as np
+from numba import cuda, from_dtype
+
+from tsrnn._network import DOT, GRU, LSTM, MAE, MSE, PINBALL
+
+#: Indices into ``dims``.
+D_CELL, D_F, D_H, D_L, D_O, D_T, D_B, D_S, D_MODE, D_TRAIN, D_LOSS = range(11)
+N_DIMS = 11
+
+#: Weight-gradient elements one thread of the backward kernel accumulates privately over the
+#: time loop (per weight matrix); with more, it adds into global memory at every step. Same
+#: summation order either way, so the results are identical.
+LOCAL_ACC = 64
+
+#: Partial sums of squares of the gradient norm (a fixed count, so the order is fixed).
+NORM_PARTS = 256
+
+
+def shared_words(dims, backward):
+    """Words of dynamic shared memory one block of a kernel needs.
+
+    Parameters
+    ----------
+    dims : ndarray of shape (N_DIMS,)
+    backward : bool
+        The backward kernel (True) or the forward kernel (False).
+
+    Returns
+    -------
+    int
+    """
+    cell, H, S, mode = int(dims[D_CELL]), int(dims[D_H]), int(dims[D_S]), int(dims[D_MODE])
+    G = 4 if cell == LSTM else (3 if cell == GRU else 1)
+    GH = G * H
+    if backward:
+        n_dr = GH if cell == GRU else 0
+        return mode * GH * H + S * (4 * H + GH + n_dr)
+    return mode * GH * H + S * (2 * H + 2 * GH)
+
+
+@cache
+def build(dtype):
+    """Compile-time specialisation of every kernel for one float type.
+
+    Parameters
+    ----------
+    dtype : {np.float32, np.float64}
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``forward``, ``backward``, ``reduce``, ``sqnorm`` and ``adam`` kernels.
+    """
+    from types import SimpleNamespace
+
+    ft = np.float32 if np.dtype(dtype) == np.float32 else np.float64
+    nbt = from_dtype(np.dtype(ft))
+
+    @cuda.jit(device=True)
+    def n_gates(cell):
+        return 4 if cell == LSTM else (3 if cell == GRU else 1)
+
+    @cuda.jit(device=True)
+    def layer_offsets(dims, layer):
+        F, H = dims[D_F], dims[D_H]
+        G = n_gates(dims[D_CELL])
+        offset = 0
+        for k in range(layer):
+            n_in = F if k == 0 else H
+            offset += G * H * (n_in + H + 2)
+        n_in = F if layer == 0 else H
+        o_hh = offset + G * H * n_in
+        o_bih = o_hh + G * H * H
+        o_bhh = o_bih + G * H
+        return offset, o_hh, o_bih, o_bhh, n_in
+
+    @cuda.jit(device=True)
+    def head_offset(dims):
+        _, _, _, o_bhh, _ = layer_offsets(dims, dims[D_L] - 1)
+        return o_bhh + n_gates(dims[D_CELL]) * dims[D_H]
+
+    @cuda.jit(device=True)
+    def sigmoid(x):
+        one = ft(1.0)
+        return one / (one + math.exp(-x))
+
+    @cuda.jit
+    def forward(params, X, Y, idx, dims, fpar, hs, ss, acts, out, dy, lossb):
+        """Forward pass of ``S`` sequences per block; loss and ``dy`` when training.
+
+        params (P,); X (N, T, F) and Y (N, O) windows, row ``idx[b]`` for batch entry b;
+        fpar float64 ``[norm, q_0 .. q_{O-1}]``; hs, ss (L', B, T+1, H) flat, hidden and
+        secondary states, step 0 zero (L' = L when training, else min(L, 2) slots reused);
+        acts (L, B, T, G H) flat gate activations (training only); out (B, O) outputs;
+        dy (B, O) flat loss gradient and lossb (B, O) flat float64 loss terms (training).
+        """
+        sm = cuda.shared.array(0, dtype=nbt)
+        cell, F, H, L, O = dims[D_CELL], dims[D_F], dims[D_H], dims[D_L], dims[D_O]
+        T, B, S, mode, train = dims[D_T], dims[D_B], dims[D_S], dims[D_MODE], dims[D_TRAIN]
+        G = n_gates(cell)
+        GH = G * H
+        zero, one = ft(0.0), ft(1.0)
+        tid, nt = cuda.threadIdx.x, cuda.blockDim.x
+        b0 = cuda.blockIdx.x * S
+        ns = S if B - b0 > S else B - b0
+        o_h = mode * GH * H
+        o_c = o_h + S * H
+        o_ax = o_c + S * H
+        o_ah = o_ax + S * GH
+        o_wih = GH * H
+        T1H = (T + 1) * H
+        for layer in range(L):
+            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, layer)
+            slot = layer if train else layer % 2
+            prev = layer - 1 if train else (layer - 1) % 2
+            if mode >= 1:
+                for e in range(tid, GH * H, nt):
+                    k = e // H
+                    j = e - k * H
+                    sm[j * GH + k] = params[o_hh + e]
+                    if mode == 2 and layer > 0:
+                        sm[o_wih + j * GH + k] = params[o_ih + e]
+            for e in range(tid, ns * H, nt):
+                s = e // H
+                j = e - s * H
+                sm[o_h + e] = zero
+                sm[o_c + e] = zero
+                base = (slot * B + b0 + s) * T1H
+                hs[base + j] = zero
+                if train:
+                    ss[base + j] = zero
+            cuda.syncthreads()
+            for t in range(T):
+                for e in range(tid, ns * GH, nt):
+                    s = e // GH
+                    k = e - s * GH
+                    b = b0 + s
+                    ax = params[o_bih + k]
+                    if layer == 0:
+                        row = idx[b]
+                        for f in range(F):
+                            ax += params[o_ih + k * F + f] * X[row, t, f]
+                    else:
+                        base = (prev * B + b) * T1H + (t + 1) * H
+                        if mode == 2:
+                            for j in range(H):
+                                ax += sm[o_wih + j * GH + k] * hs[base + j]
+                        else:
+                            for j in range(H):
+                                ax += params[o_ih + k * H + j] * hs[base + j]
+                    ah = params[o_bhh + k]
+                    if t > 0:
+                        hb = o_h + s * H
+                        if mode >= 1:
+                            for j in range(H):
+                                ah += sm[j * GH + k] * sm[hb + j]
+                        else:
+                            for j in range(H):
+                                ah += params[o_hh + k * H + j] * sm[hb + j]
+                    sm[o_ax + e] = ax
+                    sm[o_ah + e] = ah
+                cuda.syncthreads()
+                for e in range(tid, ns * H, nt):
+                    s = e // H
+                    j = e - s * H
+                    b = b0 + s
+                    g0 = s * GH + j
+                    st = (slot * B + b) * T1H + (t + 1) * H + j
+                    at = ((layer * B + b) * T + t) * GH + j
+                    if cell == LSTM:
+                        ig = sigmoid(sm[o_ax + g0] + sm[o_ah + g0])
+                        fg = sigmoid(sm[o_ax + g0 + H] + sm[o_ah + g0 + H])
+                        gg = math.tanh(sm[o_ax + g0 + 2 * H] + sm[o_ah + g0 + 2 * H])
+                        og = sigmoid(sm[o_ax + g0 + 3 * H] + sm[o_ah + g0 + 3 * H])
+                        c = fg * sm[o_c + e] + ig * gg
+                        hn = og * math.tanh(c)
+                        sm[o_c + e] = c
+                        if train:
+                            ss[st] = c
+                            acts[at] = ig
+                            acts[at + H] = fg
+                            acts[at + 2 * H] = gg
+                            acts[at + 3 * H] = og
+                    elif cell == GRU:
+                        rg = sigmoid(sm[o_ax + g0] + sm[o_ah + g0])
+                        zg = sigmoid(sm[o_ax + g0 + H] + sm[o_ah + g0 + H])
+                        hh = sm[o_ah + g0 + 2 * H]
+                        ng = math.tanh(sm[o_ax + g0 + 2 * H] + rg * hh)
+                        hn = (one - zg) * ng + zg * sm[o_h + e]
+                        if train:
+                            ss[st] = hh
+                            acts[at] = rg
+                            acts[at + H] = zg
+                            acts[at + 2 * H] = ng
+                    else:
+                        hn = math.tanh(sm[o_ax + g0] + sm[o_ah + g0])
+                        if train:
+                            acts[at] = hn
+                    sm[o_h + e] = hn
+                    hs[st] = hn
+                cuda.syncthreads()
+
+        # dense head on the last hidden state of the top layer, then the loss
+        o = head_offset(dims)
+        for e in range(tid, ns * O, nt):
+            s = e // O
+            k = e - s * O
+            b = b0 + s
+            acc = zero
+            for j in range(H):
+                acc += params[o + k * H + j] * sm[o_h + s * H + j]
+            yhat = acc + params[o + O * H + k]
+            out[b, k] = yhat
+            if train:
+                loss = dims[D_LOSS]
+                scale = ft(1.0 / fpar[0])
+                y = Y[idx[b], k]
+                err = yhat - y
+                if loss == MSE:
+                    lossb[b * O + k] = err * err
+                    dy[b * O + k] = ft(2.0) * err * scale
+                elif loss == MAE:
+                    lossb[b * O + k] = abs(err)
+                    dy[b * O + k] = scale if err > zero else (-scale if err < zero else zero)
+                elif loss == PINBALL:
+                    q = fpar[1 + k]
+                    if err < zero:
+                        lossb[b * O + k] = -q * err
+                        dy[b * O + k] = -ft(q) * scale
+                    else:
+                        lossb[b * O + k] = (1.0 - q) * err
+                        dy[b * O + k] = ft(1.0 - q) * scale if err > zero else zero
+                else:  # DOT
+                    lossb[b * O + k] = yhat * y
+                    dy[b * O + k] = y
+
+    @cuda.jit
+    def backward(params, X, idx, dims, hs, ss, acts, dy, dseq, gpart):
+        """BPTT of ``S`` sequences per block into row ``blockIdx.x`` of ``gpart``.
+
+        Reads what :func:`forward` stored when training (hs, ss, acts, dy). dseq (B, T, H)
+        flat: gradient with respect to the outputs of the current layer coming from the
+        layer above, overwritten in place with the gradient for the layer below.
+        gpart (n_blocks, P) flat: per-block gradient partials.
+        """
+        sm = cuda.shared.array(0, dtype=nbt)
+        cell, H, L, O = dims[D_CELL], dims[D_H], dims[D_L], dims[D_O]
+        T, B, S, mode = dims[D_T], dims[D_B], dims[D_S], dims[D_MODE]
+        G = n_gates(cell)
+        GH = G * H
+        zero, one = ft(0.0), ft(1.0)
+        tid, nt = cuda.threadIdx.x, cuda.blockDim.x
+        blk = cuda.blockIdx.x
+        b0 = blk * S
+        ns = S if B - b0 > S else B - b0
+        P = head_offset(dims) + O * H + O
+        gb = blk * P
+        o_dh = mode * GH * H
+        o_dc = o_dh + S * H
+        o_dhd = o_dc + S * H
+        o_dhr = o_dhd + S * H
+        o_dp = o_dhr + S * H
+        o_dr = o_dp + S * GH if cell == GRU else o_dp
+        o_wih = GH * H
+        T1H = (T + 1) * H
+
+        for p in range(tid, P, nt):
+            gpart[gb + p] = zero
+        cuda.syncthreads()
+
+        # head: dW_out = dy^T h_last, db_out = sum dy
+        o = head_offset(dims)
+        for e in range(tid, O * H, nt):
+            k = e // H
+            j = e - k * H
+            acc = zero
+            for s in range(ns):
+                b = b0 + s
+                acc += dy[b * O + k] * hs[((L - 1) * B + b) * T1H + T * H + j]
+            gpart[gb + o + e] = acc
+        for k in range(tid, O, nt):
+            acc = zero
+            for s in range(ns):
+                acc += dy[(b0 + s) * O + k]
+            gpart[gb + o + O * H + k] = acc
+
+        acc_hh = cuda.local.array(LOCAL_ACC, nbt)
+        acc_ih = cuda.local.array(LOCAL_ACC, nbt)
+        for layer in range(L - 1, -1, -1):
+            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, layer)
+            # weight-gradient elements of this thread accumulate in registers / local memory
+            # over the time loop when they fit, else in the block's row of gpart
+            local_hh = (GH * H + nt - 1) // nt <= LOCAL_ACC
+            local_ih = (GH * n_in + nt - 1) // nt <= LOCAL_ACC
+            for i in range(LOCAL_ACC):
+                acc_hh[i] = zero
+                acc_ih[i] = zero
+            if mode >= 1:
+                for e in range(tid, GH * H, nt):
+                    sm[e] = params[o_hh + e]
+                    if mode == 2 and layer > 0:
+                        sm[o_wih + e] = params[o_ih + e]
+            for e in range(tid, ns * H, nt):
+                sm[o_dc + e] = zero
+                sm[o_dhr + e] = zero
+            cuda.syncthreads()
+            for t in range(T - 1, -1, -1):
+                # (1) pointwise backward step of every (sequence, unit)
+                for e in range(tid, ns * H, nt):
+                    s = e // H
+                    j = e - s * H
+                    b = b0 + s
+                    if layer == L - 1:
+                        up = zero
+                        if t == T - 1:
+                            for k in range(O):
+                                up += dy[b * O + k] * params[o + k * H + j]
+                    else:
+                        up = dseq[(b * T + t) * H + j]
+                    g = up + sm[o_dhr + e]
+                    g0 = s * GH + j
+                    st = ((layer * B + b) * T1H) + t * H + j
+                    at = ((layer * B + b) * T + t) * GH + j
+                    if cell == LSTM:
+                        ig = acts[at]
+                        fg = acts[at + H]
+                        gg = acts[at + 2 * H]
+                        og = acts[at + 3 * H]
+                        tc = math.tanh(ss[st + H])
+                        dc = sm[o_dc + e] + g * og * (one - tc * tc)
+                        sm[o_dp + g0] = dc * gg * ig * (one - ig)
+                        sm[o_dp + g0 + H] = dc * ss[st] * fg * (one - fg)
+                        sm[o_dp + g0 + 2 * H] = dc * ig * (one - gg * gg)
+                        sm[o_dp + g0 + 3 * H] = g * tc * og * (one - og)
+                        sm[o_dc + e] = dc * fg
+                        sm[o_dhd + e] = zero
+                    elif cell == GRU:
+                        rg = acts[at]
+                        zg = acts[at + H]
+                        ng = acts[at + 2 * H]
+                        dan = g * (one - zg) * (one - ng * ng)
+                        daz = g * (hs[st] - ng) * zg * (one - zg)
+                        dar = dan * ss[st + H] * rg * (one - rg)
+                        sm[o_dp + g0] = dar
+                        sm[o_dp + g0 + H] = daz
+                        sm[o_dp + g0 + 2 * H] = dan
+                        sm[o_dr + g0] = dar
+                        sm[o_dr + g0 + H] = daz
+                        sm[o_dr + g0 + 2 * H] = dan * rg
+                        sm[o_dhd + e] = g * zg
+                    else:
+                        v = acts[at]
+                        sm[o_dp + g0] = g * (one - v * v)
+                        sm[o_dhd + e] = zero
+                cuda.syncthreads()
+                # (2) gradients to h_prev (through W_hh), to the layer below, to weights
+                for e in range(tid, ns * H, nt):
+                    s = e // H
+                    j = e - s * H
+                    if t > 0:
+                        acc = sm[o_dhd + e]
+                        rb = o_dr + s * GH
+                        if mode >= 1:
+                            for k in range(GH):
+                                acc += sm[rb + k] * sm[k * H + j]
+                        else:
+                            for k in range(GH):
+                                acc += sm[rb + k] * params[o_hh + k * H + j]
+                        sm[o_dhr + e] = acc
+                    if layer > 0:
+                        acc = zero
+                        pb = o_dp + s * GH
+                        if mode == 2:
+                            for k in range(GH):
+                                acc += sm[pb + k] * sm[o_wih + k * H + j]
+                        else:
+                            for k in range(GH):
+                                acc += sm[pb + k] * params[o_ih + k * H + j]
+                        dseq[((b0 + s) * T + t) * H + j] = acc
+                if t > 0:
+                    i = 0
+                    for e in range(tid, GH * H, nt):
+                        k = e // H
+                        j = e - k * H
+                        acc = acc_hh[i] if local_hh else gpart[gb + o_hh + e]
+                        for s in range(ns):
+                            acc += (
+                                sm[o_dr + s * GH + k] * hs[((layer * B + b0 + s) * T1H) + t * H + j]
+                            )
+                        if local_hh:
+                            acc_hh[i] = acc
+                        else:
+                            gpart[gb + o_hh + e] = acc
+                        i += 1
+                i = 0
+                for e in range(tid, GH * n_in, nt):
+                    k = e // n_in
+                    f = e - k * n_in
+                    acc = acc_ih[i] if local_ih else gpart[gb + o_ih + e]
+                    for s in range(ns):
+                        b = b0 + s
+                        if layer == 0:
+                            xv = X[idx[b], t, f]
+                        else:
+                            xv = hs[(((layer - 1) * B + b) * T1H) + (t + 1) * H + f]
+                        acc += sm[o_dp + s * GH + k] * xv
+                    if local_ih:
+                        acc_ih[i] = acc
+                    else:
+                        gpart[gb + o_ih + e] = acc
+                    i += 1
+                for k in range(tid, GH, nt):
+                    a_p = gpart[gb + o_bih + k]
+                    a_r = gpart[gb + o_bhh + k]
+                    for s in range(ns):
+                        a_p += sm[o_dp + s * GH + k]
+                        a_r += sm[o_dr + s * GH + k]
+                    gpart[gb + o_bih + k] = a_p
+                    gpart[gb + o_bhh + k] = a_r
+                cuda.syncthreads()
+            if local_hh:
+                i = 0
+                for e in range(tid, GH * H, nt):
+                    gpart[gb + o_hh + e] = acc_hh[i]
+                    i += 1
+            if local_ih:
+                i = 0
+                for e in range(tid, GH * n_in, nt):
+                    gpart[gb + o_ih + e] = acc_ih[i]
+                    i += 1
+
+    @cuda.jit
+    def reduce(gpart, n_blocks, grad, lossb, fpar, loss_out):
+        """``grad[p] = sum_k gpart[k, p]`` in block order; thread 0 also sums ``lossb``.
+
+        gpart (n_blocks, P) flat; grad (P,); lossb (n,) float64 loss terms; fpar float64,
+        ``fpar[0]`` the divisor of the loss; loss_out (1,) float64, the mean loss out.
+        """
+        p = cuda.grid(1)
+        P = grad.shape[0]
+        if p < P:
+            acc = gpart[p]
+            for k in range(1, n_blocks):
+                acc += gpart[k * P + p]
+            grad[p] = acc
+        if p == 0:
+            total = 0.0
+            for i in range(lossb.shape[0]):
+                total += lossb[i]
+            loss_out[0] = total / fpar[0]
+
+    @cuda.jit
+    def sqnorm(grad, parts):
+        """``parts[c] = sum(grad[c::NORM_PARTS] ** 2)`` in float64, c < NORM_PARTS."""
+        c = cuda.grid(1)
+        if c < NORM_PARTS:
+            acc = 0.0
+            for i in range(c, grad.shape[0], NORM_PARTS):
+                g = float(grad[i])
+                acc += g * g
+            parts[c] = acc
+
+    @cuda.jit
+    def adam(params, grad, m, v, parts, hyper, norm_out):
+        """Clip (optional) and one Adam step, PyTorch's bias-corrected update.
+
+        hyper float64 ``(step_size, beta1, beta2, sqrt(bias2), eps, max_norm)`` with
+        ``step_size = lr / bias1``; ``max_norm <= 0`` disables clipping. The gradient is
+        scaled in place when clipped; ``norm_out[0]`` receives the norm before clipping.
+        """
+        i = cuda.grid(1)
+        scale = ft(1.0)
+        clip = hyper[5]
+        if clip > 0.0:
+            total = 0.0
+            for c in range(NORM_PARTS):
+                total += parts[c]
+            norm = math.sqrt(total)
+            if i == 0:
+                norm_out[0] = norm
+            if norm > clip and not math.isinf(norm):
+                scale = ft(clip / norm)
+        if i < params.shape[0]:
+            step, b1, b2 = ft(hyper[0]), ft(hyper[1]), ft(hyper[2])
+            root2, eps = ft(hyper[3]), ft(hyper[4])
+            one = ft(1.0)
+            g = grad[i]
+            if clip > 0.0:
+                g = g * scale
+                grad[i] = g
+            mi = b1 * m[i] + (one - b1) * g
+            vi = b2 * v[i] + (one - b2) * g * g
+            m[i] = mi
+            v[i] = vi
+            params[i] -= step * mi / (math.sqrt(vi) / root2 + eps)
+
+    return SimpleNamespace(
+        forward=forward, backward=backward, reduce=reduce, sqnorm=sqnorm, adam=adam
+    )
+
+
+__all__ = ["build", "shared_words", "DOT", "MAE", "MSE", "PINBALL"]

@@ -1,0 +1,489 @@
+"""The recurrent network on a CUDA device: parameters, Adam state and windows stay there.
+
+Typical training loop, with one host round trip per batch (the scalar loss)::
+
+    net = CudaNetwork(spec, np.float32, learning_rate=1e-3)
+    net.to_device(params)
+    net.upload_windows(X, Y)                 # (N, T, F) and (N, O), once
+    for epoch in range(n_epochs):
+        perm = net.to_device_indices(rng.permutation(N))
+        for start in range(0, N, batch):
+            loss = net.train_step(idx=perm[start:start + batch], clip_norm=1.0)
+    params = net.get_params()
+
+One training step is four or five kernel launches: :func:`forward` (every layer, the head,
+the loss and its gradient), :func:`backward` (BPTT into per-block partials), ``reduce``
+(partials summed in block order: deterministic), ``sqnorm`` (only when clipping) and
+``adam``. See :mod:`tsrnn.cuda_kernels._kernels` for the thread mapping.
+"""
+
+import functools
+
+import numpy as np
+from numba import cuda
+
+from tsrnn._network import DOT, LOSS_CODES, NetworkSpec
+
+from . import _device
+from ._kernels import (
+    D_B,
+    D_CELL,
+    D_F,
+    D_H,
+    D_L,
+    D_LOSS,
+    D_MODE,
+    D_O,
+    D_S,
+    D_T,
+    D_TRAIN,
+    N_DIMS,
+    NORM_PARTS,
+    build,
+    shared_words,
+)
+
+#: Threads per block of every kernel. Any value >= 1 gives the same results (tests use 8).
+THREADS_PER_BLOCK = 256
+#: Sequences handled by one block of the forward and backward kernels. Results depend on
+#: it (it sets how the gradient is cut into partials), never on the thread count.
+SEQS_PER_BLOCK = 4
+#: Bytes of dynamic shared memory a block may use; None: the device's opt-in maximum on a
+#: real GPU (227 KiB on an H100), 48 KiB under the simulator. Weights that do not fit are
+#: read from global memory.
+SHARED_MEMORY_LIMIT = None
+
+
+_OPTED_IN = set()
+_OPT_IN_REFUSED = []
+
+
+class _SharedRefused(Exception):
+    """The driver refused more than 48 KiB of shared memory for a kernel."""
+
+
+def _arg_key(a):
+    """What selects a kernel specialisation: dtype, dimensions and layout of an argument."""
+    flags = getattr(a, "flags", None)
+    contiguous = None if flags is None else bool(flags["C_CONTIGUOUS"])
+    return str(getattr(a, "dtype", type(a).__name__)), getattr(a, "ndim", 0), contiguous
+
+
+def _shared_limit():
+    if SHARED_MEMORY_LIMIT is not None:
+        return int(SHARED_MEMORY_LIMIT)
+    if _device.simulator_enabled() or _OPT_IN_REFUSED:
+        return _device.DEFAULT_SHARED_BYTES
+    return _device.opt_in_limit()
+
+
+def _launch(dispatcher, n_blocks, threads, nbytes, args):
+    """Launch on the default stream with ``nbytes`` of dynamic shared memory.
+
+    Above 48 KiB the kernel is first allowed that much (once per specialisation); if the
+    driver refuses, :class:`_SharedRefused` is raised and later limits stay at 48 KiB.
+    """
+    if nbytes > _device.DEFAULT_SHARED_BYTES and not _device.simulator_enabled():
+        key = (id(dispatcher), nbytes, tuple(_arg_key(a) for a in args))
+        if key not in _OPTED_IN:
+            if not _device.opt_in_shared(dispatcher, args, nbytes):
+                _OPT_IN_REFUSED.append(key)
+                raise _SharedRefused(nbytes)
+            _OPTED_IN.add(key)
+    dispatcher[n_blocks, threads, 0, nbytes](*args)
+
+
+def _retry_small_shared(method):
+    """Run ``method`` again (with at most 48 KiB of shared memory) if the driver refused more."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except _SharedRefused:
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+def _is_device_array(a):
+    """A numba device array or any object exposing ``__cuda_array_interface__``."""
+    return hasattr(a, "copy_to_host") or hasattr(a, "__cuda_array_interface__")
+
+
+def _as_numba(a):
+    return a if hasattr(a, "copy_to_host") else cuda.as_cuda_array(a)
+
+
+class CudaNetwork:
+    """A :class:`tsrnn._network.NetworkSpec` network with its state on a CUDA device.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    dtype : {np.float32, np.float64}, default np.float32
+    learning_rate, beta1, beta2, epsilon : float
+        Adam's hyperparameters, as :class:`tsrnn._optim.Adam`; attributes, may be changed
+        between steps.
+
+    Attributes
+    ----------
+    params : numba.cuda device array of shape (n_params,)
+    grad : numba.cuda device array of shape (n_params,)
+        Gradient of the last :meth:`loss_and_grad` or :meth:`train_step` (clipped, if the
+        step clipped it).
+    m, v : numba.cuda device array of shape (n_params,) or None
+        Adam's moments, allocated by the first update.
+    t : int
+        Adam's step count.
+    """
+
+    def __init__(
+        self, spec, dtype=np.float32, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8
+    ):
+        if not isinstance(spec, NetworkSpec):
+            raise TypeError("spec must be a NetworkSpec")
+        self.spec = spec
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.learning_rate = learning_rate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self._k = build(self.dtype.type)
+        P = spec.n_params
+        self.params = cuda.to_device(np.zeros(P, self.dtype))
+        self.grad = cuda.device_array(P, self.dtype)
+        self.m = self.v = None
+        self.t = 0
+        self._X = self._Y = None
+        self._cache = {}
+        self._loss_out = cuda.device_array(1, np.float64)
+        self._norm_parts = cuda.device_array(NORM_PARTS, np.float64)
+        self._norm_out = cuda.to_device(np.zeros(1, np.float64))
+        self._dummy = cuda.to_device(np.zeros(1, self.dtype))
+        self._dummy64 = cuda.to_device(np.zeros(1, np.float64))
+        self._dummy_y = cuda.to_device(np.zeros((1, 1), self.dtype))
+
+    # ---------------------------------------------------------------------------------------
+    # parameters, windows, optimizer state
+
+    def to_device(self, params):
+        """Copy a host parameter vector onto the device (keeps the optimizer state).
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+        """
+        params = np.ascontiguousarray(params, dtype=self.dtype)
+        if params.shape != (self.spec.n_params,):
+            raise ValueError(f"params must have shape ({self.spec.n_params},)")
+        self.params.copy_to_device(params)
+
+    def get_params(self):
+        """Host copy of the parameters: ndarray of shape (n_params,)."""
+        return self.params.copy_to_host()
+
+    def upload_windows(self, X, Y=None):
+        """Keep training windows on the device; batches then pass ``idx`` only.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_windows, window, n_features)
+        Y : ndarray of shape (n_windows, n_outputs), optional
+        """
+        self._X = self._as_device(X, 3, self.spec.n_features)
+        self._Y = None if Y is None else self._as_device(Y, 2, self.spec.n_outputs)
+        if self._Y is not None and self._Y.shape[0] != self._X.shape[0]:
+            raise ValueError("X and Y have different numbers of windows")
+
+    def to_device_indices(self, idx):
+        """Upload window indices (for example an epoch's permutation) as int64.
+
+        Parameters
+        ----------
+        idx : array-like of int, shape (batch,)
+
+        Returns
+        -------
+        numba.cuda device array of shape (batch,)
+            Slices of it are batches, without copies.
+        """
+        return cuda.to_device(np.ascontiguousarray(idx, dtype=np.int64))
+
+    def get_optimizer_state(self):
+        """Host copy of Adam's state, in the format of :meth:`tsrnn._optim.Adam.get_state`.
+
+        Returns
+        -------
+        dict
+            ``{"t": int, "m": ndarray (n_params,) or None, "v": ndarray or None}``.
+        """
+        return {
+            "t": self.t,
+            "m": None if self.m is None else self.m.copy_to_host(),
+            "v": None if self.v is None else self.v.copy_to_host(),
+        }
+
+    def set_optimizer_state(self, state):
+        """Put back a state from :meth:`get_optimizer_state` or ``Adam.get_state``.
+
+        Parameters
+        ----------
+        state : dict
+        """
+        self.t = int(state["t"])
+        if state["m"] is None:
+            self.m = self.v = None
+        else:
+            self.m = cuda.to_device(np.ascontiguousarray(state["m"], dtype=self.dtype))
+            self.v = cuda.to_device(np.ascontiguousarray(state["v"], dtype=self.dtype))
+
+    # ---------------------------------------------------------------------------------------
+    # compute
+
+    @_retry_small_shared
+    def forward(self, X=None, idx=None):
+        """Outputs of the network.
+
+        Parameters
+        ----------
+        X : ndarray or device array of shape (batch, window, n_features), optional
+            None: the windows of :meth:`upload_windows`, rows ``idx``.
+        idx : device array or array-like of int, shape (batch,), optional
+            Rows of the uploaded windows (all of them when None).
+
+        Returns
+        -------
+        ndarray of shape (batch, n_outputs)
+        """
+        X, _, idx = self._batch(X, None, idx, need_y=False)
+        B, T = idx.shape[0], X.shape[1]
+        ws = self._workspace(B, T, train=False)
+        dims = ws["dims_f"]
+        args = (
+            self.params, X, self._dummy_y, idx, dims, self._dummy64, ws["hs"], self._dummy,
+            self._dummy, ws["out"], self._dummy, self._dummy64,
+        )  # fmt: skip
+        _launch(self._k.forward, ws["n_blocks"], THREADS_PER_BLOCK, ws["bytes_f"], args)
+        return ws["out"].copy_to_host()
+
+    @_retry_small_shared
+    def loss_and_grad(self, X=None, Y=None, loss="mse", quantiles=None, idx=None, sync=True):
+        """Loss of a batch and its gradient, left on the device.
+
+        Parameters
+        ----------
+        X : ndarray or device array of shape (batch, window, n_features), optional
+        Y : ndarray or device array of shape (batch, n_outputs), optional
+            None (both): the uploaded windows, rows ``idx``.
+        loss : {"mse", "mae", "pinball", "dot"}
+        quantiles : array-like of shape (n_outputs,), optional
+            Quantile level of each output (pinball loss).
+        idx : device array or array-like of int, shape (batch,), optional
+        sync : bool, default True
+            Copy the loss to the host (a synchronisation). False returns None for it; the
+            value stays in :attr:`last_loss` (a device array of shape (1,)).
+
+        Returns
+        -------
+        loss : float or None
+        grad : device array of shape (n_params,)
+            :attr:`grad`, overwritten by the next call.
+        """
+        X, Y, idx = self._batch(X, Y, idx, need_y=True)
+        B, T = idx.shape[0], X.shape[1]
+        code = LOSS_CODES[loss]
+        ws = self._workspace(B, T, train=True)
+        dims_f, dims_b = self._train_dims(ws, code)
+        fpar = self._fpar(B, code, quantiles)
+        k, nb, tpb = self._k, ws["n_blocks"], THREADS_PER_BLOCK
+        hs, ss, acts, dy = ws["hs"], ws["ss"], ws["acts"], ws["dy"]
+        args = (self.params, X, Y, idx, dims_f, fpar, hs, ss, acts, ws["out"], dy, ws["lossb"])
+        _launch(k.forward, nb, tpb, ws["bytes_f"], args)
+        args = (self.params, X, idx, dims_b, hs, ss, acts, dy, ws["dseq"], ws["gpart"])
+        _launch(k.backward, nb, tpb, ws["bytes_b"], args)
+        P = self.spec.n_params
+        k.reduce[-(-P // tpb), tpb](ws["gpart"], nb, self.grad, ws["lossb"], fpar, self._loss_out)
+        value = float(self._loss_out.copy_to_host()[0]) if sync else None
+        return value, self.grad
+
+    @property
+    def last_loss(self):
+        """Device array of shape (1,): the loss of the last batch."""
+        return self._loss_out
+
+    def apply_gradient(self, grad=None, clip_norm=None):
+        """One Adam step on the device, after optional clipping of the gradient norm.
+
+        Same arithmetic as :func:`tsrnn._optim.clip_grad_norm` then
+        :meth:`tsrnn._optim.Adam.update`.
+
+        Parameters
+        ----------
+        grad : device array of shape (n_params,), optional
+            Default :attr:`grad`. Scaled in place when clipped.
+        clip_norm : float or None
+        """
+        grad = self.grad if grad is None else grad
+        P = self.spec.n_params
+        if self.m is None:
+            self.m = cuda.to_device(np.zeros(P, self.dtype))
+            self.v = cuda.to_device(np.zeros(P, self.dtype))
+            self.t = 0
+        self.t += 1
+        tpb = THREADS_PER_BLOCK
+        clip = -1.0 if clip_norm is None else float(clip_norm)
+        if clip > 0:
+            self._k.sqnorm[-(-NORM_PARTS // tpb), tpb](grad, self._norm_parts)
+        dt = self.dtype.type
+        bias1 = 1.0 - self.beta1**self.t
+        bias2 = 1.0 - self.beta2**self.t
+        hyper = (
+            float(dt(self.learning_rate / bias1)), float(dt(self.beta1)), float(dt(self.beta2)),
+            float(dt(np.sqrt(bias2))), float(dt(self.epsilon)), clip,
+        )  # fmt: skip
+        self._k.adam[-(-P // tpb), tpb](
+            self.params, grad, self.m, self.v, self._norm_parts, hyper, self._norm_out
+        )
+
+    def train_step(
+        self, X=None, Y=None, loss="mse", quantiles=None, clip_norm=None, idx=None, sync=True
+    ):
+        """Forward, BPTT, optional clipping and one Adam step, all on the device.
+
+        Parameters
+        ----------
+        X, Y, loss, quantiles, idx, sync
+            As :meth:`loss_and_grad`.
+        clip_norm : float or None
+            Largest gradient norm; None disables clipping.
+
+        Returns
+        -------
+        float or None
+            The batch's loss before the step (None when ``sync`` is False).
+        """
+        value, grad = self.loss_and_grad(X, Y, loss, quantiles, idx, sync=False)
+        self.apply_gradient(grad, clip_norm)
+        if sync:
+            value = float(self._loss_out.copy_to_host()[0])
+        return value
+
+    # ---------------------------------------------------------------------------------------
+    # internals
+
+    def _as_device(self, a, ndim, last):
+        if _is_device_array(a):
+            a = _as_numba(a)
+            if a.dtype != self.dtype or a.ndim != ndim:
+                raise ValueError(f"device array must be {ndim}-D of dtype {self.dtype}")
+        else:
+            a = np.ascontiguousarray(a, dtype=self.dtype)
+            if a.ndim != ndim:
+                raise ValueError(f"expected a {ndim}-D array, got shape {a.shape}")
+            a = cuda.to_device(a)
+        if a.shape[a.ndim - 1] != last:
+            raise ValueError(f"last dimension must be {last}, got shape {a.shape}")
+        return a
+
+    def _batch(self, X, Y, idx, need_y):
+        if X is None:
+            if self._X is None:
+                raise ValueError("no X given and no windows uploaded (upload_windows)")
+            X, Y = self._X, self._Y
+            if need_y and Y is None:
+                raise ValueError("the uploaded windows have no targets Y")
+        else:
+            X = self._as_device(X, 3, self.spec.n_features)
+            if need_y:
+                if Y is None:
+                    raise ValueError("X given without Y")
+                Y = self._as_device(Y, 2, self.spec.n_outputs)
+                if Y.shape[0] != X.shape[0]:
+                    raise ValueError("X and Y have different numbers of windows")
+        if idx is None:
+            idx = self._arange(X.shape[0])
+        elif _is_device_array(idx):
+            idx = _as_numba(idx)
+        else:
+            idx = self.to_device_indices(idx)
+        if idx.shape[0] == 0:
+            raise ValueError("empty batch")
+        return X, Y, idx
+
+    def _arange(self, n):
+        key = ("arange", n)
+        if key not in self._cache:
+            self._cache[key] = cuda.to_device(np.arange(n, dtype=np.int64))
+        return self._cache[key]
+
+    def _fpar(self, B, code, quantiles):
+        O = self.spec.n_outputs
+        q = np.full(O, 0.5) if quantiles is None else np.asarray(quantiles, dtype=np.float64)
+        norm = 1.0 if code == DOT else float(B * O)
+        host = np.concatenate([[norm], q.reshape(O)])
+        key = ("fpar", host.tobytes())
+        if key not in self._cache:
+            self._cache[key] = cuda.to_device(host)
+        return self._cache[key]
+
+    def _dims(self, B, T, S, mode, train, code):
+        s = self.spec
+        host = np.zeros(N_DIMS, np.int64)
+        host[[D_CELL, D_F, D_H, D_L, D_O]] = s.dims
+        host[D_T], host[D_B], host[D_S], host[D_MODE] = T, B, S, mode
+        host[D_TRAIN], host[D_LOSS] = int(train), code
+        key = ("dims", host.tobytes())
+        if key not in self._cache:
+            self._cache[key] = cuda.to_device(host)
+        return self._cache[key], host
+
+    def _pick_mode(self, B, T, S, train, backward):
+        """Largest shared-memory mode that fits, and its bytes."""
+        limit = _shared_limit()
+        for mode in (2, 1, 0):
+            if mode == 2 and self.spec.num_layers == 1:
+                continue
+            _, host = self._dims(B, T, S, mode, train, 0)
+            nbytes = shared_words(host, backward) * self.dtype.itemsize
+            if nbytes <= limit or mode == 0:
+                return mode, nbytes
+        raise AssertionError("unreachable")
+
+    def _train_dims(self, ws, code):
+        B, T, S = ws["B"], ws["T"], ws["S"]
+        dims_f, _ = self._dims(B, T, S, ws["mode_f"], True, code)
+        dims_b, _ = self._dims(B, T, S, ws["mode_b"], True, code)
+        return dims_f, dims_b
+
+    def _workspace(self, B, T, train):
+        S = max(1, int(SEQS_PER_BLOCK))
+        key = ("ws", B, T, S, train, _shared_limit())
+        ws = self._cache.get(key)
+        if ws is not None:
+            return ws
+        for old in [k for k in self._cache if k[0] == "ws" and k[4] == train]:
+            del self._cache[old]  # one workspace per kind: the old batch shape goes
+        s, dt = self.spec, self.dtype
+        H, L, O, G = s.hidden_size, s.num_layers, s.n_outputs, s.gates
+        n_blocks = -(-B // S)
+        mode_f, bytes_f = self._pick_mode(B, T, S, train, backward=False)
+        ws = {"B": B, "T": T, "S": S, "n_blocks": n_blocks, "mode_f": mode_f, "bytes_f": bytes_f}
+        ws["out"] = cuda.device_array((B, O), dt)
+        if train:
+            mode_b, bytes_b = self._pick_mode(B, T, S, True, backward=True)
+            ws["mode_b"], ws["bytes_b"] = mode_b, bytes_b
+            ws["hs"] = cuda.device_array(L * B * (T + 1) * H, dt)
+            ws["ss"] = cuda.device_array(L * B * (T + 1) * H, dt)
+            ws["acts"] = cuda.device_array(L * B * T * G * H, dt)
+            ws["dy"] = cuda.device_array(B * O, dt)
+            ws["lossb"] = cuda.device_array(B * O, np.float64)
+            ws["dseq"] = cuda.device_array(B * T * H if L > 1 else 1, dt)
+            ws["gpart"] = cuda.device_array(n_blocks * s.n_params, dt)
+        else:
+            ws["hs"] = cuda.device_array(min(L, 2) * B * (T + 1) * H, dt)
+            ws["dims_f"], _ = self._dims(B, T, S, mode_f, False, 0)
+        self._cache[key] = ws
+        return ws

@@ -1,0 +1,286 @@
+"""The CUDA engine against the CPU kernels of :mod:`tsrnn._network`.
+
+Runs on a real GPU when there is one, else in numba's CUDA simulator (``conftest.py`` turns
+it on when no NVIDIA GPU is visible). The simulator runs every CUDA thread as a Python
+thread, so shapes are tiny and blocks have 8 threads and 2 sequences: every kernel loops
+over its work with a stride and a batch spans several blocks.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tsrnn import cuda_kernels
+from tsrnn._network import NetworkSpec, forward, loss_and_grad
+from tsrnn._optim import Adam, clip_grad_norm
+
+check_device = cuda_kernels.check_device
+cuda_available = cuda_kernels.cuda_available
+simulator_enabled = cuda_kernels.simulator_enabled
+
+if not (simulator_enabled() or cuda_available()):
+    pytest.skip(
+        "no CUDA GPU, and numba's CUDA simulator is off (set NUMBA_ENABLE_CUDASIM=1 before "
+        "numba is imported)",
+        allow_module_level=True,
+    )
+
+from tsrnn.cuda_kernels import network as cn  # noqa: E402
+from tsrnn.cuda_kernels._kernels import shared_words  # noqa: E402
+
+CELLS = ("lstm", "gru", "rnn")
+N_FEATURES, HIDDEN, N_OUTPUTS = 2, 5, 3
+BATCH, STEPS = 5, 4
+RTOL = {np.float32: 1e-4, np.float64: 1e-10}
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch):
+    """Blocks of 8 threads and 2 sequences, shared memory as the device allows."""
+    monkeypatch.setattr(cn, "THREADS_PER_BLOCK", 8)
+    monkeypatch.setattr(cn, "SEQS_PER_BLOCK", 2)
+    monkeypatch.setattr(cn, "SHARED_MEMORY_LIMIT", None)
+
+
+def problem(cell, num_layers, dtype=np.float32, seed=0, batch=BATCH):
+    """Spec, parameters, inputs and targets."""
+    rng = np.random.default_rng(seed)
+    spec = NetworkSpec(cell, N_FEATURES, HIDDEN, num_layers, N_OUTPUTS)
+    params = rng.uniform(-0.6, 0.6, spec.n_params).astype(dtype)
+    X = rng.standard_normal((batch, STEPS, N_FEATURES)).astype(dtype)
+    Y = rng.standard_normal((batch, N_OUTPUTS)).astype(dtype)
+    return spec, params, X, Y
+
+
+def network(spec, params, dtype=np.float32, **adam):
+    net = cn.CudaNetwork(spec, dtype, **adam)
+    net.to_device(params)
+    return net
+
+
+def assert_close(got, ref, rtol):
+    """Equal to ``rtol`` relative to the largest magnitude of ``ref``."""
+    ref = np.asarray(ref, dtype=np.float64)
+    np.testing.assert_allclose(got, ref, rtol=rtol, atol=rtol * np.abs(ref).max())
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("cell", CELLS)
+def test_forward_and_gradient_match_cpu(cell, num_layers):
+    spec, params, X, Y = problem(cell, num_layers)
+    net = network(spec, params)
+    assert_close(net.forward(X), forward(params, X, spec), 1e-4)
+    loss, grad = net.loss_and_grad(X, Y, "mse")
+    ref_loss, ref_grad = loss_and_grad(params, X, Y, spec, "mse")
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    assert_close(grad.copy_to_host(), ref_grad, 1e-4)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_float64_matches_cpu(cell):
+    spec, params, X, Y = problem(cell, 2, np.float64)
+    net = network(spec, params, np.float64)
+    assert net.get_params().dtype == np.float64
+    assert_close(net.forward(X), forward(params, X, spec), 1e-10)
+    loss, grad = net.loss_and_grad(X, Y, "mse")
+    ref_loss, ref_grad = loss_and_grad(params, X, Y, spec, "mse")
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    assert_close(grad.copy_to_host(), ref_grad, 1e-10)
+
+
+@pytest.mark.parametrize("loss", ["mae", "pinball", "dot"])
+def test_losses_match_cpu(loss):
+    spec, params, X, Y = problem("lstm", 1, seed=1)
+    quantiles = np.array([0.1, 0.5, 0.9]) if loss == "pinball" else None
+    net = network(spec, params)
+    value, grad = net.loss_and_grad(X, Y, loss, quantiles)
+    ref_value, ref_grad = loss_and_grad(params, X, Y, spec, loss, quantiles)
+    assert value == pytest.approx(ref_value, rel=1e-5)
+    assert_close(grad.copy_to_host(), ref_grad, 1e-4)
+
+
+def mode_one_limit(spec, dtype=np.float32):
+    """Shared-memory bytes that hold ``W_hh`` but not ``W_ih`` as well."""
+    dims = np.zeros(11, np.int64)
+    dims[[0, 1, 2, 3, 4]] = spec.dims
+    dims[7], dims[8] = cn.SEQS_PER_BLOCK, 1
+    words = max(shared_words(dims, False), shared_words(dims, True))
+    return words * np.dtype(dtype).itemsize
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_weights_from_global_memory(monkeypatch, cell, mode):
+    """Smaller shared memory: W_ih, then W_hh too, read from global memory."""
+    spec, params, X, Y = problem(cell, 2, seed=2)
+    monkeypatch.setattr(cn, "SHARED_MEMORY_LIMIT", 0 if mode == 0 else mode_one_limit(spec))
+    net = network(spec, params)
+    loss, grad = net.loss_and_grad(X, Y, "mse")
+    ws = next(v for k, v in net._cache.items() if k[0] == "ws")
+    assert (ws["mode_f"], ws["mode_b"]) == (mode, mode)
+    ref_loss, ref_grad = loss_and_grad(params, X, Y, spec, "mse")
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    assert_close(grad.copy_to_host(), ref_grad, 1e-4)
+    assert_close(net.forward(X), forward(params, X, spec), 1e-4)
+
+
+def test_refused_shared_memory_falls_back(monkeypatch):
+    """A driver refusing more than the default shared memory: weights from global memory."""
+    from tsrnn.cuda_kernels import _device
+
+    spec, params, X, Y = problem("lstm", 2, seed=9)
+    monkeypatch.setattr(_device, "simulator_enabled", lambda: False)
+    monkeypatch.setattr(_device, "DEFAULT_SHARED_BYTES", 600)  # between modes 0 and 1
+    monkeypatch.setattr(_device, "opt_in_limit", lambda: 1 << 20)
+    monkeypatch.setattr(_device, "opt_in_shared", lambda *args: False)
+    monkeypatch.setattr(cn, "_OPT_IN_REFUSED", [])
+    net = network(spec, params)
+    loss, grad = net.loss_and_grad(X, Y, "mse")
+    assert cn._OPT_IN_REFUSED
+    ws = next(v for k, v in net._cache.items() if k[0] == "ws" and v["bytes_f"] <= 600)
+    assert (ws["mode_f"], ws["mode_b"]) == (0, 0)
+    ref_loss, ref_grad = loss_and_grad(params, X, Y, spec, "mse")
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    assert_close(grad.copy_to_host(), ref_grad, 1e-4)
+
+
+def test_adam_matches_cpu():
+    """Three Adam steps from given gradients, with and without clipping."""
+    rng = np.random.default_rng(3)
+    spec = NetworkSpec("gru", N_FEATURES, HIDDEN, 1, N_OUTPUTS)
+    params = spec.init_params(rng)
+    net = network(spec, params, learning_rate=1e-2)
+    adam = Adam(learning_rate=1e-2)
+    ref = params.copy()
+    for step, clip in enumerate([None, 0.5, 100.0]):
+        grad = rng.standard_normal(spec.n_params).astype(np.float32) * (step + 1)
+        dev = cn.cuda.to_device(grad)
+        net.apply_gradient(dev, clip_norm=clip)
+        g = grad.copy()
+        clip_grad_norm(g, clip)
+        adam.update(ref, g)
+        assert_close(dev.copy_to_host(), g, 1e-6)
+        assert_close(net.get_params(), ref, 1e-6)
+    state = net.get_optimizer_state()
+    assert state["t"] == adam.t == 3
+    assert_close(state["m"], adam.m, 1e-6)
+    assert_close(state["v"], adam.v, 1e-6)
+
+
+@pytest.mark.parametrize("clip", [None, 0.05])
+def test_train_steps_match_cpu(clip):
+    """Three full training steps (forward, BPTT, clipping, Adam) against the CPU."""
+    spec, params, X, Y = problem("lstm", 2, seed=4)
+    net = network(spec, params, learning_rate=1e-2)
+    adam = Adam(learning_rate=1e-2)
+    ref = params.copy()
+    for _ in range(3):
+        loss = net.train_step(X, Y, "mse", clip_norm=clip)
+        ref_loss, g = loss_and_grad(ref, X, Y, spec, "mse")
+        clip_grad_norm(g, clip)
+        adam.update(ref, g)
+        assert loss == pytest.approx(ref_loss, rel=1e-4)
+    assert_close(net.get_params(), ref, 1e-4)
+
+
+def test_train_step_reduces_loss():
+    spec, params, X, Y = problem("gru", 1, seed=5)
+    net = network(spec, params, learning_rate=3e-2)
+    net.upload_windows(X, Y)
+    idx = net.to_device_indices(np.arange(BATCH))
+    losses = [net.train_step(idx=idx) for _ in range(8)]
+    assert losses[-1] < 0.7 * losses[0]
+    assert all(np.isfinite(losses))
+
+
+def test_uploaded_windows_and_indices():
+    """Batches picked by device indices equal the same windows passed directly."""
+    spec, params, X, Y = problem("rnn", 2, seed=6, batch=7)
+    net = network(spec, params)
+    net.upload_windows(X, Y)
+    rows = np.array([6, 0, 3])
+    perm = net.to_device_indices(np.array([2, 6, 0, 3, 1]))
+    assert_close(net.forward(idx=perm[1:4]), forward(params, X[rows], spec), 1e-4)
+    loss, grad = net.loss_and_grad(idx=rows)
+    ref_loss, ref_grad = loss_and_grad(params, X[rows], Y[rows], spec, "mse")
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    assert_close(grad.copy_to_host(), ref_grad, 1e-4)
+
+
+def run_training(spec, params, X, Y):
+    net = network(spec, params, learning_rate=1e-2)
+    losses = [net.train_step(X, Y, "mse", clip_norm=1.0)]
+    _, grad = net.loss_and_grad(X, Y, "mse")
+    return losses, grad.copy_to_host(), net.get_params()
+
+
+def test_deterministic_for_any_block_size(monkeypatch):
+    """Bit-identical results run after run, and with another number of threads per block."""
+    spec, params, X, Y = problem("lstm", 2, seed=7)
+    first = run_training(spec, params, X, Y)
+    second = run_training(spec, params, X, Y)
+    others = [second]
+    # 3 threads: weight gradients accumulated per thread; 1 thread: too many for that, they
+    # are accumulated in global memory instead (same order of summation)
+    for threads in (3, 1):
+        monkeypatch.setattr(cn, "THREADS_PER_BLOCK", threads)
+        others.append(run_training(spec, params, X, Y))
+    for other in others:
+        assert other[0] == first[0]
+        np.testing.assert_array_equal(other[1], first[1])
+        np.testing.assert_array_equal(other[2], first[2])
+
+
+def test_optimizer_state_round_trip():
+    spec, params, X, Y = problem("gru", 1, seed=8)
+    net = network(spec, params)
+    assert net.get_optimizer_state() == {"t": 0, "m": None, "v": None}
+    net.train_step(X, Y)
+    state = net.get_optimizer_state()
+    saved = net.get_params()
+    after = [net.train_step(X, Y) for _ in range(2)]
+    other = network(spec, saved)
+    other.set_optimizer_state(state)
+    assert [other.train_step(X, Y) for _ in range(2)] == after
+    np.testing.assert_array_equal(other.get_params(), net.get_params())
+
+
+def test_bad_inputs():
+    spec, params, X, Y = problem("lstm", 1)
+    net = network(spec, params)
+    with pytest.raises(ValueError, match="last dimension"):
+        net.forward(X[:, :, :1])
+    with pytest.raises(ValueError, match="no windows uploaded"):
+        net.forward()
+    with pytest.raises(ValueError, match="X given without Y"):
+        net.loss_and_grad(X)
+    with pytest.raises(ValueError, match="shape"):
+        net.to_device(params[:-1])
+
+
+def test_check_device(monkeypatch):
+    from tsrnn.cuda_kernels import _device
+
+    assert check_device("cpu") == "cpu"
+    assert check_device("cuda") == "cuda"
+    assert check_device("auto") == ("cuda" if cuda_available() else "cpu")
+    with pytest.raises(ValueError, match="device"):
+        check_device("gpu")
+    if simulator_enabled():
+        assert not cuda_available()
+        assert cuda_available(allow_simulator=True)
+    monkeypatch.setattr(_device, "simulator_enabled", lambda: False)
+    monkeypatch.setattr(_device, "_gpu_visible", lambda: False)
+    assert check_device("auto") == "cpu"
+    with pytest.raises(RuntimeError, match="CUDA.*NVIDIA driver"):
+        check_device("cuda")
+
+
+def test_import_tsrnn_does_not_import_numba_cuda():
+    code = (
+        "import sys, tsrnn, tsrnn.cuda_kernels as c; c.check_device('cpu'); "
+        "assert 'numba.cuda' not in sys.modules, 'numba.cuda imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
