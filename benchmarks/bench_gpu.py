@@ -52,9 +52,8 @@ class TsrnnCase:
     """tsrnn's CUDA network with its windows on the device."""
 
     def __init__(self, cell, n_in, hidden, window, batch, seed=0):
-        from tsrnn.cuda_kernels import CudaNetwork
-
         from tsrnn._network import NetworkSpec
+        from tsrnn.cuda_kernels import CudaNetwork
 
         rng = np.random.default_rng(seed)
         spec = NetworkSpec(cell, n_in, hidden, 1, 1)
@@ -123,6 +122,7 @@ def main(argv=None):
             "(the simulator does not count). Run it on a machine with a GPU."
         )
     from numba import cuda
+
     from tsrnn.cuda_kernels import network as cn
 
     if args.threads:
