@@ -284,3 +284,28 @@ def test_import_tsrnn_does_not_import_numba_cuda():
         "assert 'numba.cuda' not in sys.modules, 'numba.cuda imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_estimator_trains_on_cuda_and_predicts_on_cpu(tmp_path):
+    """device="cuda" fits like the CPU (same seed, same steps) and the model moves freely."""
+    import pandas as pd
+
+    from tsrnn import RNNForecaster
+
+    t = np.arange(40.0)
+    y = pd.Series(10 + np.sin(2 * np.pi * t / 6), index=pd.RangeIndex(40))
+    kw = dict(cell="gru", hidden_size=4, window=6, horizon=2, batch_size=8, max_epochs=2,
+              early_stopping=False, random_state=0)  # fmt: skip
+    gpu = RNNForecaster(device="cuda", **kw).fit(y)
+    cpu = RNNForecaster(device="cpu", **kw).fit(y)
+    assert gpu.t_ == cpu.t_ > 0
+    assert_close(gpu.params_, cpu.params_, 1e-4)
+    assert_close(gpu.optimizer_.m, cpu.optimizer_.m, 1e-3)
+    assert gpu.optimizer_.t == cpu.optimizer_.t
+    np.testing.assert_allclose(gpu.predict(), cpu.predict(), rtol=1e-4)
+    # saved after GPU training, loaded and used on the CPU
+    gpu.save(tmp_path / "m.tsrnn")
+    back = RNNForecaster.load(tmp_path / "m.tsrnn").set_params(device="cpu")
+    np.testing.assert_array_equal(back.predict(), gpu.predict())
+    back.partial_fit(y)  # and fine-tuned there
+    assert back.t_ == gpu.t_ + 5

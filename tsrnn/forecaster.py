@@ -18,9 +18,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _config, _data, _persist
+from . import _config, _data, _persist, _trainer
 from ._network import NetworkSpec
-from ._optim import SGD, Adam, clip_grad_norm
+from ._optim import SGD, Adam
 
 
 class TrainingDivergedWarning(RuntimeWarning):
@@ -87,7 +87,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
     allow_missing : bool, default=False
         Fill interior NaN of the target by linear interpolation instead of raising.
     device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where the network runs. Only "cpu" is available in this version; "auto" means "cpu".
+        Where training runs: the parallel CPU kernels, or the numba.cuda kernels on an NVIDIA
+        GPU. "auto" takes the GPU when one is usable, else the CPU. "cuda" without a GPU
+        raises a ``RuntimeError``. The fitted weights always come back to the host: a model
+        trained on a GPU predicts, saves and loads on a CPU-only machine.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights and the shuffling. The same value with the same data gives
         bit-identical weights and forecasts, whatever the number of threads.
@@ -433,12 +436,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
 
     def _fit_unsafe(self, X, y, incremental):
         first = not (incremental and hasattr(self, "params_"))
-        if self.device == "cuda":
-            raise RuntimeError(
-                "device='cuda' is not available in this version of tsrnn: the CUDA kernels "
-                "are not part of it yet. Use device='cpu' (or 'auto', which falls back to "
-                "the CPU)."
-            )
+        device = _trainer.resolve_device(self.device)
         mode = "series" if y is None else "windows"
         if not first and mode != self._mode:
             raise ValueError(
@@ -465,7 +463,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 Ys = Ys - _data.naive_baseline(Xs, horizon, period)
             Xn, Yn = Xs[:, :, None], Ys
             val = _tail_split(end, sidx, horizon, self.validation_fraction) if (
-                self._use_validation(first, len(end))) else None  # fmt: skip
+                self._use_validation(incremental, len(end))) else None  # fmt: skip
             new["_tails"] = [v[-window:].copy() for v in data.values]
             new["_tail_indexes"] = [ix[-window:] for ix in data.indexes]
             new["series_ids_"] = list(data.ids)
@@ -493,7 +491,9 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             opt.learning_rate = self.learning_rate
             history = {k: copy.copy(getattr(self, k)) for k in _HISTORY}
         epochs = 1 if incremental else self.max_epochs
-        params = self._train(spec, params, opt, rng, Xn, Yn, val, epochs, history,
+        trainer = _trainer.make_trainer(device, spec, params, opt, Xn, Yn, self.loss,
+                                        self.clip_norm)  # fmt: skip
+        params = self._train(trainer, rng, Xn.shape[0], val, epochs, history,
                              early_stopping=not incremental)  # fmt: skip
 
         # commit
@@ -523,23 +523,25 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             return 1
         return season if seasonal else 1
 
-    def _use_validation(self, first, n_windows):
-        return bool(self.early_stopping) and n_windows >= 20
+    def _use_validation(self, incremental, n_windows):
+        """Hold out recent windows for early stopping? Never in partial_fit: fine-tuning
+        learns from all the fresh data."""
+        return bool(self.early_stopping) and not incremental and n_windows >= 20
 
-    def _train(self, spec, params, opt, rng, X, Y, val, epochs, history, early_stopping):
-        """Mini-batch training loop; returns the parameters to keep, updates ``history``."""
-        from ._network import forward, loss_and_grad
+    def _train(self, trainer, rng, n_windows, val, epochs, history, early_stopping):
+        """Mini-batch training loop over a trainer (:mod:`tsrnn._trainer`).
 
+        Returns the parameters to keep (the best epoch's with early stopping) and updates
+        ``history`` in place.
+        """
         if val is not None:
             train_idx, val_idx = val
         else:
-            train_idx, val_idx = np.arange(X.shape[0]), None
-        Xv = Yv = None
-        if val_idx is not None and len(val_idx):
-            Xv, Yv = X[val_idx], Y[val_idx]
+            train_idx, val_idx = np.arange(n_windows), None
+        Yv = None if val_idx is None else trainer.Y[val_idx]
         batch = min(self.batch_size, len(train_idx))
         best_params, best_score, bad_epochs = None, np.inf, 0
-        use_val = early_stopping and Xv is not None
+        use_val = early_stopping and val_idx is not None
         progress = _progress(epochs, self.verbose)
         diverged = False
         for _ in range(epochs):
@@ -547,12 +549,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             total, count = 0.0, 0
             for start in range(0, len(order), batch):
                 idx = np.sort(order[start : start + batch])
-                loss, grad = loss_and_grad(params, X[idx], Y[idx], spec, self.loss)
-                norm = clip_grad_norm(grad, self.clip_norm)
-                if not (np.isfinite(loss) and np.isfinite(norm)):
+                loss = trainer.step(idx)
+                if not np.isfinite(loss):
                     diverged = True
                     break
-                opt.update(params, grad)
                 history["t_"] += 1
                 total += loss * len(idx)
                 count += len(idx)
@@ -560,19 +560,17 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 break
             history["n_iter_"] += 1
             history["loss_curve_"].append(total / max(count, 1))
-            if Xv is not None:
-                pred = forward(params, Xv, spec)
-                score = float(_loss_value(pred, Yv, self.loss))
+            post = {"loss": f"{history['loss_curve_'][-1]:.4g}"}
+            if val_idx is not None:
+                score = float(_loss_value(trainer.predict(val_idx), Yv, self.loss))
                 history["validation_scores_"].append(score)
+                post["val"] = f"{score:.4g}"
             if progress is not None:
                 progress.update(1)
-                post = {"loss": f"{history['loss_curve_'][-1]:.4g}"}
-                if Xv is not None:
-                    post["val"] = f"{score:.4g}"
                 progress.set_postfix(post)
             if use_val:
-                if score < best_score * (1 - self.tol) or best_params is None:
-                    best_params, best_score, bad_epochs = params.copy(), score, 0
+                if best_params is None or score < best_score * (1 - self.tol):
+                    best_params, best_score, bad_epochs = trainer.params(), score, 0
                     history["best_epoch_"] = history["n_iter_"]
                 else:
                     bad_epochs += 1
@@ -588,11 +586,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 "and the last good weights were kept. Lower learning_rate, set clip_norm, or "
                 "check the data for extreme values.",
                 TrainingDivergedWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-        if use_val and best_params is not None:
-            return best_params
-        return params
+        params, _ = trainer.finish()
+        return best_params if use_val and best_params is not None else params
 
     def _make_optimizer(self):
         if self.optimizer == "adam":

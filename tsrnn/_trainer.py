@@ -1,0 +1,123 @@
+"""Where training runs: one small interface over the CPU engine and the CUDA engine.
+
+The estimator's training loop (epochs, shuffling, early stopping) talks to a trainer only:
+``step(idx)`` trains on the rows ``idx`` of the windows given at construction,
+``predict(idx)`` gives the network's outputs for rows, ``params()`` a host copy of the
+weights, ``Y`` is the host array of targets, and ``finish()`` hands back the weights and the
+optimizer with its state. The CPU
+trainer works on host arrays; the CUDA trainer keeps the weights, the optimizer state and the
+windows on the device from construction to ``finish`` (one scalar loss comes back per step).
+"""
+
+import numpy as np
+
+from . import _network
+from ._optim import Adam, clip_grad_norm
+
+
+def resolve_device(device):
+    """``"cpu"``, ``"cuda"`` or ``"auto"`` -> ``"cpu"`` or ``"cuda"``.
+
+    ``"auto"`` is ``"cuda"`` only with a real GPU. ``"cuda"`` without one raises a
+    ``RuntimeError`` that names CUDA and the fix. Nothing CUDA is imported for ``"cpu"``.
+    """
+    if device == "cpu":
+        return "cpu"
+    from .cuda_kernels import check_device
+
+    return check_device(device)
+
+
+def make_trainer(device, spec, params, optimizer, X, Y, loss, clip_norm):
+    """A trainer for ``device`` ("cpu" or "cuda", already resolved).
+
+    Parameters
+    ----------
+    device : {"cpu", "cuda"}
+    spec : NetworkSpec
+    params : ndarray of shape (n_params,)
+        Initial weights; the trainer works on its own copy.
+    optimizer : Adam or SGD
+        Its state is continued from and written back by ``finish``.
+    X : ndarray of shape (n_windows, window, n_features)
+    Y : ndarray of shape (n_windows, n_outputs)
+    loss : str
+    clip_norm : float or None
+    """
+    if device == "cuda":
+        return CudaTrainer(spec, params, optimizer, X, Y, loss, clip_norm)
+    return CpuTrainer(spec, params, optimizer, X, Y, loss, clip_norm)
+
+
+class CpuTrainer:
+    """Training with the parallel Numba CPU engine (see :func:`make_trainer`)."""
+
+    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm):
+        self.spec, self.optimizer, self.X, self.Y = spec, optimizer, X, Y
+        self.loss, self.clip_norm = loss, clip_norm
+        self._params = params.copy()
+
+    def step(self, idx):
+        """Train on rows ``idx``; returns the batch loss. A NaN/inf loss or gradient is
+        returned as is and nothing is changed."""
+        loss, grad = _network.loss_and_grad(
+            self._params, self.X[idx], self.Y[idx], self.spec, self.loss
+        )
+        norm = clip_grad_norm(grad, self.clip_norm)
+        if not (np.isfinite(loss) and np.isfinite(norm)):
+            return float("nan")
+        self.optimizer.update(self._params, grad)
+        return loss
+
+    def predict(self, idx):
+        """Outputs for rows ``idx``: ndarray of shape (len(idx), n_outputs)."""
+        return _network.forward(self._params, self.X[idx], self.spec)
+
+    def params(self):
+        """Host copy of the current weights."""
+        return self._params.copy()
+
+    def finish(self):
+        """``(params, optimizer)`` after training."""
+        return self._params, self.optimizer
+
+
+class CudaTrainer:
+    """Training on a CUDA GPU (see :func:`make_trainer`); Adam only."""
+
+    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm):
+        if not isinstance(optimizer, Adam):
+            raise ValueError("device='cuda' trains with Adam only; use optimizer='adam'.")
+        from .cuda_kernels import CudaNetwork
+
+        self.optimizer, self.loss, self.clip_norm = optimizer, loss, clip_norm
+        self.Y = Y  # host copy, for validation scores
+        self.net = CudaNetwork(
+            spec, dtype=params.dtype, learning_rate=optimizer.learning_rate,
+            beta1=optimizer.beta1, beta2=optimizer.beta2, epsilon=optimizer.epsilon,
+        )  # fmt: skip
+        self.net.to_device(params)
+        self.net.set_optimizer_state(optimizer.get_state())
+        self.net.upload_windows(X, Y)
+
+    def step(self, idx):
+        """Train on rows ``idx``; returns the batch loss (NaN/inf: nothing changed)."""
+        idx = self.net.to_device_indices(idx)
+        loss, grad = self.net.loss_and_grad(loss=self.loss, idx=idx, sync=True)
+        if not np.isfinite(loss):
+            return float("nan")
+        self.net.apply_gradient(grad, self.clip_norm)
+        return float(loss)
+
+    def predict(self, idx):
+        """Outputs for rows ``idx``: ndarray of shape (len(idx), n_outputs)."""
+        return self.net.forward(idx=self.net.to_device_indices(idx))
+
+    def params(self):
+        """Host copy of the current weights."""
+        return self.net.get_params()
+
+    def finish(self):
+        """``(params, optimizer)`` after training, both back on the host."""
+        self.optimizer.set_state(self.net.get_optimizer_state())
+        return self.net.get_params(), self.optimizer
