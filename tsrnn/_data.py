@@ -1157,3 +1157,200 @@ def naive_baseline(X, horizon: int, period: int) -> np.ndarray:
         raise ValueError(f"period must be between 1 and the window {window}, got {period}.")
     cols = window - period + np.arange(horizon) % period
     return X[:, cols]
+
+
+# --------------------------------------------------------------------------------------------
+# covariates
+# --------------------------------------------------------------------------------------------
+
+
+def _covariate_frame(covariates, what="covariates") -> pd.DataFrame:
+    """Covariates as a DataFrame of float64 columns (with unique_id/ds kept for long data)."""
+    if isinstance(covariates, pd.Series):
+        covariates = covariates.to_frame()
+    elif isinstance(covariates, np.ndarray | list):
+        arr = np.asarray(covariates)
+        if arr.ndim == 1:
+            arr = arr[:, None]
+        if arr.ndim != 2:
+            raise ValueError(f"{what} must be 1-D or 2-D (n_time, n_covariates), got {arr.shape}.")
+        covariates = pd.DataFrame(arr)
+    if not isinstance(covariates, pd.DataFrame):
+        raise TypeError(
+            f"{what} must be a pandas DataFrame or Series (or an ndarray for array input), got "
+            f"{type(covariates).__name__}."
+        )
+    long = "unique_id" in covariates.columns and "ds" in covariates.columns
+    value_cols = [c for c in covariates.columns if not (long and c in ("unique_id", "ds"))]
+    if not value_cols:
+        raise ValueError(f"{what} has no covariate column.")
+    out = {}
+    for c in value_cols:
+        out[c] = _as_float(covariates[c], f"{what} column {c!r}")
+    frame = pd.DataFrame(out, index=covariates.index)
+    if long:
+        frame.insert(0, "ds", covariates["ds"].to_numpy())
+        frame.insert(0, "unique_id", covariates["unique_id"].to_numpy())
+    return frame
+
+
+def covariate_columns(covariates) -> list:
+    """Names of the covariate columns (``unique_id`` and ``ds`` of long data excluded)."""
+    frame = _covariate_frame(covariates)
+    return [c for c in frame.columns if c not in ("unique_id", "ds")]
+
+
+def align_covariates(covariates, ids, indexes, columns=None) -> list[np.ndarray]:
+    """Covariate rows of each series at the given time stamps.
+
+    Parameters
+    ----------
+    covariates : pandas.DataFrame, pandas.Series or ndarray
+        Either indexed by time and shared by every series, or long (columns ``unique_id``,
+        ``ds`` and one column per covariate) with rows per series. An ndarray is indexed by
+        position (0, 1, ...), like array input.
+    ids : list
+        Series ids, as in :class:`SeriesData`.
+    indexes : list of pandas.Index
+        For each series, the time stamps whose covariate rows are needed.
+    columns : list, optional
+        Expected covariate columns (those seen in fit), in order.
+
+    Returns
+    -------
+    list of ndarray of shape (len(indexes[i]), n_covariates)
+        float64, finite.
+
+    Raises
+    ------
+    ValueError
+        A needed time stamp has no row (missing, misaligned or too short covariates), a
+        series has no rows, NaN/inf values, or other columns than in fit.
+    TypeError
+        Non-numeric covariate columns (named).
+    """
+    frame = _covariate_frame(covariates)
+    long = "unique_id" in frame.columns and "ds" in frame.columns
+    names = [c for c in frame.columns if c not in ("unique_id", "ds")]
+    if columns is not None and list(names) != list(columns):
+        raise ValueError(
+            f"covariates have the columns {names}, but the model was fitted with {list(columns)}."
+        )
+    if long:
+        groups = {k: g for k, g in frame.groupby("unique_id", sort=False)}
+    out = []
+    for sid, index in zip(ids, indexes, strict=True):
+        if long:
+            if sid not in groups:
+                raise ValueError(f"covariates have no rows for series {sid!r} (unique_id).")
+            g = groups[sid]
+            table = pd.DataFrame(g[names].to_numpy(), index=pd.Index(g["ds"].to_numpy()))
+        else:
+            table = pd.DataFrame(frame[names].to_numpy(), index=frame.index)
+        if table.index.has_duplicates:
+            raise ValueError(f"covariates have duplicate time stamps (series {sid!r}).")
+        try:
+            rows = table.reindex(index)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"the covariates' index ({table.index.dtype}) does not match the series' time "
+                f"index ({index.dtype}): {exc}"
+            ) from exc
+        values = rows.to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(values).all(axis=1)
+        if bad.any():
+            stamp = index[_first_true(bad)]
+            where = f" of series {sid!r}" if len(ids) > 1 else ""
+            present = table.index.isin([stamp]).any()
+            problem = "has NaN or infinite values" if present else "has no row"
+            raise ValueError(
+                f"covariates {problem} at {stamp}{where}: they must cover every time stamp of "
+                "the history's last window and the forecast horizon after it."
+            )
+        out.append(values)
+    return out
+
+
+def calendar_features(index) -> np.ndarray:
+    """Cyclical calendar features of time stamps, known for any future date.
+
+    Sine and cosine of the position within the calendar cycles that fit the frequency:
+    hour of day and day of week for sub-daily data, day of week and day of year for daily,
+    week of year for weekly, month of year for monthly, quarter for quarterly data.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex or pandas.PeriodIndex
+        With a frequency.
+
+    Returns
+    -------
+    ndarray of shape (len(index), n_calendar_features)
+    """
+    if isinstance(index, pd.PeriodIndex):
+        freq = index.freq
+        index = index.to_timestamp()
+    elif isinstance(index, pd.DatetimeIndex):
+        freq = index.freq if index.freq is not None else _infer_offset(index)
+    else:
+        raise ValueError(
+            "calendar features need a DatetimeIndex or a PeriodIndex; this series has a "
+            f"{type(index).__name__}."
+        )
+    if freq is None:
+        raise ValueError("calendar features need a known frequency of the time index.")
+    name = _to_offset(freq).name
+    cycles = []
+    if name in ("h", "bh", "cbh", "min", "s", "ms", "us", "ns"):
+        cycles += [(index.hour + index.minute / 60, 24), (index.dayofweek, 7)]
+    elif name in ("D", "B", "C"):
+        cycles += [(index.dayofweek, 7), (index.dayofyear - 1, 365.25)]
+    elif name.startswith("W"):
+        cycles += [(index.isocalendar().week.to_numpy(dtype=np.float64) - 1, 52.18)]
+    elif name.startswith(("M", "SM", "BM", "CBM")):
+        cycles += [(index.month - 1, 12)]
+    elif name.startswith(("Q", "BQ")):
+        cycles += [(index.quarter - 1, 4)]
+    if not cycles:
+        return np.zeros((len(index), 0))
+    cols = []
+    for pos, period in cycles:
+        angle = 2 * np.pi * np.asarray(pos, dtype=np.float64) / period
+        cols += [np.sin(angle), np.cos(angle)]
+    return np.column_stack(cols)
+
+
+def to_output_quantiles(pred, data: SeriesData, labels):
+    """Like :func:`to_output`, for several values per step (quantiles, interval bounds).
+
+    Parameters
+    ----------
+    pred : array_like of shape (n_series, horizon, n_labels)
+    data : SeriesData
+    labels : list
+        Name of each of the ``n_labels`` values (e.g. the quantile levels).
+
+    Returns
+    -------
+    pandas.DataFrame or ndarray
+        ``"series"``: DataFrame (horizon, n_labels) on the future index, columns ``labels``;
+        ``"wide"``: columns ``(series id, label)``; ``"long"``: columns ``unique_id``, ``ds``
+        and one per label; ``"array"``: ndarray (horizon, n_labels) for 1-D input, else
+        (horizon, n_series, n_labels).
+    """
+    pred = np.asarray(pred, dtype=np.float64)
+    n, horizon, k = pred.shape
+    indexes = [future_index(idx, horizon, data.freq) for idx in data.indexes]
+    if data.layout == "array":
+        return pred[0] if data.ndim == 1 else np.ascontiguousarray(pred.transpose(1, 0, 2))
+    if data.layout == "series":
+        return pd.DataFrame(pred[0], index=indexes[0], columns=list(labels))
+    if data.layout == "long":
+        frame = to_output(pred[:, :, 0], data, indexes)
+        frame = frame.drop(columns="y")
+        for j, label in enumerate(labels):
+            frame[label] = pred[:, :, j].reshape(-1)
+        return frame
+    wide = [to_output(pred[:, :, j], data, indexes) for j in range(k)]
+    frame = pd.concat(wide, axis=1, keys=list(labels)).swaplevel(0, 1, axis=1)
+    return frame[[(sid, label) for sid in data.ids for label in labels]]

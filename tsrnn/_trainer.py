@@ -28,7 +28,7 @@ def resolve_device(device):
     return check_device(device)
 
 
-def make_trainer(device, spec, params, optimizer, X, Y, loss, clip_norm):
+def make_trainer(device, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None):
     """A trainer for ``device`` ("cpu" or "cuda", already resolved).
 
     Parameters
@@ -43,25 +43,26 @@ def make_trainer(device, spec, params, optimizer, X, Y, loss, clip_norm):
     Y : ndarray of shape (n_windows, n_outputs)
     loss : str
     clip_norm : float or None
+    quantiles : ndarray of shape (n_outputs,), optional
+        Quantile level of each output, for ``loss="pinball"``.
     """
-    if device == "cuda":
-        return CudaTrainer(spec, params, optimizer, X, Y, loss, clip_norm)
-    return CpuTrainer(spec, params, optimizer, X, Y, loss, clip_norm)
+    cls = CudaTrainer if device == "cuda" else CpuTrainer
+    return cls(spec, params, optimizer, X, Y, loss, clip_norm, quantiles)
 
 
 class CpuTrainer:
     """Training with the parallel Numba CPU engine (see :func:`make_trainer`)."""
 
-    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm):
+    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None):
         self.spec, self.optimizer, self.X, self.Y = spec, optimizer, X, Y
-        self.loss, self.clip_norm = loss, clip_norm
+        self.loss, self.clip_norm, self.quantiles = loss, clip_norm, quantiles
         self._params = params.copy()
 
     def step(self, idx):
         """Train on rows ``idx``; returns the batch loss. A NaN/inf loss or gradient is
         returned as is and nothing is changed."""
         loss, grad = _network.loss_and_grad(
-            self._params, self.X[idx], self.Y[idx], self.spec, self.loss
+            self._params, self.X[idx], self.Y[idx], self.spec, self.loss, self.quantiles
         )
         norm = clip_grad_norm(grad, self.clip_norm)
         if not (np.isfinite(loss) and np.isfinite(norm)):
@@ -85,12 +86,13 @@ class CpuTrainer:
 class CudaTrainer:
     """Training on a CUDA GPU (see :func:`make_trainer`); Adam only."""
 
-    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm):
+    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None):
         if not isinstance(optimizer, Adam):
             raise ValueError("device='cuda' trains with Adam only; use optimizer='adam'.")
         from .cuda_kernels import CudaNetwork
 
         self.optimizer, self.loss, self.clip_norm = optimizer, loss, clip_norm
+        self.quantiles = quantiles
         self.Y = Y  # host copy, for validation scores
         self.net = CudaNetwork(
             spec, dtype=params.dtype, learning_rate=optimizer.learning_rate,
@@ -103,7 +105,9 @@ class CudaTrainer:
     def step(self, idx):
         """Train on rows ``idx``; returns the batch loss (NaN/inf: nothing changed)."""
         idx = self.net.to_device_indices(idx)
-        loss, grad = self.net.loss_and_grad(loss=self.loss, idx=idx, sync=True)
+        loss, grad = self.net.loss_and_grad(
+            loss=self.loss, quantiles=self.quantiles, idx=idx, sync=True
+        )
         if not np.isfinite(loss):
             return float("nan")
         self.net.apply_gradient(grad, self.clip_norm)

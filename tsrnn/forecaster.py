@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _config, _data, _persist, _trainer
+from . import _config, _data, _network, _persist, _trainer
 from ._network import NetworkSpec
 from ._optim import SGD, Adam
 
@@ -67,6 +67,14 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "seasonal" when the frequency has a seasonal period that fits in the window, else
         "last". An untrained network then forecasts like the baseline, and short trainings
         on small data stay sensible.
+    quantiles : sequence of float in (0, 1), default=None
+        Train quantile outputs (pinball loss) for these levels (0.5 is always added: it is
+        the point forecast). None trains a point forecaster with the ``loss`` above; its
+        :meth:`predict_quantiles` then come from its errors on held-out recent windows.
+    calendar_features : bool, default=False
+        Series mode: add sine/cosine calendar cycles of the time index (hour of day, day of
+        week, day of year, week of year, month, quarter — those that fit the frequency) as
+        known-future covariates. Needs a DatetimeIndex or PeriodIndex.
     learning_rate : float, default=1e-3
     batch_size : int, default=64
     max_epochs : int, default=100
@@ -105,6 +113,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Outputs per window.
     baseline_period_ : int
         Series mode: period of the naive baseline the network corrects (0: none).
+    quantiles_ : list of float or None
+        Quantile levels of the outputs (with 0.5), or None for a point forecaster.
+    covariates_ : list or None
+        Series mode: names of the covariate columns the model was fitted with.
     n_features_in_ : int
         Windows mode: ``X.shape[1]``, as scikit-learn counts features (the window length).
         Series mode: 1.
@@ -139,6 +151,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "horizon": [Interval(Integral, 1, None, closed="left"), None],
         "loss": [StrOptions({"mse", "mae"})],
         "baseline": [StrOptions({"auto", "seasonal", "last", "none"})],
+        "quantiles": ["array-like", None],
+        "calendar_features": ["boolean"],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -165,6 +179,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         horizon=None,
         loss="mse",
         baseline="auto",
+        quantiles=None,
+        calendar_features=False,
         learning_rate=1e-3,
         batch_size=64,
         max_epochs=100,
@@ -187,6 +203,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.horizon = horizon
         self.loss = loss
         self.baseline = baseline
+        self.quantiles = quantiles
+        self.calendar_features = calendar_features
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -206,7 +224,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
     # public API
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, covariates=None):
         """Train from scratch: on a series (``y`` None) or on windows ``X`` and targets ``y``.
 
         Parameters
@@ -219,33 +237,39 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             ``(n_samples, window, n_features)``.
         y : array-like of shape (n_samples,) or (n_samples, horizon), default=None
             Windows mode: the targets of the windows.
+        covariates : pandas.DataFrame or pandas.Series, default=None
+            Series mode: known-future covariates (temperature forecasts, holidays, prices,
+            ...) at every time stamp of the series — indexed by time and shared by all
+            series, or long (``unique_id``, ``ds`` and one column per covariate). Forecasts
+            then need their values for the forecast horizon too (see :meth:`predict`).
 
         Returns
         -------
         self : RNNForecaster
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, covariates, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X, y=None, *, covariates=None):
         """One pass over new data from the current weights and optimizer state.
 
-        The first call (or the first after ``fit`` was never called) initialises the model;
-        later calls never reset it. In series mode the forecast origin moves to the end of
-        the new data, so ``predict()`` forecasts after it.
+        The first call (when the model is not fitted) initialises the model; later calls
+        never reset it. In series mode the forecast origin moves to the end of the new data,
+        so ``predict()`` forecasts after it, and the prediction intervals are recalibrated on
+        the new windows (predicted before the model learns from them).
 
         Parameters
         ----------
-        X, y : as in :meth:`fit`
-            The same mode (series or windows) and the same number of features as before.
+        X, y, covariates : as in :meth:`fit`
+            The same mode (series or windows), layout and number of features as before.
 
         Returns
         -------
         self : RNNForecaster
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, covariates, incremental=True)
 
-    def predict(self, X=None):
+    def predict(self, X=None, *, covariates=None):
         """Forecast.
 
         Parameters
@@ -255,7 +279,11 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             (same layout as the training data) to forecast after its end, without retraining;
             each series must hold at least ``window_`` values.
             Windows mode: input windows of shape ``(n_samples, window_)`` or
-            ``(n_samples, window_, n_features_in_)``.
+            ``(n_samples, window_, n_features)``.
+        covariates : pandas.DataFrame or pandas.Series, default=None
+            Required when the model was fitted with covariates: their values for the
+            ``horizon_`` steps after the end of each series, and — when a history is given —
+            for its last ``window_`` time stamps too.
 
         Returns
         -------
@@ -265,44 +293,77 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             when fitted on a 1-D ``y``, else ``(n_samples, horizon_)``.
         """
         check_is_fitted(self, "params_")
-        if self._mode == "windows":
-            if X is None:
+        data, scaled, unscale = self._inputs(X, covariates)
+        pred = scaled(self._forward(data.network_input))
+        if self.quantiles_ is not None:  # the median, of the sorted (non-crossing) outputs
+            pred = np.sort(pred, axis=2)[:, :, self.quantiles_.index(0.5)]
+        return data.output(unscale(pred))
+
+    def predict_quantiles(self, X=None, quantiles=(0.1, 0.5, 0.9), *, covariates=None):
+        """Quantile forecasts, never crossing.
+
+        A model fitted with ``quantiles`` gives its own quantile outputs (trained with the
+        pinball loss); the levels asked for must be among those. Otherwise the quantiles come
+        from the forecast errors on the most recent windows held out in ``fit`` (refreshed by
+        each ``partial_fit`` on its new windows, before it learns from them): split conformal
+        prediction, per horizon step, in the scaled space of the windows.
+
+        Parameters
+        ----------
+        X, covariates : as in :meth:`predict`
+        quantiles : sequence of float in (0, 1)
+
+        Returns
+        -------
+        pandas.DataFrame or ndarray
+            Series mode: the layout of :meth:`predict` with one column per level (a Series
+            gives a DataFrame with the levels as columns; a long DataFrame gets one column
+            per level; a wide DataFrame gets columns ``(series, level)``). Windows mode:
+            ndarray of shape ``(n_samples, n_levels)`` for a 1-D ``y``, else
+            ``(n_samples, horizon_, n_levels)``.
+        """
+        check_is_fitted(self, "params_")
+        levels = _check_levels(quantiles)
+        data, scaled, unscale = self._inputs(X, covariates)
+        pred = scaled(self._forward(data.network_input))
+        if self.quantiles_ is not None:
+            missing = [q for q in levels if not np.isclose(self.quantiles_, q).any()]
+            if missing:
                 raise ValueError(
-                    "this model was fitted on windows (fit(X, y)): pass the windows to "
-                    "predict, predict(X) with X of shape (n_samples, window"
-                    f"={self.window_})."
+                    f"this model was trained for the quantiles {self.quantiles_}; {missing} "
+                    "are not among them. Fit with quantiles=... including them."
                 )
-            Xn, _ = self._prepare_windows(X, None, reset=False)
-            out = self._forward(Xn)
-            out = out * self._y_scale + self._y_mean
-            out = out.astype(self._out_dtype, copy=False)
-            return out[:, 0] if self._y_1d else out
-        if X is None:
-            data = _data.SeriesData(
-                values=[t.copy() for t in self._tails],
-                indexes=list(self._tail_indexes),
-                ids=list(self.series_ids_),
-                layout=self._layout,
-                freq=self._freq,
-                name=self._name,
-                ndim=self._ndim,
-            )
+            cols = [int(np.argmin(np.abs(np.asarray(self.quantiles_) - q))) for q in levels]
+            pred = pred[:, :, cols]
         else:
-            data = self._check_series(X, reset=False)
-        windows = []
-        for sid, v in zip(data.ids, data.values, strict=True):
-            if len(v) < self.window_:
-                raise ValueError(
-                    f"series {sid!r} has {len(v)} values, but the model reads windows of "
-                    f"window_ = {self.window_}: pass a longer history."
-                )
-            windows.append(v[-self.window_ :])
-        Xs, _, loc, scale = _data.scale_windows(np.stack(windows))
-        pred = self._forward(Xs[:, :, None])
-        if self.baseline_period_:
-            pred += _data.naive_baseline(Xs, self.horizon_, self.baseline_period_)
-        pred = _data.unscale(pred, loc, scale)
-        return _data.to_output(pred, data)
+            offsets = np.quantile(self._residuals, levels, axis=0)  # (n_levels, horizon)
+            pred = pred[:, :, None] + offsets.T[None]
+        pred = np.sort(pred, axis=2)  # never crossing
+        return data.output(unscale(pred), labels=list(levels))
+
+    def predict_interval(self, X=None, coverage=0.9, *, covariates=None):
+        """Central prediction intervals: the ``(1 - coverage) / 2`` and ``(1 + coverage) / 2``
+        quantiles (see :meth:`predict_quantiles`).
+
+        Parameters
+        ----------
+        X, covariates : as in :meth:`predict`
+        coverage : float in (0, 1)
+
+        Returns
+        -------
+        pandas.DataFrame or ndarray
+            As :meth:`predict_quantiles`, with the two columns named ``"lower"`` and
+            ``"upper"`` (last axis of length 2 for arrays).
+        """
+        if not (isinstance(coverage, Real) and 0 < coverage < 1):
+            raise ValueError(f"coverage must be a number in (0, 1), got {coverage!r}.")
+        out = self.predict_quantiles(
+            X, quantiles=((1 - coverage) / 2, (1 + coverage) / 2), covariates=covariates
+        )
+        if isinstance(out, np.ndarray):
+            return out
+        return _relabel(out, ["lower", "upper"])
 
     # ----------------------------------------------------------------------------------------
     # persistence
@@ -332,7 +393,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                                   if not isinstance(v, np.ndarray | type(None))},
             "rng": self._rng.bit_generator.state,
         }  # fmt: skip
-        arrays = {"params": self.params_}
+        if params["quantiles"] is not None:
+            params["quantiles"] = [float(q) for q in params["quantiles"]]
+        meta["quantiles_"] = self.quantiles_
+        arrays = {"params": self.params_, "residuals": self._residuals}
         for k, v in self.optimizer_.get_state().items():
             if isinstance(v, np.ndarray):
                 arrays["optimizer." + k] = v
@@ -348,7 +412,13 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 "name": _persist.ids_to_json([self._name])[0],
                 "ndim": self._ndim,
                 "indexes": [_persist.index_to_json(ix) for ix in self._tail_indexes],
-            }
+                "covariates": None if self.covariates_ is None else [
+                    str(c) for c in self.covariates_],
+            }  # fmt: skip
+            if self._cov_tails is not None:
+                arrays["cov_tails"] = np.concatenate(self._cov_tails)
+            if self.covariates_ is not None:
+                arrays["cov_mean"], arrays["cov_scale"] = self._cov_mean, self._cov_scale
             arrays["tails"] = np.concatenate(self._tails)
             arrays["tail_lengths"] = np.array([len(t) for t in self._tails], dtype=np.int64)
         else:
@@ -385,6 +455,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             if params.shape != (est.spec_.n_params,) or params.dtype.kind != "f":
                 raise ValueError("its parameter vector does not fit the network it describes")
             est.params_ = params.copy()
+            est.quantiles_ = meta["quantiles_"]
+            est._residuals = arrays["residuals"].copy()
             for k, v in meta["scalars"].items():
                 setattr(est, k, v)
             opt = {"Adam": Adam, "SGD": SGD}[meta["optimizer"]](est.learning_rate)
@@ -409,6 +481,13 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 est.series_ids_ = list(info["ids"])
                 est._layout, est._name, est._ndim = info["layout"], info["name"], info["ndim"]
                 est._freq = _persist.freq_from_json(info["freq"])
+                est.covariates_ = info["covariates"]
+                est._cov_tails = None
+                if "cov_tails" in arrays:
+                    est._cov_tails = np.split(arrays["cov_tails"], np.cumsum(lengths)[:-1])
+                if est.covariates_ is not None:
+                    est._cov_mean = arrays["cov_mean"].copy()
+                    est._cov_scale = arrays["cov_scale"].copy()
             else:
                 info = meta["windows"]
                 est._y_1d, est._x_ndim = info["y_1d"], info["x_ndim"]
@@ -424,17 +503,17 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
     # ----------------------------------------------------------------------------------------
     # the one training path
 
-    def _fit(self, X, y, incremental):
+    def _fit(self, X, y, covariates, incremental):
         saved = dict(self.__dict__)
         try:
-            return self._fit_unsafe(X, y, incremental)
+            return self._fit_unsafe(X, y, covariates, incremental)
         except BaseException:
             # a call that fails (bad input, interrupted) leaves the model exactly as it was
             self.__dict__.clear()
             self.__dict__.update(saved)
             raise
 
-    def _fit_unsafe(self, X, y, incremental):
+    def _fit_unsafe(self, X, y, covariates, incremental):
         first = not (incremental and hasattr(self, "params_"))
         device = _trainer.resolve_device(self.device)
         mode = "series" if y is None else "windows"
@@ -446,30 +525,46 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         # every new piece of state goes into `new`; the estimator changes only at the end,
         # so a call that raises leaves a fitted model exactly as it was
         new = {}
+        if first:
+            new["quantiles_"] = None if self.quantiles is None else _check_levels(
+                tuple(self.quantiles) + (0.5,))  # fmt: skip
+        levels = new["quantiles_"] if first else self.quantiles_
         if mode == "windows":
+            if covariates is not None:
+                raise ValueError(
+                    "covariates are for series mode; in windows mode put them in X as "
+                    "features, X of shape (n_samples, window, n_features)."
+                )
             Xn, Yn = self._prepare_windows(X, y, reset=first, state=new)
-            order = np.arange(Xn.shape[0])  # rows are taken to be in time order
-            val = _tail_split(order, np.zeros(len(order), np.int64), Yn.shape[1],
-                              self.validation_fraction) if self._use_validation(
-                                  first, len(order)) else None  # fmt: skip
+            end = np.arange(Xn.shape[0])  # rows are taken to be in time order
+            sidx = np.zeros(len(end), np.int64)
         else:
             data = self._check_series(X, reset=first, state=new)
             horizon = new.get("horizon_", getattr(self, "horizon_", None))
             window = new.get("window_", getattr(self, "window_", None))
-            Xw, Yw, sidx, end = _data.make_windows(data.values, window, horizon)
+            covs = self._covariate_rows(data.ids, data.indexes, covariates, first, new)
+            values = data.values if covs is None else [
+                _stack_features(v, c, horizon) for v, c in zip(data.values, covs, strict=True)
+            ]  # fmt: skip
+            Xw, Yw, sidx, end = _data.make_windows(values, window, horizon)
             Xs, Ys, _, _ = _data.scale_windows(Xw, Yw)
             period = new.get("baseline_period_", getattr(self, "baseline_period_", 0))
             if period:
-                Ys = Ys - _data.naive_baseline(Xs, horizon, period)
-            Xn, Yn = Xs[:, :, None], Ys
-            val = _tail_split(end, sidx, horizon, self.validation_fraction) if (
-                self._use_validation(incremental, len(end))) else None  # fmt: skip
+                Ys = Ys - _data.naive_baseline(_target(Xs), horizon, period)
+            Xn, Yn = (Xs[:, :, None] if Xs.ndim == 2 else Xs), Ys
             new["_tails"] = [v[-window:].copy() for v in data.values]
             new["_tail_indexes"] = [ix[-window:] for ix in data.indexes]
+            new["_cov_tails"] = None if covs is None else [c[-window:] for c in covs]
             new["series_ids_"] = list(data.ids)
         dtype = np.dtype(self.dtype)
         Xn = np.ascontiguousarray(Xn, dtype=dtype)
+        if levels is not None:  # one output per step and quantile level, step-major
+            Yn = np.repeat(Yn, len(levels), axis=1)
         Yn = np.ascontiguousarray(Yn, dtype=dtype)
+        val = None
+        if self._use_validation(incremental, len(end)):
+            val = _tail_split(end, sidx, Yn.shape[1] // _n_levels(levels),
+                              self.validation_fraction)  # fmt: skip
 
         if first:
             window = Xn.shape[1]
@@ -482,19 +577,33 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             opt = self._make_optimizer()
             history = {"loss_curve_": [], "validation_scores_": [], "n_iter_": 0, "t_": 0,
                        "best_epoch_": 0}  # fmt: skip
-            assert set(history) == set(_HISTORY)
+            residuals = np.zeros((0, Yn.shape[1]))
         else:
+            if Xn.shape[2] != self.spec_.n_features:
+                raise ValueError(
+                    f"the new data gives {Xn.shape[2]} features per step, the model takes "
+                    f"{self.spec_.n_features}."
+                )
             spec = self.spec_
             rng = copy.deepcopy(self._rng)
             params = self.params_.astype(dtype, copy=True)
             opt = copy.deepcopy(self.optimizer_)
             opt.learning_rate = self.learning_rate
             history = {k: copy.copy(getattr(self, k)) for k in _HISTORY}
+            residuals = self._residuals
+        loss = "pinball" if levels is not None else self.loss
+        quantile_levels = None if levels is None else np.tile(levels, Yn.shape[1] // len(levels))
+        trainer = _trainer.make_trainer(device, spec, params, opt, Xn, Yn, loss,
+                                        self.clip_norm, quantile_levels)  # fmt: skip
+        if not first and levels is None:
+            # out-of-sample errors: the fresh windows, before the model learns from them
+            residuals = _keep_recent(residuals, Yn - trainer.predict(np.arange(len(Yn))))
         epochs = 1 if incremental else self.max_epochs
-        trainer = _trainer.make_trainer(device, spec, params, opt, Xn, Yn, self.loss,
-                                        self.clip_norm)  # fmt: skip
-        params = self._train(trainer, rng, Xn.shape[0], val, epochs, history,
+        params = self._train(trainer, rng, len(Yn), val, epochs, history, quantile_levels,
                              early_stopping=not incremental)  # fmt: skip
+        if first and levels is None:
+            rows = val[1] if val is not None else np.arange(len(Yn))
+            residuals = _keep_recent(residuals, Yn[rows] - _network.forward(params, Xn[rows], spec))
 
         # commit
         self.__dict__.update(new)
@@ -503,6 +612,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.params_ = params
         self.optimizer_ = opt
         self._rng = rng
+        self._residuals = residuals.astype(np.float64)
         for key, value in history.items():
             setattr(self, key, value)
         return self
@@ -528,7 +638,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         learns from all the fresh data."""
         return bool(self.early_stopping) and not incremental and n_windows >= 20
 
-    def _train(self, trainer, rng, n_windows, val, epochs, history, early_stopping):
+    def _train(self, trainer, rng, n_windows, val, epochs, history, levels, early_stopping):
         """Mini-batch training loop over a trainer (:mod:`tsrnn._trainer`).
 
         Returns the parameters to keep (the best epoch's with early stopping) and updates
@@ -562,7 +672,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             history["loss_curve_"].append(total / max(count, 1))
             post = {"loss": f"{history['loss_curve_'][-1]:.4g}"}
             if val_idx is not None:
-                score = float(_loss_value(trainer.predict(val_idx), Yv, self.loss))
+                score = _loss_value(trainer.predict(val_idx), Yv, levels, self.loss)
                 history["validation_scores_"].append(score)
                 post["val"] = f"{score:.4g}"
             if progress is not None:
@@ -614,6 +724,133 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         return forward(self.params_, np.ascontiguousarray(Xn, dtype=dtype), self.spec_).astype(
             np.float64
         )
+
+    # ----------------------------------------------------------------------------------------
+    # prediction inputs, both modes
+
+    def _inputs(self, X, covariates):
+        """Network input for a prediction and the way back to the user's units and layout.
+
+        Returns
+        -------
+        batch : _Batch
+            ``network_input`` of shape (n, window, n_features) and ``output(pred, labels)``
+            that puts predictions into the layout of the input.
+        scaled : callable
+            Raw network output (n, n_outputs) -> forecasts in the scaled space, of shape
+            (n, horizon) or (n, horizon, n_levels), baseline added.
+        unscale : callable
+            Scaled forecasts -> the data's units.
+        """
+        h, levels = self.horizon_, self.quantiles_
+
+        def shape(out):
+            return out.reshape(len(out), h, -1) if levels is not None else out
+
+        if self._mode == "windows":
+            if X is None:
+                raise ValueError(
+                    "this model was fitted on windows (fit(X, y)): pass the windows, "
+                    f"predict(X) with X of shape (n_samples, {self.window_})."
+                )
+            if covariates is not None:
+                raise ValueError("covariates are for series mode; put them in X in windows mode.")
+            Xn, _ = self._prepare_windows(X, None, reset=False)
+
+            def unscale(pred):
+                extra = (slice(None),) + (None,) * (pred.ndim - 2)
+                return pred * self._y_scale[extra] + self._y_mean[extra]
+
+            def output(pred, labels=None):
+                pred = pred.astype(self._out_dtype, copy=False)
+                return pred[:, 0] if self._y_1d else pred
+
+            return _Batch(Xn, output), shape, unscale
+
+        if X is None:
+            data = _data.SeriesData(
+                values=[t.copy() for t in self._tails], indexes=list(self._tail_indexes),
+                ids=list(self.series_ids_), layout=self._layout, freq=self._freq,
+                name=self._name, ndim=self._ndim,
+            )  # fmt: skip
+        else:
+            data = self._check_series(X, reset=False)
+        w = self.window_
+        for sid, v in zip(data.ids, data.values, strict=True):
+            if len(v) < w:
+                raise ValueError(
+                    f"series {sid!r} has {len(v)} values, but the model reads windows of "
+                    f"window_ = {w}: pass a longer history."
+                )
+        target = np.stack([v[-w:] for v in data.values])
+        Xs, _, loc, scale = _data.scale_windows(target)
+        net_in = Xs[:, :, None]
+        if self.covariates_ is not None or self.calendar_features:
+            futures = [_data.future_index(ix, h, data.freq) for ix in data.indexes]
+            if X is None:  # the stored rows for the window, the given ones for the horizon
+                ahead = self._covariate_rows(data.ids, futures, covariates)
+                rows = [np.concatenate([t, a]) for t, a in zip(self._cov_tails, ahead,
+                                                                 strict=True)]  # fmt: skip
+            else:
+                needed = [ix[-w:].append(f) for ix, f in zip(data.indexes, futures, strict=True)]
+                rows = self._covariate_rows(data.ids, needed, covariates)
+            feats = np.stack([_stack_features(t, c, h) for t, c in zip(Xs, rows, strict=True)])
+            net_in = feats
+        base = 0.0
+        if self.baseline_period_:
+            base = _data.naive_baseline(Xs, h, self.baseline_period_)
+
+        def scaled(out):
+            out = shape(out)
+            return out + (base[:, :, None] if out.ndim == 3 and np.ndim(base) else base)
+
+        def output(pred, labels=None):
+            if labels is None:
+                return _data.to_output(pred, data)
+            return _data.to_output_quantiles(pred, data, labels)
+
+        return _Batch(net_in, output), scaled, lambda pred: _data.unscale(pred, loc, scale)
+
+    def _covariate_rows(self, ids, indexes, covariates, reset=False, state=None):
+        """Covariate features of each series at ``indexes``: the user's covariates
+        (standardised with the statistics of the first fit) and calendar features.
+
+        Returns None for a model without covariates, else a list of arrays of shape
+        (len(indexes[i]), n_covariate_features).
+        """
+        if reset:
+            columns = None if covariates is None else _data.covariate_columns(covariates)
+            state["covariates_"] = columns
+        else:
+            columns = self.covariates_
+            if columns is not None and covariates is None:
+                raise ValueError(
+                    f"this model was fitted with the covariates {columns}: pass covariates=... "
+                    "covering the forecast horizon (and the history's last window)."
+                )
+            if columns is None and covariates is not None:
+                raise ValueError(
+                    "this model was fitted without covariates; fit it with covariates=... to "
+                    "use them."
+                )
+        parts = [[] for _ in ids]
+        if columns is not None:
+            raw = _data.align_covariates(covariates, ids, indexes, columns=columns)
+            if reset:
+                rows = np.concatenate(raw)
+                sd = rows.std(axis=0)
+                state["_cov_mean"], state["_cov_scale"] = rows.mean(axis=0), np.where(
+                    sd > 0, sd, 1.0)  # fmt: skip
+            mean = state["_cov_mean"] if reset else self._cov_mean
+            sd = state["_cov_scale"] if reset else self._cov_scale
+            for part, r in zip(parts, raw, strict=True):
+                part.append((r - mean) / sd)
+        if self.calendar_features:
+            for part, ix in zip(parts, indexes, strict=True):
+                part.append(_data.calendar_features(ix))
+        if columns is None and not self.calendar_features:
+            return None
+        return [np.concatenate(p, axis=1) for p in parts]
 
     # ----------------------------------------------------------------------------------------
     # boundary: series mode
@@ -775,9 +1012,86 @@ def _tail_split(end_pos, series_idx, horizon, fraction):
     return train, val
 
 
-def _loss_value(pred, target, loss):
+def _loss_value(pred, target, levels, loss):
+    """Validation loss: the training loss (pinball for quantile outputs) as a float."""
     err = pred.astype(np.float64) - target
-    return np.mean(err * err) if loss == "mse" else np.mean(np.abs(err))
+    if levels is not None:
+        q = np.asarray(levels)[np.arange(err.shape[1]) % len(levels)]
+        return float(np.mean(np.where(err < 0, -q * err, (1 - q) * err)))
+    return float(np.mean(err * err) if loss == "mse" else np.mean(np.abs(err)))
+
+class _Batch:
+    """A prediction's network input and how to put its output into the user's layout."""
+
+    def __init__(self, network_input, output):
+        self.network_input = network_input
+        self.output = output
+
+
+#: At most this many recent errors are kept to calibrate prediction intervals.
+_MAX_RESIDUALS = 5000
+
+
+def _keep_recent(old, new):
+    both = np.concatenate([old, np.asarray(new, dtype=np.float64)])
+    return both[-_MAX_RESIDUALS:]
+
+
+def _target(X):
+    """The target of windows: X itself (n, window), or feature 0 of (n, window, n_features)."""
+    return X if X.ndim == 2 else X[:, :, 0]
+
+
+def _stack_features(values, covariate_rows, horizon):
+    """Per-step inputs ``[y_t, c_t, c_{t+horizon}]`` of a series with covariates.
+
+    Each step sees the covariates of its own time and of ``horizon`` steps later, so the
+    last steps of a window carry the known future of the forecast horizon.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+    covariate_rows : ndarray of shape (n + extra, k)
+        Rows for the ``n`` steps, and for up to ``horizon`` steps after them (missing
+        future rows are zeros; training windows never read them).
+    horizon : int
+
+    Returns
+    -------
+    ndarray of shape (n, 1 + 2 k)
+    """
+    n, k = len(values), covariate_rows.shape[1]
+    lead = np.zeros((n, k))
+    ahead = covariate_rows[horizon : horizon + n]
+    lead[: len(ahead)] = ahead
+    return np.column_stack([values, covariate_rows[:n], lead])
+
+
+def _check_levels(quantiles):
+    """Sorted unique quantile levels in (0, 1), as a list of float."""
+    try:
+        levels = np.asarray(quantiles, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}.") from exc
+    if levels.size == 0 or not ((levels > 0) & (levels < 1)).all():
+        raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}.")
+    return [float(q) for q in np.unique(np.round(levels, 12))]
+
+
+def _n_levels(levels):
+    return 1 if levels is None else len(levels)
+
+
+def _relabel(frame, names):
+    """Rename the quantile columns (the last column level) of a prediction to ``names``."""
+    frame = frame.copy()
+    if isinstance(frame.columns, pd.MultiIndex):
+        mapping = dict(zip(frame.columns.levels[-1], names, strict=False))
+        frame.columns = pd.MultiIndex.from_tuples([(a, mapping[b]) for a, b in frame.columns])
+        return frame
+    keep = [c for c in frame.columns if c in ("unique_id", "ds")]
+    frame.columns = keep + list(names)
+    return frame
 
 
 def _same_freq(a, b):
