@@ -4,6 +4,7 @@ Importing tsrnn compiles nothing and imports no CUDA: kernels compile on first u
 cached on disk), or ahead of time with :func:`warmup`.
 """
 
+from .backtest import BacktestResult, backtest
 from .forecaster import RNNForecaster, TrainingDivergedWarning
 
 __version__ = "0.1.0"
@@ -40,4 +41,11 @@ def plot_forecast(*args, **kwargs):
     return _plot(*args, **kwargs)
 
 
-__all__ = ["RNNForecaster", "TrainingDivergedWarning", "plot_forecast", "warmup"]
+__all__ = [
+    "BacktestResult",
+    "RNNForecaster",
+    "TrainingDivergedWarning",
+    "backtest",
+    "plot_forecast",
+    "warmup",
+]
