@@ -1,0 +1,95 @@
+"""predict_quantiles and predict_interval: layouts, no crossing, out-of-sample coverage."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsrnn import RNNForecaster
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    rng = np.random.default_rng(1)
+    n = 1400
+    t = np.arange(n)
+    noise = np.convolve(rng.normal(0, 1, n), [1, 0.6, 0.3], mode="same") * 2
+    values = 50 + 5 * np.sin(2 * np.pi * t / 24) + noise
+    return pd.Series(values, index=pd.date_range("2021-01-01", periods=n, freq="h"))
+
+
+@pytest.fixture(scope="module")
+def fitted(noisy):
+    f = RNNForecaster(horizon=12, hidden_size=16, max_epochs=15, random_state=0)
+    return f.fit(noisy[:1000])
+
+
+@pytest.mark.parametrize("coverage", [0.5, 0.8, 0.9])
+def test_out_of_sample_coverage(noisy, fitted, coverage):
+    """Intervals cover what the model never saw, within 5 points of nominal."""
+    inside = []
+    for origin in range(1000, len(noisy) - 12, 6):
+        iv = fitted.predict_interval(noisy[:origin], coverage=coverage)
+        actual = noisy[origin : origin + 12].to_numpy()
+        inside.append((actual >= iv["lower"].to_numpy()) & (actual <= iv["upper"].to_numpy()))
+    assert abs(np.mean(inside) - coverage) <= 0.05
+
+
+def test_quantiles_layout_and_order(fitted):
+    q = fitted.predict_quantiles(quantiles=[0.9, 0.1, 0.5])
+    assert list(q.columns) == [0.1, 0.5, 0.9]
+    assert q.index.equals(fitted.predict().index)
+    assert (np.diff(q.to_numpy(), axis=1) >= 0).all()
+    # the median is the point forecast's neighbour, not something else
+    np.testing.assert_allclose(q[0.5], fitted.predict(), rtol=0.05)
+    iv = fitted.predict_interval(coverage=0.8)
+    assert list(iv.columns) == ["lower", "upper"]
+    np.testing.assert_allclose(iv["lower"], fitted.predict_quantiles(quantiles=[0.1])[0.1])
+
+
+def test_pinball_trained_quantiles_never_cross():
+    t = np.arange(400)
+    y = pd.Series(10 + np.sin(t / 3) + np.random.default_rng(0).normal(0, 0.3, 400))
+    f = RNNForecaster(horizon=4, hidden_size=8, max_epochs=5, quantiles=(0.1, 0.9),
+                      random_state=0).fit(y)  # fmt: skip
+    assert f.quantiles_ == [0.1, 0.5, 0.9]
+    q = f.predict_quantiles(quantiles=(0.1, 0.5, 0.9))
+    assert q.shape == (4, 3) and (np.diff(q.to_numpy(), axis=1) >= 0).all()
+    np.testing.assert_allclose(q[0.5], f.predict())
+    with pytest.raises(ValueError, match="quantiles"):
+        f.predict_quantiles(quantiles=(0.25,))
+
+
+def test_layouts():
+    idx = pd.date_range("2020-01-01", periods=120, freq="D")
+    rng = np.random.default_rng(0)
+    wide = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120) + 5}, index=idx)
+    f = RNNForecaster(horizon=3, hidden_size=4, max_epochs=2, random_state=0).fit(wide)
+    q = f.predict_quantiles(quantiles=(0.2, 0.8))
+    assert list(q.columns) == [("a", 0.2), ("a", 0.8), ("b", 0.2), ("b", 0.8)]
+    iv = f.predict_interval(coverage=0.6)
+    assert list(iv.columns) == [("a", "lower"), ("a", "upper"), ("b", "lower"), ("b", "upper")]
+    long = wide.melt(ignore_index=False, var_name="unique_id", value_name="y")
+    long = long.rename_axis("ds").reset_index()
+    g = RNNForecaster(horizon=3, hidden_size=4, max_epochs=2, random_state=0).fit(long)
+    lq = g.predict_interval(coverage=0.6)
+    assert list(lq.columns) == ["unique_id", "ds", "lower", "upper"] and len(lq) == 6
+    arr = RNNForecaster(horizon=3, hidden_size=4, max_epochs=2, random_state=0)
+    arr.fit(wide.to_numpy())
+    assert arr.predict_quantiles(quantiles=(0.1, 0.5, 0.9)).shape == (3, 2, 3)
+
+
+def test_windows_mode_quantiles():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 6))
+    y = X.sum(axis=1) + rng.normal(0, 0.1, 200)
+    f = RNNForecaster(hidden_size=8, max_epochs=5, random_state=0).fit(X, y)
+    q = f.predict_quantiles(X[:5], quantiles=(0.1, 0.9))
+    assert q.shape == (5, 2) and (q[:, 0] <= q[:, 1]).all()
+
+
+def test_bad_levels(fitted):
+    for bad in ([0.0], [1.2], [], ["a"]):
+        with pytest.raises(ValueError, match="quantiles"):
+            fitted.predict_quantiles(quantiles=bad)
+    with pytest.raises(ValueError, match="coverage"):
+        fitted.predict_interval(coverage=1.5)
