@@ -1299,12 +1299,12 @@ def calendar_features(index) -> np.ndarray:
         )
     if freq is None:
         raise ValueError("calendar features need a known frequency of the time index.")
-    name = _to_offset(freq).name
+    name = _to_offset(freq).rule_code
     cycles = []
     if name in ("h", "bh", "cbh", "min", "s", "ms", "us", "ns"):
-        cycles += [(index.hour + index.minute / 60, 24), (index.dayofweek, 7)]
+        cycles += [(index.hour + index.minute / 60, 24), (index.day_of_week, 7)]
     elif name in ("D", "B", "C"):
-        cycles += [(index.dayofweek, 7), (index.dayofyear - 1, 365.25)]
+        cycles += [(index.day_of_week, 7), (index.day_of_year - 1, 365.25)]
     elif name.startswith("W"):
         cycles += [(index.isocalendar().week.to_numpy(dtype=np.float64) - 1, 52.18)]
     elif name.startswith(("M", "SM", "BM", "CBM")):

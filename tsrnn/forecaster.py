@@ -785,7 +785,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         target = np.stack([v[-w:] for v in data.values])
         Xs, _, loc, scale = _data.scale_windows(target)
         net_in = Xs[:, :, None]
-        if self.covariates_ is not None or self.calendar_features:
+        if self.covariates_ is not None or self.calendar_features or covariates is not None:
             futures = [_data.future_index(ix, h, data.freq) for ix in data.indexes]
             if X is None:  # the stored rows for the window, the given ones for the horizon
                 ahead = self._covariate_rows(data.ids, futures, covariates)
