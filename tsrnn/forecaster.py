@@ -574,6 +574,11 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             rng = np.random.default_rng(seed)
             params = spec.init_params(rng, dtype)
+            # a zero head: the untrained network forecasts the baseline (the window's mean in
+            # windows mode) exactly, and a constant series is forecast as that constant
+            blocks = spec.unpack(params)
+            blocks["W_out"][:] = 0
+            blocks["b_out"][:] = 0
             opt = self._make_optimizer()
             history = {"loss_curve_": [], "validation_scores_": [], "n_iter_": 0, "t_": 0,
                        "best_epoch_": 0}  # fmt: skip
