@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -79,7 +80,10 @@ def read_model(path):
     """
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        npz = np.load(path, allow_pickle=False)
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path!r} is not a tsrnn model file (a single NumPy array).")
+        with npz:
             names = list(npz.files)
             if "__meta__" not in names:
                 raise ValueError(f"{path!r} is not a tsrnn model file (no metadata).")
@@ -91,7 +95,10 @@ def read_model(path):
         if "tsrnn" in str(exc):
             raise
         raise ValueError(f"{path!r} is not a readable tsrnn model file: {exc}") from exc
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, UnicodeDecodeError) as exc:
+    except (
+        zipfile.BadZipFile, OSError, EOFError, KeyError, UnicodeDecodeError, NotImplementedError,
+        zlib.error,
+    ) as exc:  # fmt: skip
         raise ValueError(
             f"{path!r} is not a readable tsrnn model file (truncated or corrupted): {exc}"
         ) from exc
@@ -133,6 +140,7 @@ def index_to_json(index):
             "kind": "datetime",
             "values": [ts.isoformat() for ts in index],
             "tz": None if index.tz is None else str(index.tz),
+            "unit": index.unit,
             "freq": index.freqstr,
         }
     if isinstance(index, pd.PeriodIndex):
@@ -149,9 +157,11 @@ def index_from_json(doc):
     """Inverse of :func:`index_to_json`."""
     kind = doc["kind"]
     if kind == "datetime":
-        index = pd.DatetimeIndex(pd.to_datetime(doc["values"]))
-        if doc["tz"] is not None and index.tz is None:
-            index = index.tz_localize(doc["tz"])
+        if doc["tz"] is None:
+            index = pd.DatetimeIndex(pd.to_datetime(doc["values"]))
+        else:  # the stamps carry their UTC offsets; the zone's name comes back with tz_convert
+            index = pd.DatetimeIndex(pd.to_datetime(doc["values"], utc=True)).tz_convert(doc["tz"])
+        index = index.as_unit(doc.get("unit", index.unit))
         if doc["freq"] is not None:
             index = pd.DatetimeIndex(index, freq=doc["freq"])
         return index
@@ -164,11 +174,13 @@ def index_from_json(doc):
     raise ValueError(f"unknown index kind {kind!r} in the model file.")
 
 
-def freq_to_json(freq, periods):
-    """A frequency (DateOffset or None) as JSON; ``periods`` says it belongs to periods."""
+def freq_to_json(freq, index):
+    """A frequency (DateOffset or None) of series with time index ``index`` as JSON."""
     if freq is None:
         return None
-    return {"str": freq.freqstr, "period": bool(periods)}
+    if isinstance(index, pd.PeriodIndex):  # periods spell frequencies their own way (M, Y)
+        return {"str": index.freqstr, "period": True}
+    return {"str": freq.freqstr, "period": False}
 
 
 def freq_from_json(doc):

@@ -67,7 +67,12 @@ class CpuTrainer:
         norm = clip_grad_norm(grad, self.clip_norm)
         if not (np.isfinite(loss) and np.isfinite(norm)):
             return float("nan")
+        before, state = self._params.copy(), self.optimizer.get_state()
         self.optimizer.update(self._params, grad)
+        if not np.isfinite(self._params).all():  # an update that overflowed: undo it
+            self._params = before
+            self.optimizer.set_state(state)
+            return float("nan")
         return loss
 
     def predict(self, idx):

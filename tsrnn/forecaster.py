@@ -406,9 +406,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             meta["series"] = {
                 "ids": _persist.ids_to_json(self.series_ids_),
                 "layout": self._layout,
-                "freq": _persist.freq_to_json(
-                    self._freq, isinstance(self._tail_indexes[0], pd.PeriodIndex)
-                ),
+                "freq": _persist.freq_to_json(self._freq, self._tail_indexes[0]),
                 "name": _persist.ids_to_json([self._name])[0],
                 "ndim": self._ndim,
                 "indexes": [_persist.index_to_json(ix) for ix in self._tail_indexes],
@@ -611,6 +609,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             residuals = _keep_recent(residuals, Yn[rows] - _network.forward(params, Xn[rows], spec))
 
         # commit
+        if first and mode == "series":
+            self.__dict__.pop("feature_names_in_", None)  # left by an earlier fit(X, y)
         self.__dict__.update(new)
         self._mode = mode
         self.spec_ = spec
@@ -684,13 +684,15 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 progress.update(1)
                 progress.set_postfix(post)
             if use_val:
-                if best_params is None or score < best_score * (1 - self.tol):
-                    best_params, best_score, bad_epochs = trainer.params(), score, 0
+                # like scikit-learn: the best weights are kept whatever ``tol``; only a gain
+                # of more than ``tol`` (relative) resets the patience
+                improved = best_params is None or score < best_score * (1 - self.tol)
+                if best_params is None or score < best_score:
+                    best_params, best_score = trainer.params(), score
                     history["best_epoch_"] = history["n_iter_"]
-                else:
-                    bad_epochs += 1
-                    if bad_epochs >= self.n_iter_no_change:
-                        break
+                bad_epochs = 0 if improved else bad_epochs + 1
+                if bad_epochs >= self.n_iter_no_change:
+                    break
             else:
                 history["best_epoch_"] = history["n_iter_"]
         if progress is not None:
