@@ -14,5 +14,12 @@ CPU_CHUNK_SIZE = 32
 #: batch size only, never on the thread count.
 CPU_MIN_CHUNKS = 4
 
+#: Largest ``m * n * k`` of the per-step recurrent products (``h @ W_hh.T`` and its
+#: gradient). Larger chunks are multiplied a block of rows at a time: OpenBLAS multiplies
+#: matrices up to this size with a small-matrix kernel that skips packing, up to twice as
+#: fast as its general kernel at these shapes. Changes which rows go together, never the
+#: result of a row.
+CPU_SMALL_GEMM = 2**19
+
 #: Bytes of working memory the estimator allows a training batch before it refuses to start.
 MAX_TRAINING_BYTES = 8 * 2**30

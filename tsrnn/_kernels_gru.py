@@ -9,7 +9,8 @@ PyTorch's equations and gate order (r, z, n), so weights are interchangeable wit
     h' = (1 - z) * n + z * h
 
 The secondary state ``s`` of the layer engine holds ``W_hn h + b_hn`` of the step, which the
-backward pass needs.
+backward pass needs. As in :mod:`tsrnn._kernels_lstm`, every sequence (row) is one loop over
+``j < H`` on contiguous 1-D views, so that it vectorises.
 """
 
 from numba import njit
@@ -38,22 +39,29 @@ def gru_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
     """
     n_seq, H = h.shape
     one = h.dtype.type(1)
+    bi_r, bi_z, bi_n = b_ih[:H], b_ih[H : 2 * H], b_ih[2 * H :]
+    bh_r, bh_z, bh_n = b_hh[:H], b_hh[H : 2 * H], b_hh[2 * H :]
     for b in range(n_seq):
+        ar, az, an = a[b, :H], a[b, H : 2 * H], a[b, 2 * H :]
+        rr, rz, rn = r[b, :H], r[b, H : 2 * H], r[b, 2 * H :]
+        hp, h_new, hn_out = h_prev[b], h[b], s[b]
         for j in range(H):
-            rg = sigmoid(a[b, j] + b_ih[j] + r[b, j] + b_hh[j])
-            zg = sigmoid(a[b, H + j] + b_ih[H + j] + r[b, H + j] + b_hh[H + j])
-            hn = r[b, 2 * H + j] + b_hh[2 * H + j]
-            ng = tanh(a[b, 2 * H + j] + b_ih[2 * H + j] + rg * hn)
-            s[b, j] = hn
-            h[b, j] = (one - zg) * ng + zg * h_prev[b, j]
-            a[b, j] = rg
-            a[b, H + j] = zg
-            a[b, 2 * H + j] = ng
+            rg = sigmoid(ar[j] + rr[j] + (bi_r[j] + bh_r[j]))
+            zg = sigmoid(az[j] + rz[j] + (bi_z[j] + bh_z[j]))
+            hn = rn[j] + bh_n[j]
+            ng = tanh(an[j] + bi_n[j] + rg * hn)
+            hn_out[j] = hn
+            h_new[j] = (one - zg) * ng + zg * hp[j]
+            ar[j] = rg
+            az[j] = zg
+            an[j] = ng
 
 
 @njit(cache=True, **_JIT)
-def gru_backward_step(a, h_prev, s_prev, s, dh, ds, dp, dr, dh_prev):
+def gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev):
     """Gradients of one step, from the top of the cell down to its pre-activations.
+
+    The gradient with respect to the hidden state after the step is ``dh_up + dh_rec``.
 
     Parameters
     ----------
@@ -65,32 +73,38 @@ def gru_backward_step(a, h_prev, s_prev, s, dh, ds, dp, dr, dh_prev):
         Unused by the GRU.
     s : ndarray of shape (n_seq, H)
         ``W_hn h_prev + b_hn`` stored by the forward step.
-    dh : ndarray of shape (n_seq, H)
-        Gradient of the loss with respect to the hidden state after the step.
+    dh_up : ndarray of shape (n_seq, H)
+        Gradient with respect to the hidden state after the step, from above.
+    dh_rec : ndarray of shape (n_seq, H)
+        Gradient with respect to the hidden state after the step, through ``W_hh`` of the
+        step after (zero at the last step).
     ds : ndarray of shape (n_seq, H)
         Unused by the GRU (the LSTM carries its cell-state gradient here).
     dp : ndarray of shape (n_seq, 3 * H)
         Out: gradient with respect to ``W_ih x + b_ih``.
     dr : ndarray of shape (n_seq, 3 * H)
         Out: gradient with respect to ``W_hh h_prev + b_hh``.
-    dh_prev : ndarray of shape (n_seq, H)
-        Out: the direct part ``z * dh`` of the gradient with respect to ``h_prev``.
+    dh_up_prev : ndarray of shape (n_seq, H)
+        In/out: ``dh_up`` of the step before, to which the direct part ``z * dh`` of the
+        gradient with respect to ``h_prev`` is added.
     """
-    n_seq, H = dh.shape
-    one = dh.dtype.type(1)
+    n_seq, H = dh_up.shape
+    one = dh_up.dtype.type(1)
     for b in range(n_seq):
+        ar, az, an = a[b, :H], a[b, H : 2 * H], a[b, 2 * H :]
+        pr, pz, pn = dp[b, :H], dp[b, H : 2 * H], dp[b, 2 * H :]
+        qr, qz, qn = dr[b, :H], dr[b, H : 2 * H], dr[b, 2 * H :]
+        hp, hn, up, rec, up_prev = h_prev[b], s[b], dh_up[b], dh_rec[b], dh_up_prev[b]
         for j in range(H):
-            rg = a[b, j]
-            zg = a[b, H + j]
-            ng = a[b, 2 * H + j]
-            g = dh[b, j]
+            rg, zg, ng = ar[j], az[j], an[j]
+            g = up[j] + rec[j]
             dan = flush(g * (one - zg) * (one - ng * ng))
-            daz = flush(g * (h_prev[b, j] - ng) * zg * (one - zg))
-            dar = flush(dan * s[b, j] * rg * (one - rg))
-            dp[b, j] = dar
-            dp[b, H + j] = daz
-            dp[b, 2 * H + j] = dan
-            dr[b, j] = dar
-            dr[b, H + j] = daz
-            dr[b, 2 * H + j] = dan * rg
-            dh_prev[b, j] = flush(g * zg)
+            daz = flush(g * (hp[j] - ng) * zg * (one - zg))
+            dar = flush(dan * hn[j] * rg * (one - rg))
+            pr[j] = dar
+            pz[j] = daz
+            pn[j] = dan
+            qr[j] = dar
+            qz[j] = daz
+            qn[j] = dan * rg
+            up_prev[j] += flush(g * zg)

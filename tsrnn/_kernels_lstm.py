@@ -11,6 +11,10 @@ PyTorch's equations and gate order (i, f, g, o), so weights are interchangeable 
 The matrix products ``W_ih x`` (for every time step at once) and ``W_hh h`` are done by the
 layer engine in :mod:`tsrnn._network`; these functions take their results and do the rest.
 The secondary state ``s`` of the engine holds the cell state ``c``.
+
+Each sequence (row) is handled by a loop over ``j < H`` on contiguous 1-D views of the gate
+blocks, the shape that LLVM turns into AVX/AVX-512 code (indexing the 2-D blocks directly
+defeats its alias analysis and leaves the loop scalar).
 """
 
 from numba import njit
@@ -29,30 +33,39 @@ def lstm_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
     r : ndarray of shape (n_seq, 4 * H)
         ``W_hh h_prev`` (no bias).
     b_ih, b_hh : ndarray of shape (4 * H,)
-    h_prev, s_prev : ndarray of shape (n_seq, H)
-        Hidden and cell state before the step.
+    h_prev : ndarray of shape (n_seq, H)
+        Unused by the LSTM (the GRU needs it); same signature for every cell.
+    s_prev : ndarray of shape (n_seq, H)
+        Cell state before the step.
     h, s : ndarray of shape (n_seq, H)
         Out: hidden and cell state after the step.
     """
     n_seq, H = h.shape
+    bi_i, bi_f, bi_g, bi_o = b_ih[:H], b_ih[H : 2 * H], b_ih[2 * H : 3 * H], b_ih[3 * H :]
+    bh_i, bh_f, bh_g, bh_o = b_hh[:H], b_hh[H : 2 * H], b_hh[2 * H : 3 * H], b_hh[3 * H :]
     for b in range(n_seq):
+        ai, af, ag, ao = a[b, :H], a[b, H : 2 * H], a[b, 2 * H : 3 * H], a[b, 3 * H :]
+        ri, rf, rg, ro = r[b, :H], r[b, H : 2 * H], r[b, 2 * H : 3 * H], r[b, 3 * H :]
+        c_prev, c_new, h_new = s_prev[b], s[b], h[b]
         for j in range(H):
-            i = sigmoid(a[b, j] + b_ih[j] + r[b, j] + b_hh[j])
-            f = sigmoid(a[b, H + j] + b_ih[H + j] + r[b, H + j] + b_hh[H + j])
-            g = tanh(a[b, 2 * H + j] + b_ih[2 * H + j] + r[b, 2 * H + j] + b_hh[2 * H + j])
-            o = sigmoid(a[b, 3 * H + j] + b_ih[3 * H + j] + r[b, 3 * H + j] + b_hh[3 * H + j])
-            c = f * s_prev[b, j] + i * g
-            s[b, j] = c
-            h[b, j] = o * tanh(c)
-            a[b, j] = i
-            a[b, H + j] = f
-            a[b, 2 * H + j] = g
-            a[b, 3 * H + j] = o
+            i = sigmoid(ai[j] + ri[j] + (bi_i[j] + bh_i[j]))
+            f = sigmoid(af[j] + rf[j] + (bi_f[j] + bh_f[j]))
+            g = tanh(ag[j] + rg[j] + (bi_g[j] + bh_g[j]))
+            o = sigmoid(ao[j] + ro[j] + (bi_o[j] + bh_o[j]))
+            c = f * c_prev[j] + i * g
+            c_new[j] = c
+            h_new[j] = o * tanh(c)
+            ai[j] = i
+            af[j] = f
+            ag[j] = g
+            ao[j] = o
 
 
 @njit(cache=True, **_JIT)
-def lstm_backward_step(a, h_prev, s_prev, s, dh, ds, dp, dr, dh_prev):
+def lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev):
     """Gradients of one step, from the top of the cell down to its pre-activations.
+
+    The gradient with respect to the hidden state after the step is ``dh_up + dh_rec``.
 
     Parameters
     ----------
@@ -62,41 +75,41 @@ def lstm_backward_step(a, h_prev, s_prev, s, dh, ds, dp, dr, dh_prev):
         Unused by the LSTM (the GRU needs it); same signature for every cell.
     s_prev, s : ndarray of shape (n_seq, H)
         Cell state before and after the step.
-    dh : ndarray of shape (n_seq, H)
-        Gradient of the loss with respect to the hidden state after the step.
+    dh_up : ndarray of shape (n_seq, H)
+        Gradient with respect to the hidden state after the step, from above (the layer
+        above, or the head).
+    dh_rec : ndarray of shape (n_seq, H)
+        Gradient with respect to the hidden state after the step, through ``W_hh`` of the
+        step after (zero at the last step).
     ds : ndarray of shape (n_seq, H)
         In: gradient with respect to the cell state after the step (from the step after).
         Out: gradient with respect to the cell state before the step.
-    dp, dr : ndarray of shape (n_seq, 4 * H)
-        Out: gradient with respect to ``W_ih x + b_ih`` and ``W_hh h + b_hh``; for the LSTM
-        both are the gate pre-activation gradient (``dr`` may be the same array as ``dp``).
-    dh_prev : ndarray of shape (n_seq, H)
-        Out: the part of the gradient with respect to ``h_prev`` that does not go through
-        ``W_hh`` (zero for the LSTM).
+    dp : ndarray of shape (n_seq, 4 * H)
+        Out: gradient with respect to the gate pre-activations, which is also the gradient
+        with respect to ``W_ih x + b_ih`` and to ``W_hh h + b_hh``.
+    dr : ndarray of shape (n_seq, 4 * H)
+        Unused: for the LSTM the recurrent gradient is ``dp`` itself (the GRU's differs).
+    dh_up_prev : ndarray of shape (n_seq, H)
+        Unused by the LSTM (the GRU adds the direct part of the gradient with respect to
+        ``h_prev`` to it).
     """
-    n_seq, H = dh.shape
-    one = dh.dtype.type(1)
-    zero = dh.dtype.type(0)
+    n_seq, H = dh_up.shape
+    one = dh_up.dtype.type(1)
     for b in range(n_seq):
+        ai, af, ag, ao = a[b, :H], a[b, H : 2 * H], a[b, 2 * H : 3 * H], a[b, 3 * H :]
+        pi, pf, pg, po = dp[b, :H], dp[b, H : 2 * H], dp[b, 2 * H : 3 * H], dp[b, 3 * H :]
+        c_prev, c, dc_b, up, rec = s_prev[b], s[b], ds[b], dh_up[b], dh_rec[b]
         for j in range(H):
-            i = a[b, j]
-            f = a[b, H + j]
-            g = a[b, 2 * H + j]
-            o = a[b, 3 * H + j]
-            tc = tanh(s[b, j])
-            do = dh[b, j] * tc
-            dc = ds[b, j] + dh[b, j] * o * (one - tc * tc)
+            i, f, g, o = ai[j], af[j], ag[j], ao[j]
+            dh = up[j] + rec[j]
+            tc = tanh(c[j])
+            dc = dc_b[j] + dh * o * (one - tc * tc)
             di = flush(dc * g * i * (one - i))
-            df = flush(dc * s_prev[b, j] * f * (one - f))
+            df = flush(dc * c_prev[j] * f * (one - f))
             dg = flush(dc * i * (one - g * g))
-            do = flush(do * o * (one - o))
-            ds[b, j] = flush(dc * f)
-            dp[b, j] = di
-            dp[b, H + j] = df
-            dp[b, 2 * H + j] = dg
-            dp[b, 3 * H + j] = do
-            dr[b, j] = di
-            dr[b, H + j] = df
-            dr[b, 2 * H + j] = dg
-            dr[b, 3 * H + j] = do
-            dh_prev[b, j] = zero
+            do = flush(dh * tc * o * (one - o))
+            dc_b[j] = flush(dc * f)
+            pi[j] = di
+            pf[j] = df
+            pg[j] = dg
+            po[j] = do

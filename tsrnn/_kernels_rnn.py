@@ -1,7 +1,8 @@
 """Elman cell (``cell="rnn"``): the pointwise part of one time step (Numba).
 
 ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)``, as ``torch.nn.RNN`` with ``nonlinearity="tanh"``.
-The secondary state of the layer engine is unused.
+The secondary state of the layer engine is unused. Rows are looped over as contiguous 1-D
+views, as in :mod:`tsrnn._kernels_lstm`, so that the loops vectorise.
 """
 
 from numba import njit
@@ -27,36 +28,36 @@ def rnn_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
     """
     n_seq, H = h.shape
     for b in range(n_seq):
+        ab, rb, h_new = a[b], r[b], h[b]
         for j in range(H):
-            v = tanh(a[b, j] + b_ih[j] + r[b, j] + b_hh[j])
-            h[b, j] = v
-            a[b, j] = v
+            v = tanh(ab[j] + rb[j] + (b_ih[j] + b_hh[j]))
+            h_new[j] = v
+            ab[j] = v
 
 
 @njit(cache=True, **_JIT)
-def rnn_backward_step(a, h_prev, s_prev, s, dh, ds, dp, dr, dh_prev):
+def rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev):
     """Gradient with respect to the pre-activation; same signature as the LSTM's.
 
     Parameters
     ----------
     a : ndarray of shape (n_seq, H)
         The hidden state after the step, stored by the forward step.
-    dh : ndarray of shape (n_seq, H)
-        Gradient with respect to the hidden state after the step.
-    dp, dr : ndarray of shape (n_seq, H)
-        Out: gradient with respect to the pre-activation (``dr`` may be ``dp``).
-    dh_prev : ndarray of shape (n_seq, H)
-        Out: zero (the whole gradient to ``h_prev`` goes through ``W_hh``).
-    h_prev, s_prev, s, ds : ndarray of shape (n_seq, H)
-        Unused.
+    dh_up, dh_rec : ndarray of shape (n_seq, H)
+        Gradient with respect to the hidden state after the step, from above and through
+        ``W_hh`` of the step after; their sum is the whole gradient.
+    dp : ndarray of shape (n_seq, H)
+        Out: gradient with respect to the pre-activation (both ``W_ih x + b_ih`` and
+        ``W_hh h + b_hh``).
+    h_prev, s_prev, s, ds, dr, dh_up_prev : ndarray of shape (n_seq, H)
+        Unused (the recurrent gradient is ``dp`` itself, and the whole gradient to
+        ``h_prev`` goes through ``W_hh``).
     """
-    n_seq, H = dh.shape
-    one = dh.dtype.type(1)
-    zero = dh.dtype.type(0)
+    n_seq, H = dh_up.shape
+    one = dh_up.dtype.type(1)
     for b in range(n_seq):
+        ab, up, rec, pb = a[b], dh_up[b], dh_rec[b], dp[b]
         for j in range(H):
-            v = a[b, j]
-            d = flush(dh[b, j] * (one - v * v))
-            dp[b, j] = d
-            dr[b, j] = d
-            dh_prev[b, j] = zero
+            v = ab[j]
+            d = flush((up[j] + rec[j]) * (one - v * v))
+            pb[j] = d

@@ -17,11 +17,12 @@ Inside a chunk the data is time-major: row ``t * n_seq + b`` holds sequence ``b`
 ``t``.
 """
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from math import sqrt
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, get_thread_id, njit, prange
 
 from . import _config
 from ._kernels_common import _JIT
@@ -30,6 +31,9 @@ from ._kernels_lstm import lstm_backward_step, lstm_forward_step
 from ._kernels_rnn import rnn_backward_step, rnn_forward_step
 
 LSTM, GRU, RNN = 0, 1, 2
+#: Sequences per chunk from which the forward pass multiplies by transposed copies of the
+#: weights (BLAS's no-transpose path is faster for the per-step products from there on).
+_TRANSPOSE_FROM = 4
 CELL_CODES = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 N_GATES = {LSTM: 4, GRU: 3, RNN: 1}
 
@@ -190,56 +194,119 @@ def _forward_step(cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s):
 
 
 @njit(cache=True, **_JIT)
-def _backward_step(cell, a, h_prev, s_prev, s, dh, ds, dp, dr, dh_prev):
+def _backward_step(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev):
     if cell == LSTM:
-        lstm_backward_step(a, h_prev, s_prev, s, dh, ds, dp, dr, dh_prev)
+        lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev)
     elif cell == GRU:
-        gru_backward_step(a, h_prev, s_prev, s, dh, ds, dp, dr, dh_prev)
+        gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev)
     else:
-        rnn_backward_step(a, h_prev, s_prev, s, dh, ds, dp, dr, dh_prev)
+        rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev)
 
 
 @njit(cache=True, **_JIT)
-def _chunk_forward(params, x, dims, hs, ss, acts):
+def _time_major(x, xt):
+    """``xt[t * n_seq + b] = x[b, t]``: x (n_seq, T, F) time-major into xt (T * n_seq, F)."""
+    n_seq, T = x.shape[0], x.shape[1]
+    for t in range(T):
+        for b in range(n_seq):
+            xt[t * n_seq + b] = x[b, t]
+
+
+@njit(cache=True, **_JIT)
+def _transposed_weights(params, dims):
+    """Copy of ``params`` with every ``W_ih`` and ``W_hh`` block stored transposed.
+
+    The forward pass multiplies by ``W.T``; with the transpose contiguous, BLAS takes its
+    no-transpose path, which for the small per-step products is up to twice as fast.
+
+    Returns
+    -------
+    ndarray of shape (n_params,)
+        ``W_ih`` of layer ``l`` at its usual offset as a ``(F_l, G * H)`` row-major block,
+        ``W_hh`` as ``(H, G * H)``; the other blocks unchanged.
+    """
+    H, L = dims[2], dims[3]
+    GH = _n_gates(dims[0]) * H
+    pt = params.copy()
+    for layer in range(L):
+        o_ih, o_hh, o_bih, _, n_in = _layer_offsets(dims, layer)
+        pt[o_ih:o_hh].reshape(n_in, GH)[:] = params[o_ih:o_hh].reshape(GH, n_in).T
+        pt[o_hh:o_bih].reshape(H, GH)[:] = params[o_hh:o_bih].reshape(GH, H).T
+    return pt
+
+
+@njit(cache=True, **_JIT)
+def _dot_rows(a, b, out, rows):
+    """``out = a @ b``, as one product per block of ``rows`` rows of ``a``.
+
+    OpenBLAS multiplies small matrices (``m * n * k`` up to about ``2**19``) with a kernel
+    that skips packing; cutting the per-step products down to that size is faster than one
+    larger product. Row ``i`` of ``out`` does not depend on the cut.
+    """
+    n = a.shape[0]
+    for r0 in range(0, n, rows):
+        r1 = min(n, r0 + rows)
+        np.dot(a[r0:r1], b, out[r0:r1])
+
+
+@njit(cache=True, **_JIT)
+def _column_sums(m, out):
+    """``out[k] = sum_i m[i, k]``, summed in row order; m (n, K), out (K,)."""
+    out[:] = 0
+    for i in range(m.shape[0]):
+        row = m[i]
+        for k in range(out.shape[0]):
+            out[k] += row[k]
+
+
+@njit(cache=True, **_JIT)
+def _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts):
     """Forward pass of one chunk through every layer, keeping what BPTT needs.
 
     Parameters
     ----------
-    params : ndarray of shape (n_params,)
+    pt : ndarray of shape (n_params,)
+        The parameters, with transposed weights (:func:`_transposed_weights`) if
+        ``transposed``.
+    transposed : bool
+        Whether the weight blocks of ``pt`` are transposed. Transposing costs about as much
+        as a few steps; it pays from a few sequences per chunk on.
     x : ndarray of shape (n_seq, T, F)
     dims : int64 ndarray ``[cell, F, H, L, O]``
+    step_rows : int
+        Rows per product in the per-step recurrence (:func:`_dot_rows`).
+    xt : ndarray of shape (T * n_seq, F)
+        Out: ``x`` time-major.
     hs, ss : ndarray of shape (L, (T + 1) * n_seq, H)
         Out: hidden and secondary states of every layer, time-major, step 0 the zero state.
     acts : ndarray of shape (L, T * n_seq, G * H)
         Out: gate activations of every layer and step.
     """
-    cell, F, H, L = dims[0], dims[1], dims[2], dims[3]
+    cell, H, L = dims[0], dims[2], dims[3]
     n_seq, T = x.shape[0], x.shape[1]
     GH = acts.shape[2]
     zero = x.dtype.type(0)
-    xt = np.empty((T * n_seq, F), dtype=x.dtype)
-    for t in range(T):
-        for b in range(n_seq):
-            for f in range(F):
-                xt[t * n_seq + b, f] = x[b, t, f]
+    _time_major(x, xt)
     rec = np.empty((n_seq, GH), dtype=x.dtype)
     for layer in range(L):
         o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, layer)
-        W_ih = params[o_ih:o_hh].reshape(GH, n_in)
-        W_hh = params[o_hh:o_bih].reshape(GH, H)
-        b_ih = params[o_bih:o_bhh]
-        b_hh = params[o_bhh : o_bhh + GH]
+        b_ih = pt[o_bih:o_bhh]
+        b_hh = pt[o_bhh : o_bhh + GH]
         inp = xt if layer == 0 else hs[layer - 1][n_seq:]
         h_all, s_all, a_all = hs[layer], ss[layer], acts[layer]
-        np.dot(inp, W_ih.T, a_all)
+        if transposed:
+            np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a_all)
+        else:
+            np.dot(inp, pt[o_ih:o_hh].reshape(GH, n_in).T, a_all)
         h_all[:n_seq] = zero
         s_all[:n_seq] = zero
+        rec[:] = zero
         for t in range(T):
             lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
-            if t == 0:
-                rec[:] = zero
-            else:
-                np.dot(h_all[lo:mid], W_hh.T, rec)
+            if t > 0 and transposed:
+                _dot_rows(h_all[lo:mid], pt[o_hh:o_bih].reshape(H, GH), rec, step_rows)
+            elif t > 0:
+                _dot_rows(h_all[lo:mid], pt[o_hh:o_bih].reshape(GH, H).T, rec, step_rows)
             _forward_step(
                 cell, a_all[lo:mid], rec, b_ih, b_hh,
                 h_all[lo:mid], s_all[lo:mid], h_all[mid:hi], s_all[mid:hi],
@@ -260,23 +327,59 @@ def _head_forward(params, dims, h_last, out):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_buffers(x, dims):
-    H, L = dims[2], dims[3]
-    G = _n_gates(dims[0])
-    n_seq, T = x.shape[0], x.shape[1]
-    hs = np.empty((L, (T + 1) * n_seq, H), dtype=x.dtype)
-    ss = np.empty((L, (T + 1) * n_seq, H), dtype=x.dtype)
-    acts = np.empty((L, T * n_seq, G * H), dtype=x.dtype)
-    return hs, ss, acts
+def _chunk_buffers(work, n_seq, T, dims, train):
+    """The working arrays of one chunk, as views of ``work``.
+
+    Parameters
+    ----------
+    work : ndarray of shape (W,)
+        Scratch memory, at least :func:`_work_size` elements; its contents are overwritten
+        and never read before being written.
+    n_seq, T : int
+    dims : int64 ndarray ``[cell, F, H, L, O]``
+    train : bool
+        Whether to carve the backward-pass arrays too (else they have no rows).
+
+    Returns
+    -------
+    xt : ndarray of shape (T * n_seq, F)
+    hs, ss : ndarray of shape (L, (T + 1) * n_seq, H)
+    acts : ndarray of shape (L, T * n_seq, G * H)
+    dseq : ndarray of shape (T * n_seq, H)
+        Gradient with respect to the hidden states of the current layer, from above.
+    dp, dr : ndarray of shape (T * n_seq, G * H)
+        Pre-activation gradients; ``dr`` has no columns unless the cell is a GRU.
+    """
+    cell, F, H, L = dims[0], dims[1], dims[2], dims[3]
+    GH = _n_gates(cell) * H
+    TN = T * n_seq
+    n_hs = L * (TN + n_seq) * H
+    o = 0
+    xt = work[o : o + TN * F].reshape(TN, F)
+    o += TN * F
+    hs = work[o : o + n_hs].reshape(L, TN + n_seq, H)
+    o += n_hs
+    ss = work[o : o + n_hs].reshape(L, TN + n_seq, H)
+    o += n_hs
+    acts = work[o : o + L * TN * GH].reshape(L, TN, GH)
+    o += L * TN * GH
+    n_train = TN if train else 0
+    dseq = work[o : o + n_train * H].reshape(n_train, H)
+    o += n_train * H
+    dp = work[o : o + n_train * GH].reshape(n_train, GH)
+    o += n_train * GH
+    gr = GH if cell == GRU else 0
+    dr = work[o : o + n_train * gr].reshape(n_train, gr)
+    return xt, hs, ss, acts, dseq, dp, dr
 
 
 @njit(cache=True, **_JIT)
-def _chunk_predict(params, x, dims, out):
-    """Outputs of one chunk: x (n_seq, T, F) -> out (n_seq, O)."""
-    hs, ss, acts = _chunk_buffers(x, dims)
-    _chunk_forward(params, x, dims, hs, ss, acts)
+def _chunk_predict(pt, transposed, x, dims, step_rows, work, out):
+    """Outputs of one chunk: x (n_seq, T, F) -> out (n_seq, O); see :func:`_chunk_forward`."""
     n_seq, T, L = x.shape[0], x.shape[1], dims[3]
-    _head_forward(params, dims, hs[L - 1][T * n_seq :], out)
+    xt, hs, ss, acts, _, _, _ = _chunk_buffers(work, n_seq, T, dims, False)
+    _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts)
+    _head_forward(pt, dims, hs[L - 1][T * n_seq :], out)
 
 
 @njit(cache=True, **_JIT)
@@ -293,7 +396,7 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
                 dy[b, k] = 2 * e * scale
             elif loss == MAE:
                 total += abs(e)
-                dy[b, k] = (scale if e > zero else (-scale if e < zero else zero))
+                dy[b, k] = scale if e > zero else (-scale if e < zero else zero)
             elif loss == PINBALL:
                 q = quantiles[k]
                 # pinball(y - yhat): q * u for u >= 0, (q - 1) * u for u < 0, u = -e
@@ -310,21 +413,31 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_loss_grad(params, x, y, dims, loss, quantiles, norm, grad):
+def _chunk_loss_grad(
+    params, pt, transposed, x, y, dims, step_rows, loss, quantiles, norm, work, grad
+):
     """Loss and parameter gradient of one chunk; the gradient is written into ``grad``.
 
     Parameters
     ----------
     params, grad : ndarray of shape (n_params,)
+    pt : ndarray of shape (n_params,)
+        ``params``, with transposed weights if ``transposed``, for the forward pass (see
+        :func:`_chunk_forward`).
+    transposed : bool
     x : ndarray of shape (n_seq, T, F)
     y : ndarray of shape (n_seq, O)
     dims : int64 ndarray ``[cell, F, H, L, O]``
+    step_rows : int
+        Rows per product in the per-step recurrence (:func:`_dot_rows`).
     loss : int
         Loss code, see ``LOSS_CODES``.
     quantiles : float64 ndarray of shape (O,)
         Quantile level of each output (pinball loss only).
     norm : float
         Divisor of the summed loss (the number of outputs of the whole batch).
+    work : ndarray of shape (W,)
+        Scratch memory, see :func:`_chunk_buffers`.
 
     Returns
     -------
@@ -335,8 +448,8 @@ def _chunk_loss_grad(params, x, y, dims, loss, quantiles, norm, grad):
     n_seq, T = x.shape[0], x.shape[1]
     dt = x.dtype
     zero = dt.type(0)
-    hs, ss, acts = _chunk_buffers(x, dims)
-    _chunk_forward(params, x, dims, hs, ss, acts)
+    xt, hs, ss, acts, dseq, dp, dr = _chunk_buffers(work, n_seq, T, dims, True)
+    _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts)
     GH = acts.shape[2]
 
     # head and loss
@@ -355,21 +468,14 @@ def _chunk_loss_grad(params, x, y, dims, loss, quantiles, norm, grad):
         grad[o + O * H + k] = acc
 
     # gradient with respect to every hidden state of the current layer, from above
-    dseq = np.zeros((T * n_seq, H), dtype=dt)
+    dseq[: (T - 1) * n_seq] = zero
     np.dot(dy, W_out, dseq[(T - 1) * n_seq :])
-    dp = np.empty((T * n_seq, GH), dtype=dt)
-    # the recurrent pre-activation gradient differs from dp for the GRU alone
-    dr = np.empty((T * n_seq if cell == GRU else 0, GH), dtype=dt)
+    # the recurrent pre-activation gradient differs from dp for the GRU alone (the other
+    # cells leave dr alone and the engine uses dp for both)
     drec = dr if cell == GRU else dp
-    dh = np.empty((n_seq, H), dtype=dt)
     ds = np.empty((n_seq, H), dtype=dt)
     dh_rec = np.empty((n_seq, H), dtype=dt)
-    dh_direct = np.empty((n_seq, H), dtype=dt)
-    xt = np.empty((T * n_seq, x.shape[2]), dtype=dt)
-    for t in range(T):
-        for b in range(n_seq):
-            for f in range(x.shape[2]):
-                xt[t * n_seq + b, f] = x[b, t, f]
+    sink = np.zeros((n_seq, H), dtype=dt)  # dh_up_prev of the first step, discarded
 
     for layer in range(L - 1, -1, -1):
         o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, layer)
@@ -380,28 +486,21 @@ def _chunk_loss_grad(params, x, y, dims, loss, quantiles, norm, grad):
         dh_rec[:] = zero
         for t in range(T - 1, -1, -1):
             lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
-            for b in range(n_seq):
-                for j in range(H):
-                    dh[b, j] = dseq[lo + b, j] + dh_rec[b, j]
+            up_prev = dseq[lo - n_seq : lo] if t > 0 else sink
             _backward_step(
                 cell, a_all[lo:mid], h_all[lo:mid], s_all[lo:mid], s_all[mid:hi],
-                dh, ds, dp[lo:mid], drec[lo:mid], dh_direct,
+                dseq[lo:mid], dh_rec, ds, dp[lo:mid], drec[lo:mid], up_prev,
             )  # fmt: skip
             if t > 0:
-                np.dot(drec[lo:mid], W_hh, dh_rec)
-                for b in range(n_seq):
-                    for j in range(H):
-                        dh_rec[b, j] += dh_direct[b, j]
+                _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows)
         inp = xt if layer == 0 else hs[layer - 1][n_seq:]
         np.dot(dp.T, inp, grad[o_ih:o_hh].reshape(GH, n_in))
         np.dot(drec.T, h_all[: T * n_seq], grad[o_hh:o_bih].reshape(GH, H))
-        for k in range(GH):
-            grad[o_bih + k] = zero
-            grad[o_bhh + k] = zero
-        for i in range(T * n_seq):
-            for k in range(GH):
-                grad[o_bih + k] += dp[i, k]
-                grad[o_bhh + k] += drec[i, k]
+        _column_sums(dp, grad[o_bih:o_bhh])
+        if cell == GRU:
+            _column_sums(drec, grad[o_bhh : o_bhh + GH])
+        else:  # drec is dp: both biases get the same gradient
+            grad[o_bhh : o_bhh + GH] = grad[o_bih:o_bhh]
         if layer > 0:
             np.dot(dp, W_ih, dseq)
     return total
@@ -412,21 +511,36 @@ def _chunk_loss_grad(params, x, y, dims, loss, quantiles, norm, grad):
 
 
 @njit(parallel=True, cache=True, **_JIT)
-def _predict_engine(params, X, dims, chunk):
+def _predict_engine(params, X, dims, chunk, step_rows, work):
+    """Outputs of a batch, chunk by chunk; work (n_threads, W) is scratch, a row per thread."""
     B = X.shape[0]
     out = np.empty((B, dims[4]), dtype=X.dtype)
+    pt = _transposed_weights(params, dims)
     n_chunks = (B + chunk - 1) // chunk
     for k in prange(n_chunks):
         b0 = k * chunk
         b1 = min(B, b0 + chunk)
-        _chunk_predict(params, X[b0:b1], dims, out[b0:b1])
+        _chunk_predict(pt, True, X[b0:b1], dims, step_rows, work[get_thread_id()], out[b0:b1])
+    return out
+
+
+@njit(cache=True, **_JIT)
+def _predict_serial(params, X, dims, step_rows, work):
+    """Outputs of a batch small enough to be one chunk, without a parallel region."""
+    out = np.empty((X.shape[0], dims[4]), dtype=X.dtype)
+    if X.shape[0] >= _TRANSPOSE_FROM:
+        _chunk_predict(_transposed_weights(params, dims), True, X, dims, step_rows, work, out)
+    else:
+        _chunk_predict(params, False, X, dims, step_rows, work, out)
     return out
 
 
 @njit(parallel=True, cache=True, **_JIT)
-def _loss_grad_engine(params, X, Y, dims, loss, quantiles, norm, chunk):
+def _loss_grad_engine(params, X, Y, dims, step_rows, loss, quantiles, norm, chunk, work):
+    """Loss and gradient of a batch; per-chunk gradients summed in chunk order."""
     B = X.shape[0]
     P = params.shape[0]
+    pt = _transposed_weights(params, dims)
     n_chunks = (B + chunk - 1) // chunk
     grads = np.zeros((n_chunks, P), dtype=params.dtype)
     losses = np.zeros(n_chunks)
@@ -434,8 +548,9 @@ def _loss_grad_engine(params, X, Y, dims, loss, quantiles, norm, chunk):
         b0 = k * chunk
         b1 = min(B, b0 + chunk)
         losses[k] = _chunk_loss_grad(
-            params, X[b0:b1], Y[b0:b1], dims, loss, quantiles, norm, grads[k]
-        )
+            params, pt, True, X[b0:b1], Y[b0:b1], dims, step_rows, loss, quantiles, norm,
+            work[get_thread_id()], grads[k],
+        )  # fmt: skip
     grad = np.empty(P, dtype=params.dtype)
     for j in prange(P):
         acc = grads[0, j]
@@ -450,6 +565,60 @@ def _loss_grad_engine(params, X, Y, dims, loss, quantiles, norm, chunk):
 
 # --------------------------------------------------------------------------------------------
 # Python entry points
+
+_BLAS = []
+_WORK = {}
+
+
+def _work_size(spec, n_seq, T, train):
+    """Elements of scratch memory one chunk of ``n_seq`` sequences of ``T`` steps needs."""
+    F, H, L, G = spec.n_features, spec.hidden_size, spec.num_layers, spec.gates
+    TN = T * n_seq
+    size = TN * F + L * (2 * (TN + n_seq) * H + TN * G * H)
+    if train:
+        size += TN * H + TN * G * H * (2 if spec.cell_code == GRU else 1)
+    return size
+
+
+def _step_rows(spec):
+    """Rows per product of the per-step recurrence: keep ``rows * H * G * H`` small."""
+    H = spec.hidden_size
+    return max(1, _config.CPU_SMALL_GEMM // (spec.gates * H * H))
+
+
+def _workspace(n_rows, size, dtype):
+    """Scratch array of shape (n_rows, size), reused from call to call.
+
+    The engines' large working arrays (states, activations and gradients of every step) are
+    carved from it: allocating them afresh on every call costs a page fault per 4 KiB, a
+    quarter of a training step at small sizes. One buffer per dtype is kept, grown on demand
+    (it never exceeds one row per thread of the largest call). Safe because the kernels
+    hold the GIL: two calls never run at once.
+    """
+    n = n_rows * size
+    buf = _WORK.get(dtype)
+    if buf is None or buf.size < n:
+        buf = _WORK[dtype] = np.empty(n, dtype=dtype)
+    return buf[:n].reshape(n_rows, size)
+
+
+def _single_threaded_blas():
+    """Context in which BLAS runs on one thread, for the parallel engines.
+
+    ``np.dot`` inside the kernels calls SciPy's BLAS; when that BLAS is multithreaded, each
+    Numba worker would start BLAS threads of its own and the two pools fight over the cores
+    (2-3x slower). The engines parallelise over chunks, so BLAS gets one thread while they
+    run, and its setting is put back afterwards.
+    """
+    if not _BLAS:
+        try:
+            import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS Numba calls)
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS.append(ThreadpoolController().select(user_api="blas"))
+        except Exception:  # no threadpoolctl, or an unknown BLAS: leave it alone
+            _BLAS.append(None)
+    return nullcontext() if _BLAS[0] is None else _BLAS[0].limit(limits=1)
 
 
 def forward(params, X, spec):
@@ -468,11 +637,14 @@ def forward(params, X, spec):
     """
     X = np.ascontiguousarray(X, dtype=params.dtype)
     chunk = chunk_size_for(X.shape[0])
-    if X.shape[0] <= chunk:  # one chunk: skip the parallel region and its start-up cost
-        out = np.empty((X.shape[0], spec.n_outputs), dtype=params.dtype)
-        _chunk_predict(params, X, spec.dims, out)
-        return out
-    return _predict_engine(params, X, spec.dims, chunk)
+    B, T = X.shape[0], X.shape[1]
+    rows = _step_rows(spec)
+    if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
+        work = _workspace(1, _work_size(spec, B, T, False), X.dtype)
+        return _predict_serial(params, X, spec.dims, rows, work[0])
+    work = _workspace(get_num_threads(), _work_size(spec, chunk, T, False), X.dtype)
+    with _single_threaded_blas():
+        return _predict_engine(params, X, spec.dims, chunk, rows, work)
 
 
 def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None):
@@ -502,8 +674,17 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None):
     quantiles = np.ascontiguousarray(quantiles, dtype=np.float64)
     norm = 1.0 if code == DOT else float(Y.size)
     chunk = chunk_size_for(X.shape[0])
-    if X.shape[0] <= chunk:  # one chunk: skip the parallel region and its start-up cost
+    B, T = X.shape[0], X.shape[1]
+    rows = _step_rows(spec)
+    if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
         grad = np.zeros_like(params)
-        total = _chunk_loss_grad(params, X, Y, spec.dims, code, quantiles, norm, grad)
+        work = _workspace(1, _work_size(spec, B, T, True), X.dtype)
+        transposed = B >= _TRANSPOSE_FROM
+        pt = _transposed_weights(params, spec.dims) if transposed else params
+        total = _chunk_loss_grad(
+            params, pt, transposed, X, Y, spec.dims, rows, code, quantiles, norm, work[0], grad
+        )
         return total / norm, grad
-    return _loss_grad_engine(params, X, Y, spec.dims, code, quantiles, norm, chunk)
+    work = _workspace(get_num_threads(), _work_size(spec, chunk, T, True), X.dtype)
+    with _single_threaded_blas():
+        return _loss_grad_engine(params, X, Y, spec.dims, rows, code, quantiles, norm, chunk, work)

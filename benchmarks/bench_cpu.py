@@ -1,0 +1,388 @@
+"""CPU benchmark: tsrnn's Numba engine against PyTorch's nn.LSTM / nn.GRU.
+
+Both sides run the same problem in float32 on the same number of threads (``NUMBA_NUM_THREADS``
+for tsrnn, ``torch.set_num_threads`` for PyTorch): a recurrent layer, a dense head from the
+last hidden state to one output, the MSE loss and Adam. For every configuration the
+measurements alternate (tsrnn, torch, torch with flush-to-zero, tsrnn, ...) in one process and
+are repeated, so that a machine shared with other jobs slows all of them alike; the table
+gives medians over the rounds and the median of the per-round ratios.
+
+Rows
+----
+train
+    One training step on a batch: forward, backward (BPTT) and the Adam update.
+infer
+    Outputs of a batch (no gradient).
+latency
+    One window (batch 1) through the raw network: ``tsrnn._network.forward`` and the torch
+    module under ``torch.inference_mode``; microseconds per call.
+fit epoch / predict 1
+    The estimator, ``tsrnn.RNNForecaster`` in windows mode: one ``partial_fit`` epoch over
+    ``8 * batch`` windows, and ``predict`` of one window (validation and scaling included).
+
+Torch is timed as users run it, and again after ``torch.set_flush_denormal(True)``: long
+windows make its backward pass run into denormal floats, which are slow on x86 (tsrnn flushes
+tiny gradients to zero itself).
+
+FLOP count (multiply-adds count two; pointwise gate math and the head are left out), per
+sequence and time step with ``G`` gates (4 LSTM, 3 GRU), input width ``I`` and hidden size
+``H``::
+
+    forward   2 G H (I + H)          input projection and recurrent product
+    backward  2 G H (I + 2 H)        gradients of W_ih, W_hh and of the previous hidden state
+    train     2 G H (2 I + 3 H)      forward + backward
+
+GFLOP/s is that count over the measured time, for both libraries alike. The peak is the
+float32 matrix product of NumPy at 2048 x 2048 on the same threads, measured in a
+subprocess during the same run; if ``OPENBLAS_CORETYPE`` or ``OPENBLAS_L2_SIZE`` are set in
+the environment, they are removed for that subprocess only (they can slow OpenBLAS down),
+and the output says so.
+
+Usage::
+
+    python benchmarks/bench_cpu.py                  # full table
+    python benchmarks/bench_cpu.py --quick          # short run (CI)
+    python benchmarks/bench_cpu.py --cells lstm --configs 1,64,96,256 8,128,336,256
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+DEFAULT_CONFIGS = ((1, 64, 96, 256), (8, 128, 336, 256), (1, 32, 48, 32))
+LATENCY_CONFIG = (1, 64, 48, 1)  # (input, hidden, window, batch)
+GATES = {"lstm": 4, "gru": 3}
+PEAK_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+_PEAK_SCRIPT = """
+import sys, time
+import numpy as np
+from threadpoolctl import threadpool_limits
+n, threads, repeats = 2048, int(sys.argv[1]), int(sys.argv[2])
+a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+b = a.copy()
+best = float("inf")
+with threadpool_limits(threads):
+    a @ b
+    for _ in range(repeats):
+        t = time.perf_counter()
+        a @ b
+        best = min(best, time.perf_counter() - t)
+print(2 * n**3 / best / 1e9)
+"""
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one short round per row")
+    parser.add_argument(
+        "--cells", nargs="+", default=["lstm", "gru"], choices=sorted(GATES), help="cells"
+    )
+    parser.add_argument(
+        "--configs",
+        nargs="+",
+        default=None,
+        help="input,hidden,window,batch (default: 1,64,96,256 8,128,336,256 1,32,48,32; "
+        "--quick leaves out the long 8,128,336,256)",
+    )
+    parser.add_argument("--threads", type=int, default=None, help="threads (default: all)")
+    parser.add_argument("--rounds", type=int, default=None, help="alternating rounds")
+    parser.add_argument("--no-estimator", action="store_true", help="skip RNNForecaster rows")
+    args = parser.parse_args()
+    if args.configs is None:
+        configs = DEFAULT_CONFIGS[::2] if args.quick else DEFAULT_CONFIGS
+    else:
+        configs = [tuple(int(v) for v in c.split(",")) for c in args.configs]
+        if any(len(c) != 4 for c in configs):
+            parser.error("--configs: each is input,hidden,window,batch")
+    args.configs = configs
+    if args.threads is None:
+        env = os.environ.get("NUMBA_NUM_THREADS")
+        args.threads = int(env) if env else len(os.sched_getaffinity(0))
+    if args.rounds is None:
+        args.rounds = 1 if args.quick else 5
+    return args
+
+
+ARGS = parse_args()
+# Numba reads its thread count when it is imported.
+os.environ["NUMBA_NUM_THREADS"] = str(ARGS.threads)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from tsrnn._network import NetworkSpec, forward, loss_and_grad  # noqa: E402
+from tsrnn._optim import Adam  # noqa: E402
+
+
+def flops(cell, n_in, hidden, window, batch, train):
+    """FLOP of one batch, by the formula of the module docstring."""
+    G = GATES[cell]
+    per_step = 2 * G * hidden * ((2 * n_in + 3 * hidden) if train else (n_in + hidden))
+    return per_step * window * batch
+
+
+def measure_peak(threads):
+    """GFLOP/s of a float32 2048^2 NumPy matmul, in a subprocess (OpenBLAS variables unset)."""
+    env = dict(os.environ)
+    removed = [v for v in PEAK_VARS if env.pop(v, None) is not None]
+    repeats = 3 if ARGS.quick else 10
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(threads), str(repeats)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(out.stdout.strip()), removed
+
+
+def time_call(fn, min_time):
+    """Seconds per call of ``fn``: calls repeated until ``min_time`` has passed."""
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time:
+            return elapsed / n
+
+
+class TsrnnCase:
+    """tsrnn's engine on one configuration: a training step and a batch of outputs."""
+
+    def __init__(self, cell, n_in, hidden, window, batch, rng):
+        self.spec = NetworkSpec(cell, n_in, hidden, 1, 1)
+        self.params = self.spec.init_params(rng, np.float32)
+        self.X = rng.standard_normal((batch, window, n_in)).astype(np.float32)
+        self.Y = rng.standard_normal((batch, 1)).astype(np.float32)
+        self.opt = Adam(1e-3)
+
+    def train(self):
+        _, grad = loss_and_grad(self.params, self.X, self.Y, self.spec)
+        self.opt.update(self.params, grad)
+
+    def infer(self):
+        forward(self.params, self.X, self.spec)
+
+
+class TorchCase:
+    """The same network in PyTorch: nn.LSTM / nn.GRU, nn.Linear head, MSE, Adam."""
+
+    def __init__(self, cell, n_in, hidden, window, batch, rng):
+        torch.manual_seed(0)
+        rnn_cls = torch.nn.LSTM if cell == "lstm" else torch.nn.GRU
+        self.rnn = rnn_cls(n_in, hidden, batch_first=True)
+        self.head = torch.nn.Linear(hidden, 1)
+        params = list(self.rnn.parameters()) + list(self.head.parameters())
+        self.opt = torch.optim.Adam(params, lr=1e-3)
+        self.X = torch.from_numpy(rng.standard_normal((batch, window, n_in)).astype(np.float32))
+        self.Y = torch.from_numpy(rng.standard_normal((batch, 1)).astype(np.float32))
+
+    def _out(self):
+        return self.head(self.rnn(self.X)[0][:, -1])
+
+    def train(self):
+        self.opt.zero_grad(set_to_none=True)
+        loss = torch.nn.functional.mse_loss(self._out(), self.Y)
+        loss.backward()
+        self.opt.step()
+
+    def infer(self):
+        with torch.inference_mode():
+            self._out()
+
+
+def with_flush_denormal(fn):
+    """``fn`` run with torch's flush-to-zero on, and the setting put back."""
+
+    def run():
+        torch.set_flush_denormal(True)
+        try:
+            fn()
+        finally:
+            torch.set_flush_denormal(False)
+
+    return run
+
+
+def alternate(fns, rounds, min_time):
+    """Seconds per call of each function, measured in turns; a list of rounds per function."""
+    times = {name: [] for name in fns}
+    for fn in fns.values():  # warm-up (compilation, allocator, caches)
+        fn()
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            times[name].append(time_call(fn, min_time))
+    return times
+
+
+def median_ratio(a, b):
+    """Median over rounds of ``b[k] / a[k]`` (a speed-up of ``a`` when they are times)."""
+    return statistics.median(y / x for x, y in zip(a, b, strict=True))
+
+
+def estimator_rows(cell, n_in, hidden, window, batch, rounds, min_time):
+    """Rows of ``RNNForecaster``: a ``partial_fit`` epoch on windows and ``predict`` of one.
+
+    Returns a list of (label, value) or a note when the estimator is unavailable.
+    """
+    try:
+        from tsrnn import RNNForecaster
+    except ImportError:
+        return "RNNForecaster not available"
+    rng = np.random.default_rng(1)
+    n = 8 * batch
+    X = rng.standard_normal((n, window, n_in)).astype(np.float32)
+    if n_in == 1:
+        X = X[:, :, 0]
+    y = rng.standard_normal(n).astype(np.float32)
+    try:
+        est = RNNForecaster(
+            cell=cell,
+            hidden_size=hidden,
+            batch_size=batch,
+            early_stopping=False,
+            max_epochs=1,
+            random_state=0,
+        )
+        est.partial_fit(X, y)  # initialises (and compiles)
+        times = alternate(
+            {"epoch": lambda: est.partial_fit(X, y), "predict": lambda: est.predict(X[:1])},
+            rounds,
+            min_time,
+        )
+    except Exception as exc:  # the estimator is new: report, do not fail the benchmark
+        return f"RNNForecaster failed: {type(exc).__name__}: {exc}"
+    return [
+        ("fit epoch", n / statistics.median(times["epoch"]), "seq/s"),
+        ("predict 1", statistics.median(times["predict"]) * 1e6, "us"),
+    ]
+
+
+def fmt(value, digits=0):
+    return f"{value:,.{digits}f}"
+
+
+def main():
+    threads = ARGS.threads
+    torch.set_num_threads(threads)
+    min_time = 0.05 if ARGS.quick else 0.3
+    peak, removed = measure_peak(threads)
+    rows, notes = [], []
+    for cell in ARGS.cells:
+        for n_in, hidden, window, batch in ARGS.configs:
+            rng = np.random.default_rng(0)
+            ts = TsrnnCase(cell, n_in, hidden, window, batch, rng)
+            th = TorchCase(cell, n_in, hidden, window, batch, rng)
+            cfg = f"{n_in},{hidden},{window},{batch}"
+            for mode in ("train", "infer"):
+                times = alternate(
+                    {
+                        "tsrnn": getattr(ts, mode),
+                        "torch": getattr(th, mode),
+                        "torch_ftz": with_flush_denormal(getattr(th, mode)),
+                    },
+                    ARGS.rounds,
+                    min_time,
+                )
+                t_ts = statistics.median(times["tsrnn"])
+                gflops = flops(cell, n_in, hidden, window, batch, mode == "train") / t_ts / 1e9
+                rows.append(
+                    (
+                        cell,
+                        cfg,
+                        mode,
+                        fmt(batch / t_ts),
+                        fmt(batch / statistics.median(times["torch"])),
+                        fmt(batch / statistics.median(times["torch_ftz"])),
+                        fmt(median_ratio(times["tsrnn"], times["torch"]), 2),
+                        fmt(median_ratio(times["tsrnn"], times["torch_ftz"]), 2),
+                        fmt(gflops, 1),
+                        f"{100 * gflops / peak:.0f}%",
+                    )
+                )
+        # one window through the raw network, microseconds
+        n_in, hidden, window, batch = LATENCY_CONFIG
+        rng = np.random.default_rng(0)
+        ts = TsrnnCase(cell, n_in, hidden, window, batch, rng)
+        th = TorchCase(cell, n_in, hidden, window, batch, rng)
+        times = alternate(
+            {"tsrnn": ts.infer, "torch": th.infer, "torch_ftz": with_flush_denormal(th.infer)},
+            ARGS.rounds,
+            min_time,
+        )
+        rows.append(
+            (
+                cell,
+                f"{n_in},{hidden},{window},{batch}",
+                "latency (us)",
+                fmt(statistics.median(times["tsrnn"]) * 1e6, 1),
+                fmt(statistics.median(times["torch"]) * 1e6, 1),
+                fmt(statistics.median(times["torch_ftz"]) * 1e6, 1),
+                fmt(median_ratio(times["tsrnn"], times["torch"]), 2),
+                fmt(median_ratio(times["tsrnn"], times["torch_ftz"]), 2),
+                "",
+                "",
+            )
+        )
+        if not ARGS.no_estimator:
+            n_in, hidden, window, batch = ARGS.configs[0]
+            est = estimator_rows(cell, n_in, hidden, window, batch, ARGS.rounds, min_time)
+            cfg = f"{n_in},{hidden},{window},{batch}"
+            if isinstance(est, str):
+                notes.append(f"{cell}: {est}")
+            else:
+                for label, value, unit in est:
+                    rows.append(
+                        (cell, cfg, f"estimator {label} ({unit})", fmt(value, 1)) + ("",) * 6
+                    )
+
+    load = os.getloadavg()
+    print(
+        f"tsrnn vs torch {torch.__version__}, float32, {threads} thread(s); "
+        f"{ARGS.rounds} round(s), medians; load average {load[0]:.2f}"
+    )
+    print(
+        f"float32 matmul peak (NumPy, 2048^2): {peak:.1f} GFLOP/s"
+        + (f" (measured with {', '.join(removed)} unset)" if removed else "")
+    )
+    print()
+    header = (
+        "cell",
+        "input,hidden,window,batch",
+        "row",
+        "tsrnn",
+        "torch",
+        "torch FTZ",
+        "tsrnn/torch",
+        "tsrnn/torch FTZ",
+        "tsrnn GFLOP/s",
+        "of peak",
+    )
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print()
+    print(
+        "train/infer: sequences per second (higher is better); latency: microseconds per "
+        "window (lower is better; the ratio is still tsrnn's speed-up). "
+        "FTZ: torch.set_flush_denormal(True)."
+    )
+    if load[0] > threads + 1:  # this run itself keeps about `threads` cores busy
+        notes.append(
+            f"load average {load[0]:.2f} on {len(os.sched_getaffinity(0))} CPUs: other jobs "
+            "share the cores, which hurts torch most (its many short parallel regions wait "
+            "for descheduled threads); rerun on a quiet machine"
+            + ("" if threads == 1 else ", or compare with --threads 1")
+        )
+    for note in notes:
+        print(f"note: {note}")
+
+
+if __name__ == "__main__":
+    main()
