@@ -22,4 +22,7 @@ def test_example_runs(script, tmp_path):
 
 
 def test_examples_exist():
-    assert {p.stem for p in EXAMPLES} >= {"quickstart", "sklearn_pipeline", "fine_tune"}
+    assert {p.stem for p in EXAMPLES} >= {
+        "quickstart", "sklearn_pipeline", "fine_tune", "many_series", "covariates",
+        "intervals_backtest",
+    }
