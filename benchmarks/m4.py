@@ -1,0 +1,771 @@
+"""M4 accuracy benchmark: RNNForecaster on the M4 Hourly and Weekly series.
+
+Trains one global model (or an ensemble of models over seeds) on the training part of every
+series of a group, forecasts the held-out horizon, writes the forecasts in the layout of the
+official M4 files and scores them as the M4 competition does, beside the official entries.
+
+Scoring (Makridakis et al., 2020)
+---------------------------------
+For a series with test values ``y`` and forecasts ``f`` over the horizon ``h``::
+
+    sMAPE = 200 / h * sum(|y - f| / (|y| + |f|))
+    MASE  = mean(|y - f|) / mean(|x[t] - x[t - m]|)      x: the training values, t >= m
+
+with ``m = 24`` for Hourly and ``m = 1`` for Weekly. Both are averaged over the series of the
+subset scored, and::
+
+    OWA = (sMAPE / sMAPE_Naive2 + MASE / MASE_Naive2) / 2
+
+with the Naive2 scores computed on the same subset from the official Naive2 forecasts.
+
+Before training, the script scores the official Naive2 (and sNaive, where its file exists)
+forecasts on the whole group and stops with an error when they differ from the official
+table by more than 0.001: the data and the scoring are then what M4 used.
+
+Data
+----
+``--data DIR`` (or the environment variable ``TSRNN_M4_DATA``) is a folder holding
+``{Group}-train.csv``, ``{Group}-test.csv`` (a ``"V1","V2",...`` header, then one row per
+series: its id, its values, then empty cells), ``Naive2-{Group}.csv``,
+``sNaive-{Group}.csv`` (optional; rows ``id,F1..Fh``) and
+``official_results_by_frequency.csv``.
+
+Time index
+----------
+M4 series carry no dates. ``--ds int`` (the default) gives each series the time stamps
+0, 1, 2, ... (integer ``ds``): the estimator then knows no seasonal period. ``--ds datetime``
+puts the series on a made-up calendar of the group's frequency (hourly or weekly steps from
+2000-01-01), from which the estimator infers the seasonal period (24 hourly, 52 weekly) for
+``window="auto"`` and ``baseline="auto"``.
+
+Usage::
+
+    python benchmarks/m4.py --data DIR --group Hourly --out hourly.csv
+    python benchmarks/m4.py --data DIR --group Weekly --out weekly.csv --limit 50 --seeds 3
+    python benchmarks/m4.py --data DIR --group Hourly --out h.csv --ds datetime \\
+        --cell gru --hidden-size 32 --max-epochs 20
+
+Options not given keep the estimator's defaults; ``horizon`` is always the group's (48 or
+13). ``--limit N`` keeps the first N series, ``--every K`` every K-th series (a subset spread
+over the whole group, for quick runs), ``--history N`` trains on the last N values of each
+series only (fewer windows, faster epochs; the scores still use the whole training part).
+
+The table gives the official entries for the whole group, then rows computed on the series
+of this run: the official Naive2 (and sNaive) forecasts and the model. OWA is relative to
+Naive2 on the same series, so on a subset only the rows "the N series scored" compare.
+"""
+
+import argparse
+import csv
+import os
+import resource
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: Largest difference allowed between a score recomputed here and the official table.
+TOLERANCE = 1e-3
+
+#: Environment variable naming the data folder when ``--data`` is not given.
+DATA_ENV = "TSRNN_M4_DATA"
+
+
+@dataclass(frozen=True)
+class Group:
+    """What M4 fixes for a frequency group.
+
+    Attributes
+    ----------
+    horizon : int
+        Steps to forecast.
+    m : int
+        Seasonal lag of the MASE scale.
+    freq : str
+        pandas frequency of the made-up calendar used with ``--ds datetime``.
+    """
+
+    horizon: int
+    m: int
+    freq: str
+
+
+GROUPS = {"Hourly": Group(horizon=48, m=24, freq="h"), "Weekly": Group(horizon=13, m=1, freq="W")}
+
+#: Official entries shown in the table: (row of official_results_by_frequency.csv, label).
+OFFICIAL_ROWS = (
+    ("Naive2", "Naive2"),
+    ("sNaive", "sNaive"),
+    ("Theta", "Theta"),
+    ("RNN", "RNN (M4 benchmark)"),
+    ("118", "ES-RNN (Smyl, #118)"),
+)
+
+
+# --------------------------------------------------------------------------------------------
+# reading and writing
+
+
+#: Cells that mark the end of a row (the Weekly Naive2 file pads its rows to F48 with NA).
+_EMPTY = ("", "NA")
+
+
+def read_series(path):
+    """Read an M4 data file: a ``"V1","V2",...`` header, then id, values, empty cells.
+
+    Empty and ``NA`` cells are dropped.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    ids : list of str
+    values : list of ndarray
+        float64 values of each series, without the trailing empty cells.
+    """
+    ids, values = [], []
+    with open(path, newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for row in reader:
+            if not row:
+                continue
+            cells = [c for c in row[1:] if c not in _EMPTY]
+            ids.append(row[0])
+            values.append(np.array(cells, dtype=np.float64))
+    return ids, values
+
+
+def read_forecasts(path):
+    """Read a forecast file with rows ``id,F1..Fh`` (and a header line).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    ids : list of str
+    forecasts : ndarray of shape (n_series, horizon)
+    """
+    ids, values = read_series(path)
+    return ids, np.vstack(values)
+
+
+def write_forecasts(path, ids, forecasts):
+    """Write forecasts as the official files do: a header ``id,F1..Fh``, then a row each.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    ids : list of str
+    forecasts : ndarray of shape (n_series, horizon)
+    """
+    forecasts = np.asarray(forecasts, dtype=np.float64)
+    with open(path, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id"] + [f"F{k + 1}" for k in range(forecasts.shape[1])])
+        for sid, row in zip(ids, forecasts, strict=True):
+            writer.writerow([sid] + [repr(float(v)) for v in row])
+
+
+def read_official(path):
+    """Read the organisers' table ``official_results_by_frequency.csv``.
+
+    The file has two header lines (the measure over its seven columns, then ``User ID`` and
+    the frequencies), then a row per method (``Naive2``, ``Theta``, ``RNN``, ... or the
+    participant's number), then notes.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+
+    Returns
+    -------
+    dict
+        ``{method: {frequency: (sMAPE, MASE, OWA)}}``, frequencies as in the file
+        (``"Yearly"`` ... ``"Hourly"``, ``"Total"``).
+    """
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    measures, freqs = rows[0], rows[1]
+    columns = {}
+    current = None
+    for j in range(1, len(freqs)):
+        if j < len(measures) and measures[j]:
+            current = measures[j]
+        columns[(current, freqs[j])] = j
+    table = {}
+    for row in rows[2:]:
+        if len(row) != len(freqs) or not row[0]:
+            continue
+        try:
+            entry = {
+                f: tuple(float(row[columns[(m, f)]]) for m in ("sMAPE", "MASE", "OWA"))
+                for f in freqs[1:8]
+            }
+        except (KeyError, ValueError):
+            continue
+        table[row[0]] = entry
+    return table
+
+
+def best_entry(official, group):
+    """The method of lowest OWA on ``group`` in the official table.
+
+    Parameters
+    ----------
+    official : dict
+        As returned by :func:`read_official`.
+    group : str
+
+    Returns
+    -------
+    str
+    """
+    return min(official, key=lambda k: official[k][group][2])
+
+
+# --------------------------------------------------------------------------------------------
+# scoring, as in M4
+
+
+def smape(y, f):
+    """sMAPE of each series: ``200 / h * sum(|y - f| / (|y| + |f|))``.
+
+    Parameters
+    ----------
+    y, f : array_like of shape (n_series, horizon) or (horizon,)
+        Test values and forecasts.
+
+    Returns
+    -------
+    ndarray of shape (n_series,), or float for 1-D input
+    """
+    y, f = np.asarray(y, dtype=np.float64), np.asarray(f, dtype=np.float64)
+    return 200.0 * np.mean(np.abs(y - f) / (np.abs(y) + np.abs(f)), axis=-1)
+
+
+def mase_scale(insample, m):
+    """In-sample mean absolute seasonal difference: ``mean(|x[t] - x[t - m]|)``, ``t >= m``.
+
+    Parameters
+    ----------
+    insample : array_like of shape (n,)
+        Training values of one series, ``n > m``.
+    m : int
+        Seasonal lag.
+
+    Returns
+    -------
+    float
+    """
+    x = np.asarray(insample, dtype=np.float64)
+    return float(np.mean(np.abs(x[m:] - x[:-m])))
+
+
+def mase(insample, y, f, m):
+    """MASE of each series: the mean absolute error over :func:`mase_scale`.
+
+    Parameters
+    ----------
+    insample : list of array_like
+        Training values of each series.
+    y, f : array_like of shape (n_series, horizon)
+        Test values and forecasts.
+    m : int
+        Seasonal lag (24 Hourly, 1 Weekly).
+
+    Returns
+    -------
+    ndarray of shape (n_series,)
+    """
+    y, f = np.atleast_2d(y).astype(np.float64), np.atleast_2d(f).astype(np.float64)
+    scales = np.array([mase_scale(x, m) for x in insample])
+    return np.mean(np.abs(y - f), axis=1) / scales
+
+
+def score(insample, y, f, m):
+    """Mean sMAPE and mean MASE over the series.
+
+    Parameters
+    ----------
+    insample : list of array_like
+    y, f : array_like of shape (n_series, horizon)
+    m : int
+
+    Returns
+    -------
+    (float, float)
+        sMAPE and MASE, each averaged over the series.
+    """
+    return float(np.mean(smape(y, f))), float(np.mean(mase(insample, y, f, m)))
+
+
+def owa(smape_value, mase_value, smape_naive2, mase_naive2):
+    """Overall weighted average relative to Naive2 on the same series.
+
+    Parameters
+    ----------
+    smape_value, mase_value : float
+        Mean sMAPE and MASE of the method.
+    smape_naive2, mase_naive2 : float
+        Mean sMAPE and MASE of Naive2 on the same series.
+
+    Returns
+    -------
+    float
+        ``(smape_value / smape_naive2 + mase_value / mase_naive2) / 2``.
+    """
+    return 0.5 * (smape_value / smape_naive2 + mase_value / mase_naive2)
+
+
+# --------------------------------------------------------------------------------------------
+# data
+
+
+@dataclass
+class GroupData:
+    """The series of one M4 group (or its first ``limit`` series).
+
+    Attributes
+    ----------
+    name : str
+    spec : Group
+    ids : list of str
+    train : list of ndarray
+    test : ndarray of shape (n_series, horizon)
+    benchmarks : dict
+        ``{name: ndarray of shape (n_series, horizon)}``: official Naive2 (always) and
+        sNaive (when its file exists) forecasts, in the order of ``ids``.
+    fit_train : list of ndarray or None
+        What the model learns from when not the whole of ``train`` (see :meth:`subset`).
+    """
+
+    name: str
+    spec: Group
+    ids: list
+    train: list
+    test: np.ndarray
+    benchmarks: dict
+    fit_train: list | None = None
+
+    def subset(self, every=1, limit=None, history=None):
+        """Every ``every``-th series, the first ``limit`` of them, the last ``history`` values.
+
+        Parameters
+        ----------
+        every : int, default=1
+            Keep series 0, every, 2 * every, ...
+        limit : int or None, default=None
+            Then keep the first ``limit`` series (all when None).
+        history : int or None, default=None
+            The model learns from the last ``history`` values of each series only (all when
+            None); the MASE scale is still computed on the whole training part.
+
+        Returns
+        -------
+        GroupData
+        """
+        keep = list(range(0, len(self.ids), every))[:limit]
+        train = [self.train[i] for i in keep]
+        return GroupData(
+            self.name,
+            self.spec,
+            [self.ids[i] for i in keep],
+            train,
+            self.test[keep],
+            {k: v[keep] for k, v in self.benchmarks.items()},
+            None if history is None else [v[-history:] for v in train],
+        )
+
+    @property
+    def model_train(self):
+        """The training values the model learns from (see :meth:`subset`)."""
+        return self.train if self.fit_train is None else self.fit_train
+
+
+def data_dir(arg):
+    """The data folder: ``--data``, else ``$TSRNN_M4_DATA``; SystemExit when neither is set.
+
+    Parameters
+    ----------
+    arg : str or None
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    value = arg or os.environ.get(DATA_ENV)
+    if not value:
+        raise SystemExit(f"no data folder: pass --data DIR or set {DATA_ENV}.")
+    path = Path(value)
+    if not path.is_dir():
+        raise SystemExit(f"data folder {str(path)!r} does not exist.")
+    return path
+
+
+def _aligned(path, ids):
+    fids, fc = read_forecasts(path)
+    if fids != ids:
+        raise SystemExit(f"{path}: its series ids are not those of the training file.")
+    return fc
+
+
+def load_group(folder, name):
+    """Load the training and test series and the official benchmark forecasts of a group.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+    name : {"Hourly", "Weekly"}
+
+    Returns
+    -------
+    GroupData
+    """
+    folder = Path(folder)
+    spec = GROUPS[name]
+    ids, train = read_series(folder / f"{name}-train.csv")
+    test_ids, test = read_series(folder / f"{name}-test.csv")
+    if test_ids != ids:
+        raise SystemExit(f"{name}: the test file's ids differ from the training file's.")
+    test = np.vstack(test)
+    if test.shape[1] != spec.horizon:
+        raise SystemExit(f"{name}: test horizon {test.shape[1]}, expected {spec.horizon}.")
+    benchmarks = {"Naive2": _aligned(folder / f"Naive2-{name}.csv", ids)}
+    snaive = folder / f"sNaive-{name}.csv"
+    if snaive.exists():
+        benchmarks["sNaive"] = _aligned(snaive, ids)
+    return GroupData(name, spec, ids, train, test, benchmarks)
+
+
+def self_check(data, official):
+    """Score the official benchmark forecasts on the whole group against the official table.
+
+    Parameters
+    ----------
+    data : GroupData
+        The whole group.
+    official : dict
+        As returned by :func:`read_official`.
+
+    Returns
+    -------
+    list of str
+        One line per benchmark checked.
+
+    Raises
+    ------
+    SystemExit
+        When a recomputed sMAPE or MASE differs from the table by more than ``TOLERANCE``.
+    """
+    lines = []
+    for method, fc in data.benchmarks.items():
+        got = score(data.train, data.test, fc, data.spec.m)
+        want = official[method][data.name][:2]
+        diff = max(abs(g - w) for g, w in zip(got, want, strict=True))
+        status = "ok" if diff <= TOLERANCE else "MISMATCH"
+        lines.append(
+            f"self-check {data.name} {method}: sMAPE {got[0]:.4f} (official {want[0]:.3f}), "
+            f"MASE {got[1]:.4f} (official {want[1]:.3f}): {status}"
+        )
+        if diff > TOLERANCE:
+            raise SystemExit(
+                "\n".join(lines) + f"\nthe {method} scores differ from the official table by "
+                f"{diff:.4g} > {TOLERANCE}: the data or the scoring is not M4's."
+            )
+    return lines
+
+
+def to_long(data, ds="int"):
+    """The training series as a long DataFrame (``unique_id``, ``ds``, ``y``).
+
+    Parameters
+    ----------
+    data : GroupData
+    ds : {"int", "datetime"}
+        Integer time stamps 0, 1, ... or a made-up calendar of the group's frequency.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    train = data.model_train
+    lengths = np.array([len(v) for v in train])
+    step = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    if ds == "datetime":
+        calendar = pd.date_range("2000-01-01", periods=int(lengths.max()), freq=data.spec.freq)
+        stamps = calendar[step]
+    else:
+        stamps = step
+    return pd.DataFrame(
+        {
+            "unique_id": np.repeat(np.array(data.ids, dtype=object), lengths),
+            "ds": stamps,
+            "y": np.concatenate(train),
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# the model
+
+#: Estimator parameters settable from the command line: (option, parameter, type).
+MODEL_OPTIONS = (
+    ("--cell", "cell", str),
+    ("--hidden-size", "hidden_size", int),
+    ("--num-layers", "num_layers", int),
+    ("--window", "window", str),
+    ("--loss", "loss", str),
+    ("--baseline", "baseline", str),
+    ("--learning-rate", "learning_rate", float),
+    ("--batch-size", "batch_size", int),
+    ("--max-epochs", "max_epochs", int),
+    ("--validation-fraction", "validation_fraction", float),
+    ("--n-iter-no-change", "n_iter_no_change", int),
+    ("--tol", "tol", float),
+    ("--clip-norm", "clip_norm", float),
+    ("--optimizer", "optimizer", str),
+    ("--dtype", "dtype", str),
+    ("--device", "device", str),
+)
+
+
+def model_params(args, horizon):
+    """RNNForecaster parameters: the group's horizon and the options given.
+
+    Options left out keep the estimator's defaults.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+    horizon : int
+
+    Returns
+    -------
+    dict
+    """
+    params = {"horizon": horizon}
+    for _, name, _ in MODEL_OPTIONS:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if name == "window" and value != "auto":
+            value = int(value)
+        params[name] = value
+    if args.no_early_stopping:
+        params["early_stopping"] = False
+    return params
+
+
+def forecast_matrix(out, ids, horizon):
+    """Rows of forecasts in the order of ``ids``, from the estimator's long output.
+
+    Parameters
+    ----------
+    out : pandas.DataFrame
+        ``predict()`` of a model fitted on a long DataFrame: columns ``unique_id``, ``ds``,
+        ``y``, ``horizon`` rows per series, sorted by ``unique_id`` then ``ds``.
+    ids : list of str
+    horizon : int
+
+    Returns
+    -------
+    ndarray of shape (len(ids), horizon)
+    """
+    values = out["y"].to_numpy(dtype=np.float64).reshape(-1, horizon)
+    order = pd.Index(out["unique_id"].to_numpy()[::horizon]).get_indexer(ids)
+    if (order < 0).any():
+        raise RuntimeError("the forecasts miss some series.")
+    return values[order]
+
+
+def fit_predict(data, params, seeds, seed=0, ds="int", verbose=0):
+    """Train ``seeds`` models (random_state ``seed``, ``seed + 1``, ...) and average them.
+
+    Parameters
+    ----------
+    data : GroupData
+    params : dict
+        RNNForecaster parameters.
+    seeds : int
+        Models in the ensemble.
+    seed : int, default=0
+        random_state of the first model.
+    ds : {"int", "datetime"}, default="int"
+        See :func:`to_long`.
+    verbose : int, default=0
+        Passed to the estimator.
+
+    Returns
+    -------
+    forecasts : ndarray of shape (n_series, horizon)
+        Mean of the models' forecasts, in the order of ``data.ids``.
+    info : dict
+        ``fit_s`` and ``predict_s`` (seconds, summed over the models), and per model its
+        ``window_``, ``baseline_period_``, ``n_iter_`` and ``best_epoch_``.
+    """
+    from tsrnn import RNNForecaster
+
+    long = to_long(data, ds)
+    runs, total = [], None
+    fit_s = predict_s = 0.0
+    for k in range(seeds):
+        est = RNNForecaster(**params, random_state=seed + k, verbose=verbose)
+        t0 = time.perf_counter()
+        est.fit(long)
+        t1 = time.perf_counter()
+        out = est.predict()
+        t2 = time.perf_counter()
+        fit_s += t1 - t0
+        predict_s += t2 - t1
+        fc = forecast_matrix(out, data.ids, data.spec.horizon)
+        total = fc if total is None else total + fc
+        runs.append(
+            {
+                "seed": seed + k,
+                "fit_s": t1 - t0,
+                "window_": est.window_,
+                "baseline_period_": est.baseline_period_,
+                "n_iter_": est.n_iter_,
+                "best_epoch_": est.best_epoch_,
+            }
+        )
+    return total / seeds, {"fit_s": fit_s, "predict_s": predict_s, "runs": runs}
+
+
+# --------------------------------------------------------------------------------------------
+# report
+
+
+def peak_memory_mib():
+    """Peak resident memory of this process so far (``ru_maxrss``), in MiB."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
+
+
+def table(data, official, model_label, forecasts):
+    """Markdown table: the official entries, the subset's benchmarks and the model.
+
+    Parameters
+    ----------
+    data : GroupData
+        The series scored.
+    official : dict
+        As returned by :func:`read_official`.
+    model_label : str
+    forecasts : ndarray of shape (n_series, horizon)
+
+    Returns
+    -------
+    str
+    """
+    g = data.name
+    rows = [
+        (f"{label} — official", *official[key][g])
+        for key, label in OFFICIAL_ROWS
+        if key in official
+    ]
+    best = best_entry(official, g)
+    rows.append((f"best entry (#{best}) — official", *official[best][g]))
+    n2 = score(data.train, data.test, data.benchmarks["Naive2"], data.spec.m)
+    n = len(data.ids)
+    for method, fc in data.benchmarks.items():
+        s, m = score(data.train, data.test, fc, data.spec.m)
+        rows.append((f"{method} — the {n} series scored", s, m, owa(s, m, *n2)))
+    s, m = score(data.train, data.test, forecasts, data.spec.m)
+    rows.append((f"**{model_label}** — the {n} series scored", s, m, owa(s, m, *n2)))
+    lines = [f"| M4 {g} | sMAPE | MASE | OWA |", "|---|---:|---:|---:|"]
+    lines += [f"| {r[0]} | {r[1]:.3f} | {r[2]:.3f} | {r[3]:.3f} |" for r in rows]
+    return "\n".join(lines)
+
+
+def parse_args(argv=None):
+    """Command-line options (see the module docstring)."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", help=f"folder with the M4 files (default: ${DATA_ENV})")
+    p.add_argument("--group", required=True, choices=sorted(GROUPS))
+    p.add_argument("--out", required=True, help="forecast file to write (id,F1..Fh rows)")
+    p.add_argument("--limit", type=int, help="use the first N series only")
+    p.add_argument(
+        "--every", type=int, default=1, help="use every K-th series (before --limit; default 1)"
+    )
+    p.add_argument("--history", type=int, help="train on the last N values of each series only")
+    p.add_argument("--seeds", type=int, default=1, help="models in the ensemble (default 1)")
+    p.add_argument("--seed", type=int, default=0, help="random_state of the first model")
+    p.add_argument(
+        "--ds",
+        choices=("int", "datetime"),
+        default="int",
+        help="time stamps given to the estimator (default int)",
+    )
+    p.add_argument("--verbose", type=int, default=0)
+    p.add_argument("--no-early-stopping", action="store_true", help="early_stopping=False")
+    for option, name, kind in MODEL_OPTIONS:
+        p.add_argument(
+            option,
+            dest=name,
+            type=kind,
+            default=None,
+            help=f"RNNForecaster {name} (default: the estimator's)",
+        )
+    args = p.parse_args(argv)
+    if args.limit is not None and args.limit < 1:
+        p.error("--limit must be >= 1")
+    if args.every < 1:
+        p.error("--every must be >= 1")
+    if args.history is not None and args.history < 1:
+        p.error("--history must be >= 1")
+    if args.seeds < 1:
+        p.error("--seeds must be >= 1")
+    if args.window is not None and args.window != "auto" and not args.window.isdigit():
+        p.error("--window must be a positive integer or 'auto'")
+    return args
+
+
+def main(argv=None):
+    """Run the benchmark; returns the process exit status."""
+    args = parse_args(argv)
+    folder = data_dir(args.data)
+    official = read_official(folder / "official_results_by_frequency.csv")
+    full = load_group(folder, args.group)
+    for line in self_check(full, official):
+        print(line)
+    data = full.subset(args.every, args.limit, args.history)
+    params = model_params(args, data.spec.horizon)
+    print(
+        f"{args.group}: {len(data.ids)} series, horizon {data.spec.horizon}, "
+        f"history {args.history or 'all'}, seeds {args.seeds}, ds {args.ds}, "
+        f"RNNForecaster({params})",
+        flush=True,
+    )
+
+    forecasts, info = fit_predict(data, params, args.seeds, args.seed, args.ds, args.verbose)
+    write_forecasts(args.out, data.ids, forecasts)
+    for r in info["runs"]:
+        print(
+            f"  seed {r['seed']}: window_={r['window_']} "
+            f"baseline_period_={r['baseline_period_']} epochs={r['n_iter_']} "
+            f"best_epoch_={r['best_epoch_']} fit {r['fit_s']:.1f} s"
+        )
+    label = "RNNForecaster" + (f" ×{args.seeds}" if args.seeds > 1 else "")
+    print()
+    print(table(data, official, label, forecasts))
+    print()
+    print(
+        f"wall time: fit {info['fit_s']:.1f} s, predict {info['predict_s']:.2f} s, "
+        f"total {info['fit_s'] + info['predict_s']:.1f} s; "
+        f"peak memory (ru_maxrss) {peak_memory_mib():.0f} MiB"
+    )
+    print(f"forecasts written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The M4 benchmark script: its scoring on hand-made data, and on the M4 data when present.
+
+The data-dependent tests look for the M4 files in ``$TSRNN_M4_DATA``, else in ``../shared/m4``
+beside the repository, and are skipped when neither holds them. They train nothing.
+"""
+
+import importlib.util
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("m4_benchmark", ROOT / "benchmarks" / "m4.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+m4 = _load_script()
+
+
+def _data_dir():
+    candidates = [os.environ.get(m4.DATA_ENV), ROOT.parent / "shared" / "m4"]
+    for c in candidates:
+        if c and (Path(c) / "official_results_by_frequency.csv").is_file():
+            return Path(c)
+    return None
+
+
+DATA = _data_dir()
+needs_data = pytest.mark.skipif(DATA is None, reason="M4 data not found")
+
+
+def test_smape_by_hand():
+    y = np.array([[100.0, 200.0], [50.0, 50.0]])
+    f = np.array([[110.0, 200.0], [50.0, 0.0]])
+    # series 1: 200/2 * (10/210 + 0); series 2: 200/2 * (0 + 50/50)
+    np.testing.assert_allclose(m4.smape(y, f), [100 * 10 / 210, 100.0])
+    assert m4.smape([1.0, 2.0], [1.0, 2.0]) == 0.0
+
+
+def test_mase_by_hand():
+    insample = [np.array([1.0, 3.0, 2.0, 6.0]), np.array([5.0, 5.0, 7.0])]
+    y = np.array([[4.0, 4.0], [6.0, 8.0]])
+    f = np.array([[5.0, 2.0], [6.0, 6.0]])
+    # m = 1: scales mean(|2|, |-1|, |4|) = 7/3 and mean(0, 2) = 1; MAE 1.5 and 1
+    np.testing.assert_allclose(m4.mase(insample, y, f, 1), [1.5 / (7 / 3), 1.0])
+    # m = 2: scales mean(|2 - 1|, |6 - 3|) = 2 and |7 - 5| = 2
+    np.testing.assert_allclose(m4.mase(insample, y, f, 2), [0.75, 0.5])
+    assert m4.mase_scale([1.0, 3.0, 2.0, 6.0], 2) == 2.0
+
+
+def test_score_and_owa_by_hand():
+    insample = [np.array([1.0, 2.0, 3.0]), np.array([2.0, 4.0, 6.0])]
+    y = np.array([[4.0], [8.0]])
+    naive2 = np.array([[3.0], [6.0]])
+    s, m = m4.score(insample, y, naive2, 1)
+    # sMAPE 200 * 1/7 and 200 * 2/14; MASE 1/1 and 2/2
+    assert s == pytest.approx(200 / 7)
+    assert m == pytest.approx(1.0)
+    assert m4.owa(s, m, s, m) == pytest.approx(1.0)
+    assert m4.owa(s / 2, m, s, m) == pytest.approx(0.75)
+    assert m4.owa(10.0, 0.5, 20.0, 2.0) == pytest.approx(0.5 * (0.5 + 0.25))
+
+
+def test_forecast_files_round_trip(tmp_path):
+    path = tmp_path / "fc.csv"
+    fc = np.array([[1.5, 2.25, 3.0], [4.0, 5.0, 6.125]])
+    m4.write_forecasts(path, ["A1", "A2"], fc)
+    assert path.read_text().splitlines()[0] == "id,F1,F2,F3"
+    ids, back = m4.read_forecasts(path)
+    assert ids == ["A1", "A2"]
+    np.testing.assert_array_equal(back, fc)
+
+
+def test_read_series_drops_padding(tmp_path):
+    path = tmp_path / "train.csv"
+    path.write_text('"V1","V2","V3","V4"\n"X1","1","2","3"\n"X2","4","",""\n')
+    ids, values = m4.read_series(path)
+    assert ids == ["X1", "X2"]
+    np.testing.assert_array_equal(values[0], [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(values[1], [4.0])
+    path.write_text("id,F1,F2,F3\nW1,1.5,NA,NA\n")
+    np.testing.assert_array_equal(m4.read_series(path)[1][0], [1.5])
+
+
+def test_data_folder_is_required(monkeypatch):
+    monkeypatch.delenv(m4.DATA_ENV, raising=False)
+    with pytest.raises(SystemExit, match="--data"):
+        m4.data_dir(None)
+
+
+@needs_data
+@pytest.mark.parametrize("group", ["Hourly", "Weekly"])
+def test_official_benchmarks_reproduced(group):
+    official = m4.read_official(DATA / "official_results_by_frequency.csv")
+    data = m4.load_group(DATA, group)
+    lines = m4.self_check(data, official)
+    assert lines and all(line.endswith(": ok") for line in lines)
+    smape_n2, mase_n2 = m4.score(data.train, data.test, data.benchmarks["Naive2"], data.spec.m)
+    want = {"Hourly": (18.383, 2.395), "Weekly": (9.161, 2.777)}[group]
+    assert smape_n2 == pytest.approx(want[0], abs=1e-3)
+    assert mase_n2 == pytest.approx(want[1], abs=1e-3)
+    assert m4.best_entry(official, group) in official
+
+
+@needs_data
+def test_self_check_fails_loudly():
+    official = m4.read_official(DATA / "official_results_by_frequency.csv")
+    data = m4.load_group(DATA, "Weekly")
+    data.benchmarks["Naive2"] = data.benchmarks["Naive2"] * 1.01
+    with pytest.raises(SystemExit, match="differ from the official table"):
+        m4.self_check(data, official)
