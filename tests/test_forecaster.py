@@ -590,3 +590,19 @@ def test_airline_defaults_are_plausible_and_fast():
     start = time.perf_counter()
     RNNForecaster(horizon=12).fit(long)
     assert time.perf_counter() - start < 5.0
+
+
+def test_seasonal_period_for_integer_indexed_data():
+    """Without dates, the seasonal period can be given: it sets the baseline and the window."""
+    t = np.arange(400)
+    y = 10 + np.sin(2 * np.pi * t / 24) + 0.01 * np.random.default_rng(0).normal(size=400)
+    plain = RNNForecaster(horizon=24, hidden_size=8, max_epochs=1, random_state=0).fit(y)
+    assert plain.baseline_period_ == 1 and plain.window_ == 48
+    daily = RNNForecaster(horizon=24, hidden_size=8, max_epochs=1, seasonal_period=24,
+                          random_state=0).fit(y)  # fmt: skip
+    assert daily.baseline_period_ == 24 and daily.window_ == 48
+    # the untrained head forecasts the seasonal naive baseline: the last cycle repeated
+    assert np.abs(daily.predict() - y[-24:]).max() < 0.2
+    weekly = RNNForecaster(horizon=4, hidden_size=8, max_epochs=1, seasonal_period=52,
+                           random_state=0).fit(y)  # fmt: skip
+    assert weekly.window_ == 104 and weekly.baseline_period_ == 52

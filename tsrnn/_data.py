@@ -741,7 +741,7 @@ def season_length(freq) -> int:
     return 1
 
 
-def auto_window(lengths, horizon: int, freq) -> int:
+def auto_window(lengths, horizon: int, freq, season: int | None = None) -> int:
     """Input window length for ``window="auto"``.
 
     The rule:
@@ -760,6 +760,8 @@ def auto_window(lengths, horizon: int, freq) -> int:
         Forecast horizon, ``>= 1``.
     freq : str, pandas.DateOffset or None
         Frequency of the series (see :func:`season_length`).
+    season : int, optional
+        The seasonal period, when known otherwise than from ``freq``.
 
     Returns
     -------
@@ -783,7 +785,8 @@ def auto_window(lengths, horizon: int, freq) -> int:
             f"{horizon + 1} observations are needed (horizon = {horizon}); use a shorter "
             "horizon or drop the short series."
         )
-    candidate = max(2 * season_length(freq), 2 * horizon, 8)
+    season = season_length(freq) if season is None else int(season)
+    candidate = max(2 * season, 2 * horizon, 8)
     return max(1, min(candidate, (min_len - horizon) // 2))
 
 

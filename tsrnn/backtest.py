@@ -87,7 +87,7 @@ def backtest(forecaster, series, n_windows=8, step=None, refit="partial", covari
             f"the series has {n} values: too short for {n_windows} windows of horizon "
             f"{horizon} every {step} steps; use fewer windows or a smaller step."
         )
-    season = _data.season_length(data.freq)
+    season = getattr(forecaster, "seasonal_period", None) or _data.season_length(data.freq)
     kw = {} if covariates is None else {"covariates": covariates}
     model, rows, scores = None, [], []
     for i, cut in enumerate(cutoffs):

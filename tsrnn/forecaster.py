@@ -75,6 +75,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Series mode: add sine/cosine calendar cycles of the time index (hour of day, day of
         week, day of year, week of year, month, quarter — those that fit the frequency) as
         known-future covariates. Needs a DatetimeIndex or PeriodIndex.
+    seasonal_period : int, default=None
+        Series mode: the main seasonal period in steps (24 for hourly data with a daily
+        cycle, ...). None infers it from the frequency of the time index (1 for integer
+        indexes). It sets the seasonal baseline and ``window="auto"``.
     learning_rate : float, default=1e-3
     batch_size : int, default=64
     max_epochs : int, default=100
@@ -153,6 +157,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "baseline": [StrOptions({"auto", "seasonal", "last", "none"})],
         "quantiles": ["array-like", None],
         "calendar_features": ["boolean"],
+        "seasonal_period": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -181,6 +186,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         baseline="auto",
         quantiles=None,
         calendar_features=False,
+        seasonal_period=None,
         learning_rate=1e-3,
         batch_size=64,
         max_epochs=100,
@@ -205,6 +211,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.baseline = baseline
         self.quantiles = quantiles
         self.calendar_features = calendar_features
+        self.seasonal_period = seasonal_period
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -626,7 +633,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         """Period of the naive baseline (0: none), from ``baseline``, window and frequency."""
         if self.baseline == "none":
             return 0
-        season = _data.season_length(freq)
+        season = self._season(freq)
         seasonal = 1 < season <= window
         if self.baseline == "seasonal" and not seasonal:
             raise ValueError(
@@ -637,6 +644,12 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         if self.baseline == "last":
             return 1
         return season if seasonal else 1
+
+    def _season(self, freq):
+        """The seasonal period: ``seasonal_period``, else inferred from the frequency."""
+        if self.seasonal_period is not None:
+            return int(self.seasonal_period)
+        return _data.season_length(freq)
 
     def _use_validation(self, incremental, n_windows):
         """Hold out recent windows for early stopping? Never in partial_fit: fine-tuning
@@ -877,7 +890,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 )
             horizon = int(self.horizon)
             if self.window == "auto":
-                window = _data.auto_window(data.lengths, horizon, data.freq)
+                window = _data.auto_window(data.lengths, horizon, data.freq,
+                                           self._season(data.freq))  # fmt: skip
             else:
                 window = int(self.window)
             longest = int(data.lengths.max())
