@@ -525,3 +525,14 @@ def test_extreme_levels_train_and_forecast_alike():
     # each window is scaled by its own statistics: the level does not matter
     np.testing.assert_allclose(preds[1e12], preds[1.0], rtol=1e-4)
     np.testing.assert_allclose(preds[1e-12], preds[1.0], rtol=1e-4)
+
+
+def test_windows_with_a_constant_feature_train_finite():
+    """A constant input feature (std 0) is not divided by zero."""
+    rng = np.random.default_rng(0)
+    X = np.stack([rng.normal(size=(60, 8)), np.full((60, 8), 3.0)], axis=2)
+    y = X[:, -1, 0] * 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = RNNForecaster(hidden_size=4, max_epochs=2, random_state=0).fit(X, y)
+    assert np.isfinite(est.params_).all() and np.isfinite(est.predict(X)).all()

@@ -965,11 +965,11 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 )
             x_mean = X3.mean(axis=(0, 1), dtype=np.float64)
             x_scale = X3.std(axis=(0, 1), dtype=np.float64)
-            y_mean = y2.mean(axis=0, dtype=np.float64)
+            x_scale = np.where(x_scale > 0, x_scale, 1.0)  # a constant feature stays finite
             y_scale = y2.std(axis=0, dtype=np.float64)
             state.update(
-                window_=X.shape[1], horizon_=y2.shape[1], _x_mean=x_mean,
-                _x_scale=np.where(x_scale > 0, x_scale, 1.0), _y_mean=y_mean,
+                window_=X.shape[1], horizon_=y2.shape[1], _x_mean=x_mean, _x_scale=x_scale,
+                _y_mean=y2.mean(axis=0, dtype=np.float64),
                 _y_scale=np.where(y_scale > 0, y_scale, 1.0), _y_1d=y.ndim == 1,
                 _out_dtype=X.dtype, _x_ndim=X.ndim,
             )  # fmt: skip
