@@ -561,15 +561,14 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             new["_tail_indexes"] = [ix[-window:] for ix in data.indexes]
             new["_cov_tails"] = None if covs is None else [c[-window:] for c in covs]
             new["series_ids_"] = list(data.ids)
+        val = None
+        if self._use_validation(incremental, len(end)):
+            val = _tail_split(end, sidx, Yn.shape[1], self.validation_fraction)
         dtype = np.dtype(self.dtype)
         Xn = np.ascontiguousarray(Xn, dtype=dtype)
         if levels is not None:  # one output per step and quantile level, step-major
             Yn = np.repeat(Yn, len(levels), axis=1)
         Yn = np.ascontiguousarray(Yn, dtype=dtype)
-        val = None
-        if self._use_validation(incremental, len(end)):
-            val = _tail_split(end, sidx, Yn.shape[1] // _n_levels(levels),
-                              self.validation_fraction)  # fmt: skip
 
         if first:
             window = Xn.shape[1]
@@ -1117,10 +1116,6 @@ def _check_levels(quantiles):
     if levels.size == 0 or not ((levels > 0) & (levels < 1)).all():
         raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}.")
     return [float(q) for q in np.unique(np.round(levels, 12))]
-
-
-def _n_levels(levels):
-    return 1 if levels is None else len(levels)
 
 
 def _relabel(frame, names):
