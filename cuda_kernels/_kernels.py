@@ -29,7 +29,9 @@ buffers: 0 nothing (weights read from global memory), 1 ``W_hh`` of the current 
 2 ``W_hh`` and ``W_ih`` of the current layer (``W_ih`` of layer 0, ``(G H, F)``, is always
 read from global memory). The host side picks the mode from the bytes available.
 
-``dims`` (int64): ``[cell, F, H, L, O, T, B, S, smem_mode, train, loss]``.
+``dims`` (int64): ``[cell, F, H, L, O, T, B, S, smem_mode, train, loss, E]``; ``E`` head
+features per window (``Z``, row ``idx[b]`` like ``X``) follow the last hidden state in the
+head, whose ``W_out`` is ``(O, H + E)``.
 """
 
 import math
@@ -41,8 +43,8 @@ from numba import cuda, from_dtype
 from tsrnn._network import DOT, GRU, LSTM, MAE, MSE, PINBALL
 
 #: Indices into ``dims``.
-D_CELL, D_F, D_H, D_L, D_O, D_T, D_B, D_S, D_MODE, D_TRAIN, D_LOSS = range(11)
-N_DIMS = 11
+D_CELL, D_F, D_H, D_L, D_O, D_T, D_B, D_S, D_MODE, D_TRAIN, D_LOSS, D_E = range(12)
+N_DIMS = 12
 
 #: Weight-gradient elements one thread of the backward kernel accumulates privately over the
 #: time loop (per weight matrix); with more, it adds into global memory at every step. Same
@@ -122,10 +124,11 @@ def build(dtype):
         return one / (one + math.exp(-x))
 
     @cuda.jit
-    def forward(params, X, Y, idx, dims, fpar, hs, ss, acts, out, dy, lossb):
+    def forward(params, X, Z, Y, idx, dims, fpar, hs, ss, acts, out, dy, lossb):
         """Forward pass of ``S`` sequences per block; loss and ``dy`` when training.
 
-        params (P,); X (N, T, F) and Y (N, O) windows, row ``idx[b]`` for batch entry b;
+        params (P,); X (N, T, F), Z (N, E) and Y (N, O) windows, row ``idx[b]`` for batch
+        entry b (Z is not read when E = 0);
         fpar float64 ``[norm, q_0 .. q_{O-1}]``; hs, ss (L', B, T+1, H) flat, hidden and
         secondary states, step 0 zero (L' = L when training, else min(L, 2) slots reused);
         acts (L, B, T, G H) flat gate activations (training only); out (B, O) outputs;
@@ -237,16 +240,21 @@ def build(dtype):
                     hs[st] = hn
                 cuda.syncthreads()
 
-        # dense head on the last hidden state of the top layer, then the loss
+        # dense head on the last hidden state of the top layer and the head features, then
+        # the loss
         o = head_offset(dims)
+        E = dims[D_E]
+        HE = H + E
         for e in range(tid, ns * O, nt):
             s = e // O
             k = e - s * O
             b = b0 + s
             acc = zero
             for j in range(H):
-                acc += params[o + k * H + j] * sm[o_h + s * H + j]
-            yhat = acc + params[o + O * H + k]
+                acc += params[o + k * HE + j] * sm[o_h + s * H + j]
+            for j in range(E):
+                acc += params[o + k * HE + H + j] * Z[idx[b], j]
+            yhat = acc + params[o + O * HE + k]
             out[b, k] = yhat
             if train:
                 loss = dims[D_LOSS]
@@ -272,10 +280,11 @@ def build(dtype):
                     dy[b * O + k] = y
 
     @cuda.jit
-    def backward(params, X, idx, dims, hs, ss, acts, dy, dseq, gpart):
+    def backward(params, X, Z, idx, dims, hs, ss, acts, dy, dseq, gpart):
         """BPTT of ``S`` sequences per block into row ``blockIdx.x`` of ``gpart``.
 
-        Reads what :func:`forward` stored when training (hs, ss, acts, dy). dseq (B, T, H)
+        Reads what :func:`forward` stored when training (hs, ss, acts, dy) and the head
+        features Z (N, E). dseq (B, T, H)
         flat: gradient with respect to the outputs of the current layer coming from the
         layer above, overwritten in place with the gradient for the layer below.
         gpart (n_blocks, P) flat: per-block gradient partials.
@@ -290,7 +299,9 @@ def build(dtype):
         blk = cuda.blockIdx.x
         b0 = blk * S
         ns = S if B - b0 > S else B - b0
-        P = head_offset(dims) + O * H + O
+        E = dims[D_E]
+        HE = H + E
+        P = head_offset(dims) + O * HE + O
         gb = blk * P
         o_dh = mode * GH * H
         o_dc = o_dh + S * H
@@ -305,21 +316,24 @@ def build(dtype):
             gpart[gb + p] = zero
         cuda.syncthreads()
 
-        # head: dW_out = dy^T h_last, db_out = sum dy
+        # head: dW_out = dy^T [h_last, z], db_out = sum dy
         o = head_offset(dims)
-        for e in range(tid, O * H, nt):
-            k = e // H
-            j = e - k * H
+        for e in range(tid, O * HE, nt):
+            k = e // HE
+            j = e - k * HE
             acc = zero
             for s in range(ns):
                 b = b0 + s
-                acc += dy[b * O + k] * hs[((L - 1) * B + b) * T1H + T * H + j]
+                if j < H:
+                    acc += dy[b * O + k] * hs[((L - 1) * B + b) * T1H + T * H + j]
+                else:
+                    acc += dy[b * O + k] * Z[idx[b], j - H]
             gpart[gb + o + e] = acc
         for k in range(tid, O, nt):
             acc = zero
             for s in range(ns):
                 acc += dy[(b0 + s) * O + k]
-            gpart[gb + o + O * H + k] = acc
+            gpart[gb + o + O * HE + k] = acc
 
         acc_hh = cuda.local.array(LOCAL_ACC, nbt)
         acc_ih = cuda.local.array(LOCAL_ACC, nbt)
@@ -351,7 +365,7 @@ def build(dtype):
                         up = zero
                         if t == T - 1:
                             for k in range(O):
-                                up += dy[b * O + k] * params[o + k * H + j]
+                                up += dy[b * O + k] * params[o + k * HE + j]
                     else:
                         up = dseq[(b * T + t) * H + j]
                     g = up + sm[o_dhr + e]

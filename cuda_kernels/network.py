@@ -28,6 +28,7 @@ from . import _device
 from ._kernels import (
     D_B,
     D_CELL,
+    D_E,
     D_F,
     D_H,
     D_L,
@@ -157,7 +158,7 @@ class CudaNetwork:
         self.grad = cuda.device_array(P, self.dtype)
         self.m = self.v = None
         self.t = 0
-        self._X = self._Y = None
+        self._X = self._Y = self._Z = None
         self._cache = {}
         self._loss_out = cuda.device_array(1, np.float64)
         self._norm_parts = cuda.device_array(NORM_PARTS, np.float64)
@@ -185,18 +186,21 @@ class CudaNetwork:
         """Host copy of the parameters: ndarray of shape (n_params,)."""
         return self.params.copy_to_host()
 
-    def upload_windows(self, X, Y=None):
+    def upload_windows(self, X, Y=None, Z=None):
         """Keep training windows on the device; batches then pass ``idx`` only.
 
         Parameters
         ----------
         X : ndarray of shape (n_windows, window, n_features)
         Y : ndarray of shape (n_windows, n_outputs), optional
+        Z : ndarray of shape (n_windows, n_head_features), optional
+            Head features; required when the spec has any.
         """
         self._X = self._as_device(X, 3, self.spec.n_features)
         self._Y = None if Y is None else self._as_device(Y, 2, self.spec.n_outputs)
         if self._Y is not None and self._Y.shape[0] != self._X.shape[0]:
             raise ValueError("X and Y have different numbers of windows")
+        self._Z = self._head_input(Z, self._X.shape[0])
 
     def to_device_indices(self, idx):
         """Upload window indices (for example an epoch's permutation) as int64.
@@ -244,7 +248,7 @@ class CudaNetwork:
     # compute
 
     @_retry_small_shared
-    def forward(self, X=None, idx=None):
+    def forward(self, X=None, idx=None, Z=None):
         """Outputs of the network.
 
         Parameters
@@ -253,24 +257,28 @@ class CudaNetwork:
             None: the windows of :meth:`upload_windows`, rows ``idx``.
         idx : device array or array-like of int, shape (batch,), optional
             Rows of the uploaded windows (all of them when None).
+        Z : ndarray of shape (batch, n_head_features), optional
+            Head features of ``X`` (with the uploaded windows, theirs are used).
 
         Returns
         -------
         ndarray of shape (batch, n_outputs)
         """
-        X, _, idx = self._batch(X, None, idx, need_y=False)
+        X, _, Z, idx = self._batch(X, None, Z, idx, need_y=False)
         B, T = idx.shape[0], X.shape[1]
         ws = self._workspace(B, T, train=False)
         dims = ws["dims_f"]
         args = (
-            self.params, X, self._dummy_y, idx, dims, self._dummy64, ws["hs"], self._dummy,
+            self.params, X, Z, self._dummy_y, idx, dims, self._dummy64, ws["hs"], self._dummy,
             self._dummy, ws["out"], self._dummy, self._dummy64,
         )  # fmt: skip
         _launch(self._k.forward, ws["n_blocks"], THREADS_PER_BLOCK, ws["bytes_f"], args)
         return ws["out"].copy_to_host()
 
     @_retry_small_shared
-    def loss_and_grad(self, X=None, Y=None, loss="mse", quantiles=None, idx=None, sync=True):
+    def loss_and_grad(
+        self, X=None, Y=None, loss="mse", quantiles=None, idx=None, sync=True, Z=None
+    ):
         """Loss of a batch and its gradient, left on the device.
 
         Parameters
@@ -278,6 +286,8 @@ class CudaNetwork:
         X : ndarray or device array of shape (batch, window, n_features), optional
         Y : ndarray or device array of shape (batch, n_outputs), optional
             None (both): the uploaded windows, rows ``idx``.
+        Z : ndarray of shape (batch, n_head_features), optional
+            Head features of ``X`` (with the uploaded windows, theirs are used).
         loss : {"mse", "mae", "pinball", "dot"}
         quantiles : array-like of shape (n_outputs,), optional
             Quantile level of each output (pinball loss).
@@ -292,7 +302,7 @@ class CudaNetwork:
         grad : device array of shape (n_params,)
             :attr:`grad`, overwritten by the next call.
         """
-        X, Y, idx = self._batch(X, Y, idx, need_y=True)
+        X, Y, Z, idx = self._batch(X, Y, Z, idx, need_y=True)
         B, T = idx.shape[0], X.shape[1]
         code = LOSS_CODES[loss]
         ws = self._workspace(B, T, train=True)
@@ -300,9 +310,11 @@ class CudaNetwork:
         fpar = self._fpar(B, code, quantiles)
         k, nb, tpb = self._k, ws["n_blocks"], THREADS_PER_BLOCK
         hs, ss, acts, dy = ws["hs"], ws["ss"], ws["acts"], ws["dy"]
-        args = (self.params, X, Y, idx, dims_f, fpar, hs, ss, acts, ws["out"], dy, ws["lossb"])
+        args = (
+            self.params, X, Z, Y, idx, dims_f, fpar, hs, ss, acts, ws["out"], dy, ws["lossb"]
+        )
         _launch(k.forward, nb, tpb, ws["bytes_f"], args)
-        args = (self.params, X, idx, dims_b, hs, ss, acts, dy, ws["dseq"], ws["gpart"])
+        args = (self.params, X, Z, idx, dims_b, hs, ss, acts, dy, ws["dseq"], ws["gpart"])
         _launch(k.backward, nb, tpb, ws["bytes_b"], args)
         P = self.spec.n_params
         k.reduce[-(-P // tpb), tpb](ws["gpart"], nb, self.grad, ws["lossb"], fpar, self._loss_out)
@@ -349,13 +361,14 @@ class CudaNetwork:
         )
 
     def train_step(
-        self, X=None, Y=None, loss="mse", quantiles=None, clip_norm=None, idx=None, sync=True
-    ):
+        self, X=None, Y=None, loss="mse", quantiles=None, clip_norm=None, idx=None, sync=True,
+        Z=None,
+    ):  # fmt: skip
         """Forward, BPTT, optional clipping and one Adam step, all on the device.
 
         Parameters
         ----------
-        X, Y, loss, quantiles, idx, sync
+        X, Y, loss, quantiles, idx, sync, Z
             As :meth:`loss_and_grad`.
         clip_norm : float or None
             Largest gradient norm; None disables clipping.
@@ -365,7 +378,7 @@ class CudaNetwork:
         float or None
             The batch's loss before the step (None when ``sync`` is False).
         """
-        value, grad = self.loss_and_grad(X, Y, loss, quantiles, idx, sync=False)
+        value, grad = self.loss_and_grad(X, Y, loss, quantiles, idx, sync=False, Z=Z)
         self.apply_gradient(grad, clip_norm)
         if sync:
             value = float(self._loss_out.copy_to_host()[0])
@@ -388,15 +401,30 @@ class CudaNetwork:
             raise ValueError(f"last dimension must be {last}, got shape {a.shape}")
         return a
 
-    def _batch(self, X, Y, idx, need_y):
+    def _head_input(self, Z, n):
+        """Head features on the device, (n, E); a dummy (1, 1) array when E = 0."""
+        E = self.spec.n_head_features
+        if E == 0:
+            if Z is not None and np.shape(Z)[-1] != 0:
+                raise ValueError("the network takes no head features; Z must be None")
+            return self._dummy_y
+        if Z is None:
+            raise ValueError(f"the network takes {E} head features per window: pass Z")
+        Z = self._as_device(Z, 2, E)
+        if Z.shape[0] != n:
+            raise ValueError("X and Z have different numbers of windows")
+        return Z
+
+    def _batch(self, X, Y, Z, idx, need_y):
         if X is None:
             if self._X is None:
                 raise ValueError("no X given and no windows uploaded (upload_windows)")
-            X, Y = self._X, self._Y
+            X, Y, Z = self._X, self._Y, self._Z
             if need_y and Y is None:
                 raise ValueError("the uploaded windows have no targets Y")
         else:
             X = self._as_device(X, 3, self.spec.n_features)
+            Z = self._head_input(Z, X.shape[0])
             if need_y:
                 if Y is None:
                     raise ValueError("X given without Y")
@@ -411,7 +439,7 @@ class CudaNetwork:
             idx = self.to_device_indices(idx)
         if idx.shape[0] == 0:
             raise ValueError("empty batch")
-        return X, Y, idx
+        return X, Y, Z, idx
 
     def _arange(self, n):
         key = ("arange", n)
@@ -432,7 +460,7 @@ class CudaNetwork:
     def _dims(self, B, T, S, mode, train, code):
         s = self.spec
         host = np.zeros(N_DIMS, np.int64)
-        host[[D_CELL, D_F, D_H, D_L, D_O]] = s.dims
+        host[[D_CELL, D_F, D_H, D_L, D_O, D_E]] = s.dims
         host[D_T], host[D_B], host[D_S], host[D_MODE] = T, B, S, mode
         host[D_TRAIN], host[D_LOSS] = int(train), code
         key = ("dims", host.tobytes())

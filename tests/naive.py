@@ -10,7 +10,9 @@ The equations and the gate order follow PyTorch (``torch.nn.LSTM``,
 ``torch.nn.GRU`` and ``torch.nn.RNN`` with ``tanh``), so that weights are
 interchangeable.  The flat parameter vector holds, for each layer in order,
 ``W_ih`` (G*H, F_l), ``W_hh`` (G*H, H), ``b_ih`` (G*H,), ``b_hh`` (G*H,), and
-then the dense head ``W_out`` (O, H) and ``b_out`` (O,).
+then the dense head ``W_out`` (O, H + E) and ``b_out`` (O,). The head reads the
+last hidden state of the top layer followed by ``E`` head features per sequence
+(``Z``, of shape (B, E); E = 0 when no ``Z`` is given).
 """
 
 import numpy as np
@@ -19,7 +21,7 @@ GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 LOSSES = ("mse", "mae", "dot")
 
 
-def param_shapes(cell, n_features, hidden_size, num_layers, n_outputs):
+def param_shapes(cell, n_features, hidden_size, num_layers, n_outputs, n_head_features=0):
     """List the named parameter blocks in their order in the flat vector.
 
     Parameters
@@ -34,6 +36,8 @@ def param_shapes(cell, n_features, hidden_size, num_layers, n_outputs):
         Number of stacked recurrent layers.
     n_outputs : int
         Number of values produced by the dense head.
+    n_head_features : int, default=0
+        Features per sequence the head reads after the last hidden state.
 
     Returns
     -------
@@ -51,17 +55,17 @@ def param_shapes(cell, n_features, hidden_size, num_layers, n_outputs):
         shapes.append((f"W_hh_{layer}", (gh, hidden_size)))
         shapes.append((f"b_ih_{layer}", (gh,)))
         shapes.append((f"b_hh_{layer}", (gh,)))
-    shapes.append(("W_out", (n_outputs, hidden_size)))
+    shapes.append(("W_out", (n_outputs, hidden_size + n_head_features)))
     shapes.append(("b_out", (n_outputs,)))
     return shapes
 
 
-def n_params(cell, n_features, hidden_size, num_layers, n_outputs):
+def n_params(cell, n_features, hidden_size, num_layers, n_outputs, n_head_features=0):
     """Return the length of the flat parameter vector.
 
     Parameters
     ----------
-    cell, n_features, hidden_size, num_layers, n_outputs
+    cell, n_features, hidden_size, num_layers, n_outputs, n_head_features
         See :func:`param_shapes`.
 
     Returns
@@ -69,18 +73,18 @@ def n_params(cell, n_features, hidden_size, num_layers, n_outputs):
     int
         Total number of parameters.
     """
-    shapes = param_shapes(cell, n_features, hidden_size, num_layers, n_outputs)
+    shapes = param_shapes(cell, n_features, hidden_size, num_layers, n_outputs, n_head_features)
     return sum(int(np.prod(shape)) for _, shape in shapes)
 
 
-def unpack(params, cell, n_features, hidden_size, num_layers, n_outputs):
+def unpack(params, cell, n_features, hidden_size, num_layers, n_outputs, n_head_features=0):
     """Split a flat parameter vector into named blocks.
 
     Parameters
     ----------
     params : ndarray of shape (n_params,)
         Flat parameter vector.
-    cell, n_features, hidden_size, num_layers, n_outputs
+    cell, n_features, hidden_size, num_layers, n_outputs, n_head_features
         See :func:`param_shapes`.
 
     Returns
@@ -90,7 +94,7 @@ def unpack(params, cell, n_features, hidden_size, num_layers, n_outputs):
         same order.
     """
     params = np.asarray(params)
-    shapes = param_shapes(cell, n_features, hidden_size, num_layers, n_outputs)
+    shapes = param_shapes(cell, n_features, hidden_size, num_layers, n_outputs, n_head_features)
     total = sum(int(np.prod(shape)) for _, shape in shapes)
     if params.shape != (total,):
         raise ValueError(f"expected a flat vector of {total} parameters, got {params.shape}")
@@ -103,7 +107,9 @@ def unpack(params, cell, n_features, hidden_size, num_layers, n_outputs):
     return blocks
 
 
-def pack(blocks, cell, n_features, hidden_size, num_layers, n_outputs, dtype=None):
+def pack(
+    blocks, cell, n_features, hidden_size, num_layers, n_outputs, dtype=None, n_head_features=0
+):
     """Concatenate named blocks into a flat parameter vector (inverse of `unpack`).
 
     Parameters
@@ -114,13 +120,15 @@ def pack(blocks, cell, n_features, hidden_size, num_layers, n_outputs, dtype=Non
         See :func:`param_shapes`.
     dtype : dtype, optional
         Dtype of the result; by default the common dtype of the blocks.
+    n_head_features : int, default=0
+        See :func:`param_shapes`.
 
     Returns
     -------
     ndarray of shape (n_params,)
         Flat parameter vector.
     """
-    shapes = param_shapes(cell, n_features, hidden_size, num_layers, n_outputs)
+    shapes = param_shapes(cell, n_features, hidden_size, num_layers, n_outputs, n_head_features)
     pieces = []
     for name, shape in shapes:
         block = np.asarray(blocks[name])
@@ -237,16 +245,17 @@ def _forward_with_caches(blocks, X, cell, hidden_size, num_layers):
     return seq[-1], caches
 
 
-def _as_float64_blocks(params, X, cell, n_features, hidden_size, num_layers, n_outputs):
+def _as_float64_blocks(params, X, Z, cell, n_features, hidden_size, num_layers, n_outputs):
     params = np.asarray(params, dtype=np.float64)
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 3 or X.shape[2] != n_features:
         raise ValueError(f"X must have shape (B, T, {n_features}), got {X.shape}")
-    blocks = unpack(params, cell, n_features, hidden_size, num_layers, n_outputs)
-    return params, X, blocks
+    Z = np.zeros((X.shape[0], 0)) if Z is None else np.asarray(Z, dtype=np.float64)
+    blocks = unpack(params, cell, n_features, hidden_size, num_layers, n_outputs, Z.shape[1])
+    return params, X, Z, blocks
 
 
-def naive_forward(params, X, cell, n_features, hidden_size, num_layers, n_outputs):
+def naive_forward(params, X, cell, n_features, hidden_size, num_layers, n_outputs, Z=None):
     """Predict with the reference model.
 
     Parameters
@@ -257,17 +266,19 @@ def naive_forward(params, X, cell, n_features, hidden_size, num_layers, n_output
         Input windows.
     cell, n_features, hidden_size, num_layers, n_outputs
         See :func:`param_shapes`.
+    Z : ndarray of shape (B, E), optional
+        Head features (E = ``n_head_features`` of the parameter layout).
 
     Returns
     -------
     ndarray of shape (B, n_outputs), float64
-        ``W_out h_T + b_out`` for the last hidden state of the top layer.
+        ``W_out [h_T, z] + b_out`` for the last hidden state of the top layer.
     """
-    _, X, blocks = _as_float64_blocks(
-        params, X, cell, n_features, hidden_size, num_layers, n_outputs
+    _, X, Z, blocks = _as_float64_blocks(
+        params, X, Z, cell, n_features, hidden_size, num_layers, n_outputs
     )
     h_last, _ = _forward_with_caches(blocks, X, cell, hidden_size, num_layers)
-    return h_last @ blocks["W_out"].T + blocks["b_out"]
+    return np.hstack([h_last, Z]) @ blocks["W_out"].T + blocks["b_out"]
 
 
 def loss_value_and_dyhat(yhat, Y, loss):
@@ -303,12 +314,14 @@ def loss_value_and_dyhat(yhat, Y, loss):
     raise ValueError(f"unknown loss {loss!r}")
 
 
-def naive_loss(params, X, Y, cell, n_features, hidden_size, num_layers, n_outputs, loss="mse"):
+def naive_loss(
+    params, X, Y, cell, n_features, hidden_size, num_layers, n_outputs, loss="mse", Z=None
+):
     """Evaluate the loss only (convenient for finite differences).
 
     Parameters
     ----------
-    params, X, cell, n_features, hidden_size, num_layers, n_outputs
+    params, X, cell, n_features, hidden_size, num_layers, n_outputs, Z
         See :func:`naive_forward`.
     Y : ndarray of shape (B, n_outputs)
         Targets.
@@ -320,12 +333,12 @@ def naive_loss(params, X, Y, cell, n_features, hidden_size, num_layers, n_output
     float
         The loss.
     """
-    yhat = naive_forward(params, X, cell, n_features, hidden_size, num_layers, n_outputs)
+    yhat = naive_forward(params, X, cell, n_features, hidden_size, num_layers, n_outputs, Z)
     return loss_value_and_dyhat(yhat, Y, loss)[0]
 
 
 def naive_loss_and_grad(
-    params, X, Y, cell, n_features, hidden_size, num_layers, n_outputs, loss="mse"
+    params, X, Y, cell, n_features, hidden_size, num_layers, n_outputs, loss="mse", Z=None
 ):
     """Evaluate the loss and its gradient by back-propagation through time.
 
@@ -341,6 +354,8 @@ def naive_loss_and_grad(
         See :func:`param_shapes`.
     loss : {"mse", "mae", "dot"}
         See :func:`loss_value_and_dyhat`.
+    Z : ndarray of shape (B, E), optional
+        Head features.
 
     Returns
     -------
@@ -349,22 +364,23 @@ def naive_loss_and_grad(
     grad : ndarray of shape (n_params,), float64
         Gradient of the loss with respect to the flat parameter vector.
     """
-    params, X, blocks = _as_float64_blocks(
-        params, X, cell, n_features, hidden_size, num_layers, n_outputs
+    params, X, Z, blocks = _as_float64_blocks(
+        params, X, Z, cell, n_features, hidden_size, num_layers, n_outputs
     )
     batch, n_steps, _ = X.shape
     h_last, caches = _forward_with_caches(blocks, X, cell, hidden_size, num_layers)
-    yhat = h_last @ blocks["W_out"].T + blocks["b_out"]
+    head_in = np.hstack([h_last, Z])
+    yhat = head_in @ blocks["W_out"].T + blocks["b_out"]
     value, dyhat = loss_value_and_dyhat(yhat, Y, loss)
 
     grad = np.zeros_like(params)
-    grads = unpack(grad, cell, n_features, hidden_size, num_layers, n_outputs)
-    grads["W_out"][...] = dyhat.T @ h_last
+    grads = unpack(grad, cell, n_features, hidden_size, num_layers, n_outputs, Z.shape[1])
+    grads["W_out"][...] = dyhat.T @ head_in
     grads["b_out"][...] = dyhat.sum(axis=0)
 
     # Gradient arriving at each hidden state of the current layer from above.
     dh_from_above = [np.zeros((batch, hidden_size)) for _ in range(n_steps)]
-    dh_from_above[-1] = dyhat @ blocks["W_out"]
+    dh_from_above[-1] = dyhat @ blocks["W_out"][:, :hidden_size]
     for layer in reversed(range(num_layers)):
         w_ih = blocks[f"W_ih_{layer}"]
         w_hh = blocks[f"W_hh_{layer}"]

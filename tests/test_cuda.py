@@ -66,6 +66,27 @@ def assert_close(got, ref, rtol):
     np.testing.assert_allclose(got, ref, rtol=rtol, atol=rtol * np.abs(ref).max())
 
 
+@pytest.mark.parametrize("cell", CELLS)
+def test_head_features_match_cpu(cell):
+    rng = np.random.default_rng(3)
+    spec = NetworkSpec(cell, N_FEATURES, HIDDEN, 2, N_OUTPUTS, n_head_features=4)
+    params = rng.uniform(-0.6, 0.6, spec.n_params).astype(np.float32)
+    X = rng.standard_normal((BATCH, STEPS, N_FEATURES)).astype(np.float32)
+    Y = rng.standard_normal((BATCH, N_OUTPUTS)).astype(np.float32)
+    Z = rng.standard_normal((BATCH, 4)).astype(np.float32)
+    net = network(spec, params)
+    assert_close(net.forward(X, Z=Z), forward(params, X, spec, Z=Z), 1e-4)
+    _, grad = net.loss_and_grad(X, Y, "mae", Z=Z)
+    _, ref_grad = loss_and_grad(params, X, Y, spec, "mae", Z=Z)
+    assert_close(grad.copy_to_host(), ref_grad, 1e-4)
+    # uploaded windows carry their head features; a batch of rows reads the matching ones
+    net.upload_windows(X, Y, Z)
+    rows = np.array([4, 0, 2])
+    assert_close(net.forward(idx=rows), forward(params, X[rows], spec, Z=Z[rows]), 1e-4)
+    with pytest.raises(ValueError, match="head features"):
+        net.forward(X)
+
+
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("cell", CELLS)
 def test_forward_and_gradient_match_cpu(cell, num_layers):
@@ -103,9 +124,9 @@ def test_losses_match_cpu(loss):
 
 def mode_one_limit(spec, dtype=np.float32):
     """Shared-memory bytes that hold ``W_hh`` but not ``W_ih`` as well."""
-    dims = np.zeros(11, np.int64)
-    dims[[0, 1, 2, 3, 4]] = spec.dims
-    dims[7], dims[8] = cn.SEQS_PER_BLOCK, 1
+    dims = np.zeros(cn.N_DIMS, np.int64)
+    dims[[cn.D_CELL, cn.D_F, cn.D_H, cn.D_L, cn.D_O, cn.D_E]] = spec.dims
+    dims[cn.D_S], dims[cn.D_MODE] = cn.SEQS_PER_BLOCK, 1
     words = max(shared_words(dims, False), shared_words(dims, True))
     return words * np.dtype(dtype).itemsize
 
@@ -310,3 +331,26 @@ def test_estimator_trains_on_cuda_and_predicts_on_cpu(tmp_path):
     np.testing.assert_array_equal(back.predict(), gpu.predict())
     back.partial_fit(y)  # and fine-tuned there
     assert back.t_ == gpu.t_ + 5
+
+
+def test_estimator_with_covariates_and_quantiles_on_cuda():
+    """Head features (covariates) and pinball outputs train on the device like the CPU."""
+    import pandas as pd
+
+    from tsrnn import RNNForecaster
+
+    t = np.arange(48.0)
+    index = pd.date_range("2024-01-01", periods=48, freq="h")
+    promo = pd.DataFrame({"promo": (t % 5 == 0).astype(float)}, index=index)
+    y = pd.Series(10 + np.sin(2 * np.pi * t / 6) + 2 * promo["promo"].to_numpy(), index=index)
+    kw = dict(cell="gru", hidden_size=4, window=6, horizon=2, batch_size=8, max_epochs=2,
+              early_stopping=False, random_state=0, quantiles=(0.2, 0.8))  # fmt: skip
+    gpu = RNNForecaster(device="cuda", **kw).fit(y[:44], covariates=promo[:44])
+    cpu = RNNForecaster(device="cpu", **kw).fit(y[:44], covariates=promo[:44])
+    assert gpu.spec_.n_head_features > 0
+    np.testing.assert_allclose(gpu.params_, cpu.params_, rtol=0, atol=2e-3)
+    np.testing.assert_allclose(
+        gpu.predict_quantiles(covariates=promo, quantiles=(0.2, 0.8)),
+        cpu.predict_quantiles(covariates=promo, quantiles=(0.2, 0.8)),
+        rtol=1e-3,
+    )

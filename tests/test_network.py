@@ -38,11 +38,17 @@ def dims_args(cell, dims, num_layers):
 def make_problem(cell, num_layers, dims, batch, n_steps, dtype, seed):
     """Random parameters, inputs and targets of the given dtype."""
     rng = np.random.default_rng(seed)
-    n = naive.n_params(*dims_args(cell, dims, num_layers))
+    n = naive.n_params(*dims_args(cell, dims, num_layers), dims.get("n_head_features", 0))
     params = rng.normal(scale=0.5, size=n).astype(dtype)
     X = rng.normal(size=(batch, n_steps, dims["n_features"])).astype(dtype)
     Y = rng.normal(size=(batch, dims["n_outputs"])).astype(dtype)
     return params, X, Y
+
+
+def make_head_features(dims, batch, dtype, seed):
+    """Random head features Z of shape (batch, n_head_features)."""
+    rng = np.random.default_rng(seed + 1000)
+    return rng.normal(size=(batch, dims["n_head_features"])).astype(dtype)
 
 
 def make_spec(cell, num_layers, dims):
@@ -60,7 +66,7 @@ def rel_err(actual, desired):
 
 def blockwise_rel_err(actual, desired, cell, dims, num_layers):
     """`rel_err` for every named parameter block of two flat gradients."""
-    args = dims_args(cell, dims, num_layers)
+    args = dims_args(cell, dims, num_layers) + (dims.get("n_head_features", 0),)
     a = naive.unpack(np.asarray(actual, dtype=np.float64), *args)
     d = naive.unpack(np.asarray(desired, dtype=np.float64), *args)
     return {name: rel_err(a[name], d[name]) for name in d}
@@ -202,6 +208,61 @@ def test_kernel_gradient_matches_finite_differences(cell, num_layers):
     assert float(value) == pytest.approx(kernel_loss(params), rel=1e-12)
     grad_fd = central_differences(kernel_loss, params)
     assert_blocks_close(grad, grad_fd, cell, FD_DIMS, num_layers, FD_TOL)
+
+
+# Head features: values per sequence that the dense head reads beside the last hidden state.
+HEAD_DIMS = dict(DIMS, n_head_features=4)
+FD_HEAD_DIMS = dict(FD_DIMS, n_head_features=2)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_naive_gradient_with_head_features(cell):
+    params, X, Y = make_problem(cell, 2, FD_HEAD_DIMS, FD_BATCH, FD_STEPS, np.float64, seed=40)
+    Z = make_head_features(FD_HEAD_DIMS, FD_BATCH, np.float64, seed=40)
+    args = dims_args(cell, FD_HEAD_DIMS, 2)
+    _, grad = naive.naive_loss_and_grad(params, X, Y, *args, Z=Z)
+    grad_fd = central_differences(lambda p: naive.naive_loss(p, X, Y, *args, Z=Z), params)
+    assert_blocks_close(grad, grad_fd, cell, FD_HEAD_DIMS, 2, FD_TOL)
+
+
+@pytest.mark.parametrize("batch", (1, 70))
+@pytest.mark.parametrize("dtype", DTYPES, ids=("float32", "float64"))
+@pytest.mark.parametrize("num_layers", (1, 2))
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernels_match_naive_with_head_features(cell, num_layers, dtype, batch):
+    params, X, Y = make_problem(cell, num_layers, HEAD_DIMS, batch, STEPS, dtype, seed=batch)
+    Z = make_head_features(HEAD_DIMS, batch, dtype, seed=batch)
+    spec = make_spec(cell, num_layers, HEAD_DIMS)
+    assert spec.n_params == params.size
+    args = dims_args(cell, HEAD_DIMS, num_layers)
+    rtol = RTOL[dtype]
+    err = rel_err(forward(params, X, spec, Z=Z), naive.naive_forward(params, X, *args, Z=Z))
+    assert err <= rtol, f"forward relative error {err:.3e}"
+    value_ref, grad_ref = naive.naive_loss_and_grad(params, X, Y, *args, Z=Z)
+    value, grad = loss_and_grad(params, X, Y, spec, Z=Z)
+    assert abs(value - value_ref) <= rtol * abs(value_ref)
+    assert_blocks_close(grad, grad_ref, cell, HEAD_DIMS, num_layers, rtol)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernel_gradient_with_head_features_matches_finite_differences(cell):
+    params, X, Y = make_problem(cell, 2, FD_HEAD_DIMS, FD_BATCH, FD_STEPS, np.float64, seed=41)
+    Z = make_head_features(FD_HEAD_DIMS, FD_BATCH, np.float64, seed=41)
+    spec = make_spec(cell, 2, FD_HEAD_DIMS)
+    _, grad = loss_and_grad(params, X, Y, spec, Z=Z)
+    grad_fd = central_differences(
+        lambda p: naive.loss_value_and_dyhat(forward(p, X, spec, Z=Z), Y, "mse")[0], params
+    )
+    assert_blocks_close(grad, grad_fd, cell, FD_HEAD_DIMS, 2, FD_TOL)
+
+
+def test_head_features_are_checked():
+    spec = make_spec("gru", 1, HEAD_DIMS)
+    params, X, Y = make_problem("gru", 1, HEAD_DIMS, 3, STEPS, np.float64, seed=0)
+    with pytest.raises(ValueError, match="head features"):
+        forward(params, X, spec)
+    with pytest.raises(ValueError, match="Z has shape"):
+        loss_and_grad(params, X, Y, spec, Z=np.zeros((3, 5)))
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=("float32", "float64"))

@@ -3,11 +3,13 @@
 Layout of the parameter vector (float32 or float64, one 1-D array): for each layer
 ``l = 0 .. num_layers - 1`` in order ``W_ih`` of shape ``(G * H, F_l)`` row-major, ``W_hh``
 ``(G * H, H)``, ``b_ih`` ``(G * H,)``, ``b_hh`` ``(G * H,)``; then the head ``W_out``
-``(n_outputs, H)`` and ``b_out`` ``(n_outputs,)``. ``G`` is 4 for the LSTM (gates i, f, g, o),
+``(n_outputs, H + E)`` and ``b_out`` ``(n_outputs,)``. ``G`` is 4 for the LSTM (gates i, f, g, o),
 3 for the GRU (r, z, n) and 1 for the Elman cell; ``F_0 = n_features`` and ``F_l = H`` above.
 The blocks are exactly PyTorch's ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
 ``bias_hh_l{k}`` and ``nn.Linear``'s ``weight`` and ``bias``. The head reads the last hidden
-state of the top layer.
+state of the top layer followed by ``E`` head features of the sequence (``E =
+n_head_features``, often 0): values known for the whole output, such as the covariates of the
+forecast horizon, that reach the outputs directly instead of through the recurrence.
 
 The engines cut the batch into fixed chunks (:mod:`tsrnn._config`), run the chunks in
 parallel, each chunk through every layer with matrix products over the chunk (the input
@@ -57,6 +59,8 @@ class NetworkSpec:
     num_layers : int
     n_outputs : int
         Outputs of the dense head.
+    n_head_features : int, default=0
+        Features of each sequence that the head reads beside the last hidden state.
     """
 
     cell: str
@@ -64,6 +68,7 @@ class NetworkSpec:
     hidden_size: int
     num_layers: int
     n_outputs: int
+    n_head_features: int = 0
 
     @property
     def cell_code(self):
@@ -75,11 +80,12 @@ class NetworkSpec:
 
     @property
     def dims(self):
-        """int64 array ``[cell_code, n_features, hidden_size, num_layers, n_outputs]``."""
+        """int64 array ``[cell, n_features, hidden_size, num_layers, n_outputs, n_head]``."""
         return np.array(
-            [self.cell_code, self.n_features, self.hidden_size, self.num_layers, self.n_outputs],
+            [self.cell_code, self.n_features, self.hidden_size, self.num_layers,
+             self.n_outputs, self.n_head_features],
             dtype=np.int64,
-        )
+        )  # fmt: skip
 
     def blocks(self):
         """Named parameter blocks in vector order.
@@ -102,8 +108,9 @@ class NetworkSpec:
             ):
                 out.append((f"{name}_l{layer}", offset, shape))
                 offset += int(np.prod(shape))
-        out.append(("W_out", offset, (self.n_outputs, H)))
-        offset += self.n_outputs * H
+        width = H + self.n_head_features
+        out.append(("W_out", offset, (self.n_outputs, width)))
+        offset += self.n_outputs * width
         out.append(("b_out", offset, (self.n_outputs,)))
         return out
 
@@ -272,7 +279,7 @@ def _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts):
         Whether the weight blocks of ``pt`` are transposed. Transposing costs about as much
         as a few steps; it pays from a few sequences per chunk on.
     x : ndarray of shape (n_seq, T, F)
-    dims : int64 ndarray ``[cell, F, H, L, O]``
+    dims : int64 ndarray ``[cell, F, H, L, O, E]``
     step_rows : int
         Rows per product in the per-step recurrence (:func:`_dot_rows`).
     xt : ndarray of shape (T * n_seq, F)
@@ -314,15 +321,27 @@ def _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts):
 
 
 @njit(cache=True, **_JIT)
-def _head_forward(params, dims, h_last, out):
-    """``out = h_last @ W_out.T + b_out``; h_last (n_seq, H), out (n_seq, O)."""
-    H, O = dims[2], dims[4]
+def _head_weights(params, dims):
+    """Contiguous copies of the head's blocks: ``W_out[:, :H]`` (O, H), ``W_out[:, H:]``
+    (O, E) and ``b_out`` (O,)."""
+    H, O, E = dims[2], dims[4], dims[5]
     o = _head_offset(dims)
-    W_out = params[o : o + O * H].reshape(O, H)
-    b_out = params[o + O * H : o + O * H + O]
-    np.dot(h_last, W_out.T, out)
+    W_out = params[o : o + O * (H + E)].reshape(O, H + E)
+    W_h = np.ascontiguousarray(W_out[:, :H])
+    W_z = np.ascontiguousarray(W_out[:, H:])
+    return W_h, W_z, params[o + O * (H + E) : o + O * (H + E) + O]
+
+
+@njit(cache=True, **_JIT)
+def _head_forward(params, dims, h_last, z, out):
+    """``out = [h_last, z] @ W_out.T + b_out``; h_last (n_seq, H), z (n_seq, E), out
+    (n_seq, O)."""
+    W_h, W_z, b_out = _head_weights(params, dims)
+    np.dot(h_last, W_h.T, out)
+    if z.shape[1] > 0:
+        out += np.dot(z, W_z.T)
     for b in range(out.shape[0]):
-        for k in range(O):
+        for k in range(out.shape[1]):
             out[b, k] += b_out[k]
 
 
@@ -336,7 +355,7 @@ def _chunk_buffers(work, n_seq, T, dims, train):
         Scratch memory, at least :func:`_work_size` elements; its contents are overwritten
         and never read before being written.
     n_seq, T : int
-    dims : int64 ndarray ``[cell, F, H, L, O]``
+    dims : int64 ndarray ``[cell, F, H, L, O, E]``
     train : bool
         Whether to carve the backward-pass arrays too (else they have no rows).
 
@@ -374,12 +393,13 @@ def _chunk_buffers(work, n_seq, T, dims, train):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_predict(pt, transposed, x, dims, step_rows, work, out):
-    """Outputs of one chunk: x (n_seq, T, F) -> out (n_seq, O); see :func:`_chunk_forward`."""
+def _chunk_predict(pt, transposed, x, z, dims, step_rows, work, out):
+    """Outputs of one chunk: x (n_seq, T, F) and head features z (n_seq, E) -> out
+    (n_seq, O); see :func:`_chunk_forward`."""
     n_seq, T, L = x.shape[0], x.shape[1], dims[3]
     xt, hs, ss, acts, _, _, _ = _chunk_buffers(work, n_seq, T, dims, False)
     _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts)
-    _head_forward(pt, dims, hs[L - 1][T * n_seq :], out)
+    _head_forward(pt, dims, hs[L - 1][T * n_seq :], z, out)
 
 
 @njit(cache=True, **_JIT)
@@ -414,7 +434,7 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
 
 @njit(cache=True, **_JIT)
 def _chunk_loss_grad(
-    params, pt, transposed, x, y, dims, step_rows, loss, quantiles, norm, work, grad
+    params, pt, transposed, x, z, y, dims, step_rows, loss, quantiles, norm, work, grad
 ):
     """Loss and parameter gradient of one chunk; the gradient is written into ``grad``.
 
@@ -426,8 +446,10 @@ def _chunk_loss_grad(
         :func:`_chunk_forward`).
     transposed : bool
     x : ndarray of shape (n_seq, T, F)
+    z : ndarray of shape (n_seq, E)
+        Head features.
     y : ndarray of shape (n_seq, O)
-    dims : int64 ndarray ``[cell, F, H, L, O]``
+    dims : int64 ndarray ``[cell, F, H, L, O, E]``
     step_rows : int
         Rows per product in the per-step recurrence (:func:`_dot_rows`).
     loss : int
@@ -444,7 +466,7 @@ def _chunk_loss_grad(
     float
         The chunk's summed loss, not divided by ``norm``.
     """
-    cell, H, L, O = dims[0], dims[2], dims[3], dims[4]
+    cell, H, L, O, E = dims[0], dims[2], dims[3], dims[4], dims[5]
     n_seq, T = x.shape[0], x.shape[1]
     dt = x.dtype
     zero = dt.type(0)
@@ -455,21 +477,24 @@ def _chunk_loss_grad(
     # head and loss
     h_last = hs[L - 1][T * n_seq :]
     yhat = np.empty((n_seq, O), dtype=dt)
-    _head_forward(params, dims, h_last, yhat)
+    _head_forward(params, dims, h_last, z, yhat)
     dy = np.empty((n_seq, O), dtype=dt)
     total = _loss_gradient(yhat, y, loss, quantiles, norm, dy)
+    W_h, _, _ = _head_weights(params, dims)
     o = _head_offset(dims)
-    W_out = params[o : o + O * H].reshape(O, H)
-    np.dot(dy.T, h_last, grad[o : o + O * H].reshape(O, H))
+    dW_out = grad[o : o + O * (H + E)].reshape(O, H + E)
+    dW_out[:, :H] = np.dot(dy.T, h_last)
+    if E > 0:
+        dW_out[:, H:] = np.dot(dy.T, z)
     for k in range(O):
         acc = zero
         for b in range(n_seq):
             acc += dy[b, k]
-        grad[o + O * H + k] = acc
+        grad[o + O * (H + E) + k] = acc
 
     # gradient with respect to every hidden state of the current layer, from above
     dseq[: (T - 1) * n_seq] = zero
-    np.dot(dy, W_out, dseq[(T - 1) * n_seq :])
+    np.dot(dy, W_h, dseq[(T - 1) * n_seq :])
     # the recurrent pre-activation gradient differs from dp for the GRU alone (the other
     # cells leave dr alone and the engine uses dp for both)
     drec = dr if cell == GRU else dp
@@ -511,7 +536,7 @@ def _chunk_loss_grad(
 
 
 @njit(parallel=True, cache=True, **_JIT)
-def _predict_engine(params, X, dims, chunk, step_rows, work):
+def _predict_engine(params, X, Z, dims, chunk, step_rows, work):
     """Outputs of a batch, chunk by chunk; work (n_threads, W) is scratch, a row per thread."""
     B = X.shape[0]
     out = np.empty((B, dims[4]), dtype=X.dtype)
@@ -520,23 +545,26 @@ def _predict_engine(params, X, dims, chunk, step_rows, work):
     for k in prange(n_chunks):
         b0 = k * chunk
         b1 = min(B, b0 + chunk)
-        _chunk_predict(pt, True, X[b0:b1], dims, step_rows, work[get_thread_id()], out[b0:b1])
+        _chunk_predict(
+            pt, True, X[b0:b1], Z[b0:b1], dims, step_rows, work[get_thread_id()], out[b0:b1]
+        )
     return out
 
 
 @njit(cache=True, **_JIT)
-def _predict_serial(params, X, dims, step_rows, work):
+def _predict_serial(params, X, Z, dims, step_rows, work):
     """Outputs of a batch small enough to be one chunk, without a parallel region."""
     out = np.empty((X.shape[0], dims[4]), dtype=X.dtype)
     if X.shape[0] >= _TRANSPOSE_FROM:
-        _chunk_predict(_transposed_weights(params, dims), True, X, dims, step_rows, work, out)
+        pt = _transposed_weights(params, dims)
+        _chunk_predict(pt, True, X, Z, dims, step_rows, work, out)
     else:
-        _chunk_predict(params, False, X, dims, step_rows, work, out)
+        _chunk_predict(params, False, X, Z, dims, step_rows, work, out)
     return out
 
 
 @njit(parallel=True, cache=True, **_JIT)
-def _loss_grad_engine(params, X, Y, dims, step_rows, loss, quantiles, norm, chunk, work):
+def _loss_grad_engine(params, X, Z, Y, dims, step_rows, loss, quantiles, norm, chunk, work):
     """Loss and gradient of a batch; per-chunk gradients summed in chunk order."""
     B = X.shape[0]
     P = params.shape[0]
@@ -548,8 +576,8 @@ def _loss_grad_engine(params, X, Y, dims, step_rows, loss, quantiles, norm, chun
         b0 = k * chunk
         b1 = min(B, b0 + chunk)
         losses[k] = _chunk_loss_grad(
-            params, pt, True, X[b0:b1], Y[b0:b1], dims, step_rows, loss, quantiles, norm,
-            work[get_thread_id()], grads[k],
+            params, pt, True, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, step_rows, loss, quantiles,
+            norm, work[get_thread_id()], grads[k],
         )  # fmt: skip
     grad = np.empty(P, dtype=params.dtype)
     for j in prange(P):
@@ -621,7 +649,20 @@ def _single_threaded_blas():
     return nullcontext() if _BLAS[0] is None else _BLAS[0].limit(limits=1)
 
 
-def forward(params, X, spec):
+def _head_input(Z, X, spec):
+    """Head features as a contiguous array of shape (batch, n_head_features)."""
+    E = spec.n_head_features
+    if Z is None:
+        if E:
+            raise ValueError(f"the network takes {E} head features per sequence: pass Z.")
+        return np.zeros((X.shape[0], 0), dtype=X.dtype)
+    Z = np.ascontiguousarray(Z, dtype=X.dtype)
+    if Z.shape != (X.shape[0], E):
+        raise ValueError(f"Z has shape {Z.shape}, expected {(X.shape[0], E)}.")
+    return Z
+
+
+def forward(params, X, spec, Z=None):
     """Outputs of the network for a batch of windows.
 
     Parameters
@@ -630,24 +671,27 @@ def forward(params, X, spec):
     X : ndarray of shape (batch, window, n_features)
         Same dtype as ``params``.
     spec : NetworkSpec
+    Z : ndarray of shape (batch, n_head_features), optional
+        Head features; required when ``spec.n_head_features > 0``.
 
     Returns
     -------
     ndarray of shape (batch, n_outputs)
     """
     X = np.ascontiguousarray(X, dtype=params.dtype)
+    Z = _head_input(Z, X, spec)
     chunk = chunk_size_for(X.shape[0])
     B, T = X.shape[0], X.shape[1]
     rows = _step_rows(spec)
     if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
         work = _workspace(1, _work_size(spec, B, T, False), X.dtype)
-        return _predict_serial(params, X, spec.dims, rows, work[0])
+        return _predict_serial(params, X, Z, spec.dims, rows, work[0])
     work = _workspace(get_num_threads(), _work_size(spec, chunk, T, False), X.dtype)
     with _single_threaded_blas():
-        return _predict_engine(params, X, spec.dims, chunk, rows, work)
+        return _predict_engine(params, X, Z, spec.dims, chunk, rows, work)
 
 
-def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None):
+def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
     """Loss of a batch and its gradient with respect to every parameter (BPTT).
 
     Parameters
@@ -659,6 +703,8 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None):
     loss : {"mse", "mae", "pinball", "dot"}
     quantiles : array-like of shape (n_outputs,), optional
         Quantile level of each output column, for ``loss="pinball"``.
+    Z : ndarray of shape (batch, n_head_features), optional
+        Head features; required when ``spec.n_head_features > 0``.
 
     Returns
     -------
@@ -667,6 +713,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None):
         Same dtype as ``params``.
     """
     X = np.ascontiguousarray(X, dtype=params.dtype)
+    Z = _head_input(Z, X, spec)
     Y = np.ascontiguousarray(Y, dtype=params.dtype)
     code = LOSS_CODES[loss]
     if quantiles is None:
@@ -682,9 +729,12 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None):
         transposed = B >= _TRANSPOSE_FROM
         pt = _transposed_weights(params, spec.dims) if transposed else params
         total = _chunk_loss_grad(
-            params, pt, transposed, X, Y, spec.dims, rows, code, quantiles, norm, work[0], grad
-        )
+            params, pt, transposed, X, Z, Y, spec.dims, rows, code, quantiles, norm, work[0],
+            grad,
+        )  # fmt: skip
         return total / norm, grad
     work = _workspace(get_num_threads(), _work_size(spec, chunk, T, True), X.dtype)
     with _single_threaded_blas():
-        return _loss_grad_engine(params, X, Y, spec.dims, rows, code, quantiles, norm, chunk, work)
+        return _loss_grad_engine(
+            params, X, Z, Y, spec.dims, rows, code, quantiles, norm, chunk, work
+        )

@@ -28,7 +28,7 @@ def resolve_device(device):
     return check_device(device)
 
 
-def make_trainer(device, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None):
+def make_trainer(device, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None, Z=None):
     """A trainer for ``device`` ("cpu" or "cuda", already resolved).
 
     Parameters
@@ -45,25 +45,31 @@ def make_trainer(device, spec, params, optimizer, X, Y, loss, clip_norm, quantil
     clip_norm : float or None
     quantiles : ndarray of shape (n_outputs,), optional
         Quantile level of each output, for ``loss="pinball"``.
+    Z : ndarray of shape (n_windows, n_head_features), optional
+        Head features of the windows, when ``spec.n_head_features > 0``.
     """
     cls = CudaTrainer if device == "cuda" else CpuTrainer
-    return cls(spec, params, optimizer, X, Y, loss, clip_norm, quantiles)
+    return cls(spec, params, optimizer, X, Y, loss, clip_norm, quantiles, Z)
 
 
 class CpuTrainer:
     """Training with the parallel Numba CPU engine (see :func:`make_trainer`)."""
 
-    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None):
-        self.spec, self.optimizer, self.X, self.Y = spec, optimizer, X, Y
+    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None, Z=None):
+        self.spec, self.optimizer, self.X, self.Y, self.Z = spec, optimizer, X, Y, Z
         self.loss, self.clip_norm, self.quantiles = loss, clip_norm, quantiles
         self._params = params.copy()
+
+    def _z(self, idx):
+        return None if self.Z is None else self.Z[idx]
 
     def step(self, idx):
         """Train on rows ``idx``; returns the batch loss. A NaN/inf loss or gradient is
         returned as is and nothing is changed."""
         loss, grad = _network.loss_and_grad(
-            self._params, self.X[idx], self.Y[idx], self.spec, self.loss, self.quantiles
-        )
+            self._params, self.X[idx], self.Y[idx], self.spec, self.loss, self.quantiles,
+            self._z(idx),
+        )  # fmt: skip
         norm = clip_grad_norm(grad, self.clip_norm)
         if not (np.isfinite(loss) and np.isfinite(norm)):
             return float("nan")
@@ -77,7 +83,7 @@ class CpuTrainer:
 
     def predict(self, idx):
         """Outputs for rows ``idx``: ndarray of shape (len(idx), n_outputs)."""
-        return _network.forward(self._params, self.X[idx], self.spec)
+        return _network.forward(self._params, self.X[idx], self.spec, self._z(idx))
 
     def params(self):
         """Host copy of the current weights."""
@@ -91,7 +97,7 @@ class CpuTrainer:
 class CudaTrainer:
     """Training on a CUDA GPU (see :func:`make_trainer`); Adam only."""
 
-    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None):
+    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None, Z=None):
         if not isinstance(optimizer, Adam):
             raise ValueError("device='cuda' trains with Adam only; use optimizer='adam'.")
         from .cuda_kernels import CudaNetwork
@@ -105,7 +111,7 @@ class CudaTrainer:
         )  # fmt: skip
         self.net.to_device(params)
         self.net.set_optimizer_state(optimizer.get_state())
-        self.net.upload_windows(X, Y)
+        self.net.upload_windows(X, Y, Z)
 
     def step(self, idx):
         """Train on rows ``idx``; returns the batch loss (NaN/inf: nothing changed)."""

@@ -301,7 +301,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "params_")
         data, scaled, unscale = self._inputs(X, covariates)
-        pred = scaled(self._forward(data.network_input))
+        pred = scaled(self._forward(data))
         if self.quantiles_ is not None:  # the median, of the sorted (non-crossing) outputs
             pred = np.sort(pred, axis=2)[:, :, self.quantiles_.index(0.5)]
         return data.output(unscale(pred))
@@ -332,7 +332,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "params_")
         levels = _check_levels(quantiles)
         data, scaled, unscale = self._inputs(X, covariates)
-        pred = scaled(self._forward(data.network_input))
+        pred = scaled(self._forward(data))
         if self.quantiles_ is not None:
             missing = [q for q in levels if not np.isclose(self.quantiles_, q).any()]
             if missing:
@@ -393,7 +393,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             "params": params,
             "mode": self._mode,
             "spec": [self.spec_.cell, self.spec_.n_features, self.spec_.hidden_size,
-                     self.spec_.num_layers, self.spec_.n_outputs],  # fmt: skip
+                     self.spec_.num_layers, self.spec_.n_outputs,
+                     self.spec_.n_head_features],  # fmt: skip
             "scalars": {k: getattr(self, k) for k in _HISTORY + _SCALARS[self._mode]},
             "optimizer": type(self.optimizer_).__name__,
             "optimizer_scalars": {k: v for k, v in self.optimizer_.get_state().items()
@@ -541,6 +542,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                     "features, X of shape (n_samples, window, n_features)."
                 )
             Xn, Yn = self._prepare_windows(X, y, reset=first, state=new)
+            Zn = None
             end = np.arange(Xn.shape[0])  # rows are taken to be in time order
             sidx = np.zeros(len(end), np.int64)
         else:
@@ -552,8 +554,9 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 _stack_features(v, c, horizon) for v, c in zip(data.values, covs, strict=True)
             ]  # fmt: skip
             Xw, Yw, sidx, end = _data.make_windows(values, window, horizon)
-            Xs, Ys, _, _ = _data.scale_windows(Xw, Yw)
             period = new.get("baseline_period_", getattr(self, "baseline_period_", 0))
+            Zn = None if covs is None else _head_features(covs, sidx, end, horizon, period)
+            Xs, Ys, _, _ = _data.scale_windows(Xw, Yw)
             if period:
                 Ys = Ys - _data.naive_baseline(_target(Xs), horizon, period)
             Xn, Yn = (Xs[:, :, None] if Xs.ndim == 2 else Xs), Ys
@@ -569,11 +572,15 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         if levels is not None:  # one output per step and quantile level, step-major
             Yn = np.repeat(Yn, len(levels), axis=1)
         Yn = np.ascontiguousarray(Yn, dtype=dtype)
+        if not first and self.spec_.n_head_features == 0:
+            Zn = None  # a model saved before the head read the covariates
+        if Zn is not None:
+            Zn = np.ascontiguousarray(Zn, dtype=dtype)
 
         if first:
             window = Xn.shape[1]
             spec = NetworkSpec(self.cell, Xn.shape[2], self.hidden_size, self.num_layers,
-                               Yn.shape[1])  # fmt: skip
+                               Yn.shape[1], 0 if Zn is None else Zn.shape[1])  # fmt: skip
             self._check_memory(spec, window)
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             rng = np.random.default_rng(seed)
@@ -603,7 +610,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         loss = "pinball" if levels is not None else self.loss
         quantile_levels = None if levels is None else np.tile(levels, Yn.shape[1] // len(levels))
         trainer = _trainer.make_trainer(device, spec, params, opt, Xn, Yn, loss,
-                                        self.clip_norm, quantile_levels)  # fmt: skip
+                                        self.clip_norm, quantile_levels, Zn)  # fmt: skip
         if not first and levels is None:
             # out-of-sample errors: the fresh windows, before the model learns from them
             residuals = _keep_recent(residuals, Yn - trainer.predict(np.arange(len(Yn))))
@@ -612,7 +619,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                              early_stopping=not incremental)  # fmt: skip
         if first and levels is None:
             rows = val[1] if val is not None else np.arange(len(Yn))
-            residuals = _keep_recent(residuals, Yn[rows] - _network.forward(params, Xn[rows], spec))
+            Zr = None if Zn is None else Zn[rows]
+            residuals = _keep_recent(
+                residuals, Yn[rows] - _network.forward(params, Xn[rows], spec, Zr)
+            )
 
         # commit
         if first and mode == "series":
@@ -736,13 +746,12 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 "window or batch_size."
             )
 
-    def _forward(self, Xn):
-        from ._network import forward
-
+    def _forward(self, batch):
+        """Network outputs (float64) for a :class:`_Batch`."""
         dtype = self.params_.dtype
-        return forward(self.params_, np.ascontiguousarray(Xn, dtype=dtype), self.spec_).astype(
-            np.float64
-        )
+        Xn = np.ascontiguousarray(batch.network_input, dtype=dtype)
+        Z = batch.head_input if self.spec_.n_head_features else None
+        return _network.forward(self.params_, Xn, self.spec_, Z).astype(np.float64)
 
     # ----------------------------------------------------------------------------------------
     # prediction inputs, both modes
@@ -803,7 +812,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 )
         target = np.stack([v[-w:] for v in data.values])
         Xs, _, loc, scale = _data.scale_windows(target)
-        net_in = Xs[:, :, None]
+        net_in, head_in = Xs[:, :, None], None
         if self.covariates_ is not None or self.calendar_features or covariates is not None:
             futures = [_data.future_index(ix, h, data.freq) for ix in data.indexes]
             if X is None:  # the stored rows for the window, the given ones for the horizon
@@ -813,8 +822,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             else:
                 needed = [ix[-w:].append(f) for ix, f in zip(data.indexes, futures, strict=True)]
                 rows = self._covariate_rows(data.ids, needed, covariates)
-            feats = np.stack([_stack_features(t, c, h) for t, c in zip(Xs, rows, strict=True)])
-            net_in = feats
+            net_in = np.stack([_stack_features(t, c, h) for t, c in zip(Xs, rows, strict=True)])
+            n = len(rows)
+            head_in = _head_features(rows, np.arange(n), np.full(n, w), h,
+                                     self.baseline_period_)  # fmt: skip
         base = 0.0
         if self.baseline_period_:
             base = _data.naive_baseline(Xs, h, self.baseline_period_)
@@ -828,7 +839,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 return _data.to_output(pred, data)
             return _data.to_output_quantiles(pred, data, labels)
 
-        return _Batch(net_in, output), scaled, lambda pred: _data.unscale(pred, loc, scale)
+        return _Batch(net_in, output, head_in), scaled, lambda pred: _data.unscale(
+            pred, loc, scale)  # fmt: skip
 
     def _covariate_rows(self, ids, indexes, covariates, reset=False, state=None):
         """Covariate features of each series at ``indexes``: the user's covariates
@@ -1051,11 +1063,13 @@ def _loss_value(pred, target, levels, loss):
     return float(np.mean(err * err) if loss == "mse" else np.mean(np.abs(err)))
 
 class _Batch:
-    """A prediction's network input and how to put its output into the user's layout."""
+    """A prediction's network input (and head features: the covariates of the horizon, or
+    None) and how to put its output into the user's layout."""
 
-    def __init__(self, network_input, output):
+    def __init__(self, network_input, output, head_input=None):
         self.network_input = network_input
         self.output = output
+        self.head_input = head_input
 
 
 #: At most this many recent errors are kept to calibrate prediction intervals.
@@ -1105,6 +1119,42 @@ def _stack_features(values, covariate_rows, horizon):
     ahead = covariate_rows[horizon : horizon + n]
     lead[: len(ahead)] = ahead
     return np.column_stack([values, covariate_rows[:n], lead])
+
+
+def _head_features(covariate_rows, series_idx, end_pos, horizon, period):
+    """The head's features of every window: the covariates of its horizon and, with a
+    naive baseline, of the steps the baseline copies.
+
+    The network learns the correction to the baseline; the covariates of both ends of that
+    difference (the step forecast and the step its baseline value comes from) explain it.
+
+    Parameters
+    ----------
+    covariate_rows : list of ndarray of shape (n_i, k)
+        Covariate features of each series at its time stamps.
+    series_idx, end_pos : ndarray of shape (n_windows,)
+        Series of each window and the position right after it (see ``make_windows``).
+    horizon : int
+    period : int
+        Period of the naive baseline (0: none).
+
+    Returns
+    -------
+    ndarray of shape (n_windows, n_steps * k)
+        Row ``i``: the rows ``end_pos[i] + j`` of its series for ``j`` in ``0 .. horizon - 1``
+        then, with a baseline, ``j - period + (j mod period)``; ``n_steps`` is ``horizon`` or
+        ``2 * horizon``.
+    """
+    steps = np.arange(horizon)
+    if period:
+        steps = np.concatenate([steps, steps % period - period])
+    k = covariate_rows[0].shape[1]
+    out = np.empty((len(end_pos), len(steps) * k))
+    for s, rows in enumerate(covariate_rows):
+        mine = np.flatnonzero(series_idx == s)
+        if len(mine):
+            out[mine] = rows[end_pos[mine, None] + steps].reshape(len(mine), -1)
+    return out
 
 
 def _check_levels(quantiles):
