@@ -524,6 +524,7 @@ MODEL_OPTIONS = (
     ("--window", "window", str),
     ("--loss", "loss", str),
     ("--baseline", "baseline", str),
+    ("--target-transform", "target_transform", str),
     ("--seasonal-period", "seasonal_period", int),
     ("--learning-rate", "learning_rate", float),
     ("--batch-size", "batch_size", int),

@@ -606,3 +606,27 @@ def test_seasonal_period_for_integer_indexed_data():
     weekly = RNNForecaster(horizon=4, hidden_size=8, max_epochs=1, seasonal_period=52,
                            random_state=0).fit(y)  # fmt: skip
     assert weekly.window_ == 104 and weekly.baseline_period_ == 52
+
+
+def test_log_target_transform(tmp_path):
+    """target_transform="log" models log(1 + y): multiplicative seasonality, forecasts >= 0."""
+    t = np.arange(240)
+    index = pd.date_range("2024-01-01", periods=240, freq="h")
+    # a daily cycle whose swing grows with the level, dropping close to zero each night
+    level = np.exp(np.linspace(1, 4, 240))
+    y = pd.Series(level * (1.05 + np.sin(2 * np.pi * t / 24)), index=index)
+    kw = dict(horizon=24, hidden_size=8, max_epochs=2, random_state=0)
+    f = RNNForecaster(target_transform="log", **kw).fit(y)
+    # the untrained head forecasts the seasonal naive baseline of the log values: the last
+    # day again, back in the data's units
+    np.testing.assert_allclose(f.predict().to_numpy(), y[-24:].to_numpy(), rtol=0.05)
+    np.testing.assert_allclose(f.predict(y[:200]).to_numpy(), y[176:200].to_numpy(), rtol=0.05)
+    assert (f.predict_quantiles(quantiles=(0.05, 0.5, 0.95)).to_numpy() >= 0).all()
+    f.save(tmp_path / "m.tsrnn")
+    np.testing.assert_array_equal(RNNForecaster.load(tmp_path / "m.tsrnn").predict(), f.predict())
+    before = copy.deepcopy(f.params_)
+    with pytest.raises(ValueError, match="needs values >= 0.*2024-01-01 05:00"):
+        f.partial_fit(y.where(t != 5, -1.0))
+    np.testing.assert_array_equal(f.params_, before)
+    with pytest.raises(ValueError, match="TransformedTargetRegressor"):
+        RNNForecaster(target_transform="log").fit(np.ones((20, 4)), np.ones(20))

@@ -67,6 +67,12 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "seasonal" when the frequency has a seasonal period that fits in the window, else
         "last". An untrained network then forecasts like the baseline, and short trainings
         on small data stay sensible.
+    target_transform : {None, "log"}, default=None
+        Series mode: ``"log"`` models ``log(1 + y)`` of series that are never negative
+        (counts, demand, traffic) and transforms the forecasts back, so seasonal swings
+        scale with the level, errors count relative to it and forecasts are never negative.
+        Negative values then raise a ``ValueError``. In windows mode, wrap the estimator in
+        scikit-learn's ``TransformedTargetRegressor`` instead.
     quantiles : sequence of float in (0, 1), default=None
         Train quantile outputs (pinball loss) for these levels (0.5 is always added: it is
         the point forecast). None trains a point forecaster with the ``loss`` above; its
@@ -155,6 +161,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "horizon": [Interval(Integral, 1, None, closed="left"), None],
         "loss": [StrOptions({"mse", "mae"})],
         "baseline": [StrOptions({"auto", "seasonal", "last", "none"})],
+        "target_transform": [StrOptions({"log"}), None],
         "quantiles": ["array-like", None],
         "calendar_features": ["boolean"],
         "seasonal_period": [Interval(Integral, 1, None, closed="left"), None],
@@ -184,6 +191,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         horizon=None,
         loss="mse",
         baseline="auto",
+        target_transform=None,
         quantiles=None,
         calendar_features=False,
         seasonal_period=None,
@@ -209,6 +217,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.horizon = horizon
         self.loss = loss
         self.baseline = baseline
+        self.target_transform = target_transform
         self.quantiles = quantiles
         self.calendar_features = calendar_features
         self.seasonal_period = seasonal_period
@@ -541,6 +550,11 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                     "covariates are for series mode; in windows mode put them in X as "
                     "features, X of shape (n_samples, window, n_features)."
                 )
+            if self.target_transform is not None:
+                raise ValueError(
+                    "target_transform is for series mode; in windows mode wrap the estimator "
+                    "in sklearn.compose.TransformedTargetRegressor."
+                )
             Xn, Yn = self._prepare_windows(X, y, reset=first, state=new)
             Zn = None
             end = np.arange(Xn.shape[0])  # rows are taken to be in time order
@@ -839,8 +853,11 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 return _data.to_output(pred, data)
             return _data.to_output_quantiles(pred, data, labels)
 
-        return _Batch(net_in, output, head_in), scaled, lambda pred: _data.unscale(
-            pred, loc, scale)  # fmt: skip
+        def unscale(pred):
+            pred = _data.unscale(pred, loc, scale)
+            return np.maximum(np.expm1(pred), 0.0) if self.target_transform == "log" else pred
+
+        return _Batch(net_in, output, head_in), scaled, unscale
 
     def _covariate_rows(self, ids, indexes, covariates, reset=False, state=None):
         """Covariate features of each series at ``indexes``: the user's covariates
@@ -893,6 +910,16 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 "series mode takes a Series, a DataFrame or a 1-D / 2-D array."
             )
         data = _data.check_series(X, allow_missing=self.allow_missing)
+        if self.target_transform == "log":
+            for sid, values, index in zip(data.ids, data.values, data.indexes, strict=True):
+                negative = np.flatnonzero(values < 0)
+                if len(negative):
+                    raise ValueError(
+                        f"target_transform='log' needs values >= 0, but series {sid!r} has "
+                        f"{values[negative[0]]:g} at {index[negative[0]]}; use "
+                        "target_transform=None for data that can be negative."
+                    )
+            data.values = [np.log1p(v) for v in data.values]
         if reset:
             if self.horizon is None:
                 raise ValueError(
