@@ -9,8 +9,9 @@ and the speed-up of "partial" over full refits. All runs in one process, one aft
 
 import argparse
 import os
-import platform
 import time
+
+from _bench_common import cpu_name
 
 import tsrnn
 from tsrnn import RNNForecaster, backtest
@@ -22,18 +23,6 @@ CASES = {
     "co2 weekly (W-SAT), last 800": (lambda: load_co2()[-800:], 13, 13),
     "us_gdp (QS)": (load_us_gdp, 8, 4),
 }
-
-
-def cpu_name():
-    """The processor's model name (Linux), else what platform says."""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def main():

@@ -52,6 +52,8 @@ import subprocess
 import sys
 import time
 
+from _bench_common import fmt, markdown_table
+
 DEFAULT_CONFIGS = ((1, 64, 96, 256), (8, 128, 336, 256), (1, 32, 48, 32))
 LATENCY_CONFIG = (1, 64, 48, 1)  # (input, hidden, window, batch)
 GATES = {"lstm": 4, "gru": 3}
@@ -263,10 +265,6 @@ def estimator_rows(cell, n_in, hidden, window, batch, rounds, min_time):
     ]
 
 
-def fmt(value, digits=0):
-    return f"{value:,.{digits}f}"
-
-
 def main():
     threads = ARGS.threads
     torch.set_num_threads(threads)
@@ -363,10 +361,7 @@ def main():
         "tsrnn GFLOP/s",
         "of peak",
     )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---" for _ in header) + "|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    print("\n".join(markdown_table(header, rows)))
     print()
     print(
         "train/infer: sequences per second (higher is better); latency: microseconds per "
