@@ -141,16 +141,26 @@ class NetworkSpec:
         bound = 1.0 / sqrt(self.hidden_size)
         return rng.uniform(-bound, bound, self.n_params).astype(dtype)
 
-    def training_bytes(self, batch_size, window, itemsize=4):
-        """Working memory of one training step, an upper estimate in bytes."""
-        H, G, L = self.hidden_size, self.gates, self.num_layers
+    def training_bytes(self, batch_size, window, itemsize=4, n_threads=None):
+        """Working memory of one training step, in bytes (an upper estimate).
+
+        The scratch of the chunks that run at once (one per thread: each thread reuses its
+        own), the per-chunk gradients, the optimizer's vectors and the batch.
+
+        Parameters
+        ----------
+        batch_size, window : int
+        itemsize : int, default=4
+        n_threads : int, optional
+            Threads of the engine; default Numba's current number.
+        """
         chunk = chunk_size_for(batch_size)
-        per_chunk = L * (2 * (window + 1) * chunk * H + 2 * window * chunk * G * H)
-        per_chunk += window * chunk * (self.n_features + H)
         n_chunks = -(-batch_size // chunk)
-        return itemsize * (
-            per_chunk * n_chunks + self.n_params * (n_chunks + 6) + batch_size * window
-        )
+        threads = get_num_threads() if n_threads is None else n_threads
+        busy = min(n_chunks, threads)
+        scratch = busy * _work_size(self, min(chunk, batch_size), window, True)
+        batch = batch_size * (window * self.n_features + self.n_outputs + self.n_head_features)
+        return itemsize * (scratch + self.n_params * (n_chunks + 6) + batch)
 
 
 def chunk_size_for(batch_size):
