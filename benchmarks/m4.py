@@ -529,6 +529,7 @@ MODEL_OPTIONS = (
     ("--learning-rate", "learning_rate", float),
     ("--batch-size", "batch_size", int),
     ("--max-epochs", "max_epochs", int),
+    ("--max-windows-per-epoch", "max_windows_per_epoch", int),
     ("--validation-fraction", "validation_fraction", float),
     ("--n-iter-no-change", "n_iter_no_change", int),
     ("--tol", "tol", float),

@@ -630,3 +630,19 @@ def test_log_target_transform(tmp_path):
     np.testing.assert_array_equal(f.params_, before)
     with pytest.raises(ValueError, match="TransformedTargetRegressor"):
         RNNForecaster(target_transform="log").fit(np.ones((20, 4)), np.ones(20))
+
+
+def test_max_windows_per_epoch_samples_each_epoch():
+    y = load_airline()
+    kw = dict(horizon=12, hidden_size=8, batch_size=16, max_epochs=3, early_stopping=False,
+              random_state=0)  # fmt: skip
+    full = RNNForecaster(**kw).fit(y)
+    sampled = RNNForecaster(max_windows_per_epoch=40, **kw).fit(y)
+    n_windows = len(y) - full.window_ - 12 + 1
+    assert full.t_ == 3 * -(-n_windows // 16)
+    assert sampled.t_ == 3 * -(-40 // 16)  # 40 windows an epoch: 3 batches
+    again = RNNForecaster(max_windows_per_epoch=40, **kw).fit(y)
+    np.testing.assert_array_equal(again.params_, sampled.params_)
+    sampled.partial_fit(y)
+    assert sampled.t_ == 4 * 3
+    assert np.isfinite(sampled.predict()).all()

@@ -89,6 +89,11 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
     batch_size : int, default=64
     max_epochs : int, default=100
         Passes over the training windows in ``fit`` (``partial_fit`` makes one).
+    max_windows_per_epoch : int, default=None
+        Train each epoch on a random sample of at most this many training windows (a new
+        sample every epoch) instead of all of them. Neighbouring windows of a long series
+        overlap almost entirely, so a sample learns nearly as much per epoch, much faster;
+        the validation windows are always all used. None uses every window.
     early_stopping : bool, default=True
         Hold out the most recent windows (time-ordered, never random) and stop when their
         loss has not improved for ``n_iter_no_change`` epochs; the best weights are restored.
@@ -168,6 +173,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_windows_per_epoch": [Interval(Integral, 1, None, closed="left"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
@@ -198,6 +204,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         learning_rate=1e-3,
         batch_size=64,
         max_epochs=100,
+        max_windows_per_epoch=None,
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -224,6 +231,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_epochs = max_epochs
+        self.max_windows_per_epoch = max_windows_per_epoch
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -696,7 +704,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         progress = _progress(epochs, self.verbose)
         diverged = False
         for _ in range(epochs):
-            order = train_idx[rng.permutation(len(train_idx))]
+            order = train_idx[rng.permutation(len(train_idx))][: self.max_windows_per_epoch]
             total, count = 0.0, 0
             for start in range(0, len(order), batch):
                 idx = np.sort(order[start : start + batch])
