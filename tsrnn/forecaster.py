@@ -1098,8 +1098,8 @@ def _loss_value(pred, target, levels, loss):
     return float(np.mean(err * err) if loss == "mse" else np.mean(np.abs(err)))
 
 class _Batch:
-    """A prediction's network input (and head features: the covariates of the horizon, or
-    None) and how to put its output into the user's layout."""
+    """A prediction's network input, its head features (see :func:`_head_features`; None
+    without covariates) and how to put its output into the user's layout."""
 
     def __init__(self, network_input, output, head_input=None):
         self.network_input = network_input
@@ -1177,8 +1177,8 @@ def _head_features(covariate_rows, series_idx, end_pos, horizon, period):
     -------
     ndarray of shape (n_windows, n_steps * k)
         Row ``i``: the rows ``end_pos[i] + j`` of its series for ``j`` in ``0 .. horizon - 1``
-        then, with a baseline, ``j - period + (j mod period)``; ``n_steps`` is ``horizon`` or
-        ``2 * horizon``.
+        then, with a baseline, ``end_pos[i] - period + (j mod period)``; ``n_steps`` is
+        ``horizon`` or ``2 * horizon``.
     """
     steps = np.arange(horizon)
     if period:
