@@ -50,6 +50,15 @@ Options not given keep the estimator's defaults; ``horizon`` is always the group
 over the whole group, for quick runs), ``--history N`` trains on the last N values of each
 series only (fewer windows, faster epochs; the scores still use the whole training part).
 
+Fine-tuning
+-----------
+Early stopping holds out the most recent windows of each series, so the weights it keeps have
+not learned from the newest data. ``--finetune-last N`` then calls ``partial_fit`` on the last
+``N`` values of each series, ``--finetune-epochs K`` times (default 1), at
+``--finetune-learning-rate`` (default: the training learning rate): the update a user makes
+when fresh data arrive, here on data the model has already seen the rest of. ``N`` must be at
+least ``window + horizon``.
+
 The table gives the official entries for the whole group, then rows computed on the series
 of this run: the official Naive2 (and sNaive) forecasts and the model. OWA is relative to
 Naive2 on the same series, so on a subset only the rows "the N series scored" compare.
@@ -589,7 +598,7 @@ def forecast_matrix(out, ids, horizon):
     return values[order]
 
 
-def fit_predict(data, params, seeds, seed=0, ds="int", verbose=0):
+def fit_predict(data, params, seeds, seed=0, ds="int", verbose=0, finetune=None):
     """Train ``seeds`` models (random_state ``seed``, ``seed + 1``, ...) and average them.
 
     Parameters
@@ -605,6 +614,10 @@ def fit_predict(data, params, seeds, seed=0, ds="int", verbose=0):
         See :func:`to_long`.
     verbose : int, default=0
         Passed to the estimator.
+    finetune : dict or None, default=None
+        ``{"last": N, "epochs": K, "learning_rate": LR or None}``: after ``fit``, ``K`` calls
+        of ``partial_fit`` on the last ``N`` values of each series, at ``LR`` (None: the
+        training learning rate). See "Fine-tuning" in the module docstring.
 
     Returns
     -------
@@ -623,6 +636,12 @@ def fit_predict(data, params, seeds, seed=0, ds="int", verbose=0):
         est = RNNForecaster(**params, random_state=seed + k, verbose=verbose)
         t0 = time.perf_counter()
         est.fit(long)
+        if finetune is not None:
+            recent = long.groupby("unique_id", sort=False).tail(finetune["last"])
+            if finetune["learning_rate"] is not None:
+                est.set_params(learning_rate=finetune["learning_rate"])
+            for _ in range(finetune["epochs"]):
+                est.partial_fit(recent)
         t1 = time.perf_counter()
         out = est.predict()
         t2 = time.perf_counter()
@@ -710,6 +729,17 @@ def parse_args(argv=None):
     )
     p.add_argument("--verbose", type=int, default=0)
     p.add_argument("--no-early-stopping", action="store_true", help="early_stopping=False")
+    p.add_argument(
+        "--finetune-last",
+        type=int,
+        help="after fit, partial_fit on the last N values of each series (see Fine-tuning)",
+    )
+    p.add_argument("--finetune-epochs", type=int, default=1, help="partial_fit calls (default 1)")
+    p.add_argument(
+        "--finetune-learning-rate",
+        type=float,
+        help="learning rate of the fine-tuning (default: the training's)",
+    )
     for option, name, kind in MODEL_OPTIONS:
         p.add_argument(
             option,
@@ -727,6 +757,12 @@ def parse_args(argv=None):
         p.error("--history must be >= 1")
     if args.seeds < 1:
         p.error("--seeds must be >= 1")
+    if args.finetune_last is not None and args.finetune_last < 2:
+        p.error("--finetune-last must be >= 2")
+    if args.finetune_epochs < 1:
+        p.error("--finetune-epochs must be >= 1")
+    if args.finetune_learning_rate is not None and not args.finetune_learning_rate > 0:
+        p.error("--finetune-learning-rate must be > 0")
     if args.window is not None and args.window != "auto" and not args.window.isdigit():
         p.error("--window must be a positive integer or 'auto'")
     return args
@@ -742,14 +778,20 @@ def main(argv=None):
         print(line)
     data = full.subset(args.every, args.limit, args.history)
     params = model_params(args, data.spec.horizon)
+    finetune = None
+    if args.finetune_last is not None:
+        finetune = {"last": args.finetune_last, "epochs": args.finetune_epochs,
+                    "learning_rate": args.finetune_learning_rate}  # fmt: skip
     print(
         f"{args.group}: {len(data.ids)} series, horizon {data.spec.horizon}, "
         f"history {args.history or 'all'}, seeds {args.seeds}, ds {args.ds}, "
-        f"RNNForecaster({params})",
+        f"RNNForecaster({params})" + (f", fine-tuning {finetune}" if finetune else ""),
         flush=True,
     )
 
-    forecasts, info = fit_predict(data, params, args.seeds, args.seed, args.ds, args.verbose)
+    forecasts, info = fit_predict(
+        data, params, args.seeds, args.seed, args.ds, args.verbose, finetune
+    )
     write_forecasts(args.out, data.ids, forecasts)
     for r in info["runs"]:
         print(

@@ -1,7 +1,8 @@
 """The M4 benchmark script: its scoring on hand-made data, and on the M4 data when present.
 
 The data-dependent tests look for the M4 files in ``$TSRNN_M4_DATA``, else in ``../shared/m4``
-beside the repository, and are skipped when neither holds them. They train nothing.
+beside the repository, and are skipped when neither holds them. They train nothing; the
+fine-tuning test trains a tiny model on made-up series.
 """
 
 import importlib.util
@@ -87,6 +88,41 @@ def test_read_series_drops_padding(tmp_path):
     np.testing.assert_array_equal(values[1], [4.0])
     path.write_text("id,F1,F2,F3\nW1,1.5,NA,NA\n")
     np.testing.assert_array_equal(m4.read_series(path)[1][0], [1.5])
+
+
+def test_fine_tuning_calls_partial_fit_on_the_newest_values():
+    rng = np.random.default_rng(0)
+    t = np.arange(120.0)
+    train = [10 + k + np.sin(2 * np.pi * t / 8) + 0.1 * rng.standard_normal(120) for k in range(3)]
+    data = m4.GroupData("Weekly", m4.GROUPS["Weekly"], ["W1", "W2", "W3"], train,
+                        np.zeros((3, 13)), {})  # fmt: skip
+    params = {"horizon": 13, "cell": "gru", "hidden_size": 4, "window": 16, "max_epochs": 2,
+              "early_stopping": False, "learning_rate": 1e-2}  # fmt: skip
+    plain, info = m4.fit_predict(data, params, seeds=1)
+    tuned, info_tuned = m4.fit_predict(
+        data, params, seeds=1, finetune={"last": 40, "epochs": 3, "learning_rate": 1e-3}
+    )
+    assert info["runs"][0]["n_iter_"] == 2 and info_tuned["runs"][0]["n_iter_"] == 5
+    assert tuned.shape == plain.shape == (3, 13) and np.isfinite(tuned).all()
+    assert not np.array_equal(tuned, plain)
+    # a history too short for one window of the model fails loudly, naming the window
+    with pytest.raises(ValueError, match="window"):
+        m4.fit_predict(data, params, seeds=1,
+                       finetune={"last": 20, "epochs": 1, "learning_rate": None})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--finetune-last", "1"], "--finetune-last"),
+        (["--finetune-last", "400", "--finetune-epochs", "0"], "--finetune-epochs"),
+        (["--finetune-last", "400", "--finetune-learning-rate", "0"], "--finetune-learning-rate"),
+    ],
+)
+def test_fine_tuning_options_are_checked(extra, message, capsys):
+    with pytest.raises(SystemExit):
+        m4.parse_args(["--group", "Hourly", "--out", "x.csv", *extra])
+    assert message in capsys.readouterr().err
 
 
 def test_data_folder_is_required(monkeypatch):
