@@ -43,6 +43,11 @@ Usage::
     python benchmarks/bench_cpu.py                  # full table
     python benchmarks/bench_cpu.py --quick          # short run (CI)
     python benchmarks/bench_cpu.py --cells lstm --configs 1,64,96,256 8,128,336,256
+    python benchmarks/bench_cpu.py --chunk-sizes 32 16   # tsrnn alone, chunk sizes A/B
+
+``--chunk-sizes`` replaces the comparison with torch by one of the engine's chunk sizes
+(``tsrnn._config.CPU_CHUNK_SIZE``, sequences per worker task), alternating in one process
+like the main table; ratios are to the first size given.
 """
 
 import argparse
@@ -93,6 +98,13 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=None, help="threads (default: all)")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds")
     parser.add_argument("--no-estimator", action="store_true", help="skip RNNForecaster rows")
+    parser.add_argument(
+        "--chunk-sizes",
+        nargs="+",
+        type=int,
+        default=None,
+        help="compare tsrnn with these chunk sizes instead of torch (ratios to the first)",
+    )
     args = parser.parse_args()
     if args.configs is None:
         configs = DEFAULT_CONFIGS[::2] if args.quick else DEFAULT_CONFIGS
@@ -116,6 +128,7 @@ os.environ["NUMBA_NUM_THREADS"] = str(ARGS.threads)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from tsrnn import _config  # noqa: E402
 from tsrnn._network import NetworkSpec, forward, loss_and_grad  # noqa: E402
 from tsrnn._optim import Adam  # noqa: E402
 
@@ -222,6 +235,37 @@ def alternate(fns, rounds, min_time):
     return times
 
 
+def with_chunk_size(fn, size):
+    """``fn`` run with the CPU engines' chunk size set to ``size``, and the setting put back."""
+
+    def run():
+        before, _config.CPU_CHUNK_SIZE = _config.CPU_CHUNK_SIZE, size
+        try:
+            fn()
+        finally:
+            _config.CPU_CHUNK_SIZE = before
+
+    return run
+
+
+def chunk_size_table(sizes, min_time):
+    """Lines of the chunk-size comparison: tsrnn's train/infer sequences/s for each size."""
+    rows = []
+    for cell in ARGS.cells:
+        for n_in, hidden, window, batch in ARGS.configs:
+            ts = TsrnnCase(cell, n_in, hidden, window, batch, np.random.default_rng(0))
+            for mode in ("train", "infer"):
+                fns = {size: with_chunk_size(getattr(ts, mode), size) for size in sizes}
+                times = alternate(fns, ARGS.rounds, min_time)
+                speed = [fmt(batch / statistics.median(times[k])) for k in sizes]
+                ratio = [fmt(median_ratio(times[k], times[sizes[0]]), 2) for k in sizes[1:]]
+                rows.append((cell, f"{n_in},{hidden},{window},{batch}", mode, *speed, *ratio))
+    header = ("cell", "input,hidden,window,batch", "row")
+    header += tuple(f"chunk {k} (seq/s)" for k in sizes)
+    header += tuple(f"{k} / {sizes[0]}" for k in sizes[1:])
+    return markdown_table(header, rows)
+
+
 def median_ratio(a, b):
     """Median over rounds of ``b[k] / a[k]`` (a speed-up of ``a`` when they are times)."""
     return statistics.median(y / x for x, y in zip(a, b, strict=True))
@@ -269,6 +313,14 @@ def main():
     threads = ARGS.threads
     torch.set_num_threads(threads)
     min_time = 0.05 if ARGS.quick else 0.3
+    if ARGS.chunk_sizes:
+        print(
+            f"tsrnn, float32, {threads} thread(s), chunk sizes {ARGS.chunk_sizes}; "
+            f"{ARGS.rounds} round(s), medians; load average {os.getloadavg()[0]:.2f}"
+        )
+        print()
+        print("\n".join(chunk_size_table(ARGS.chunk_sizes, min_time)))
+        return
     peak, removed = measure_peak(threads)
     rows, notes = [], []
     for cell in ARGS.cells:

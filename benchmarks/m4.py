@@ -630,6 +630,9 @@ def fit_predict(data, params, seeds, seed=0, ds="int", verbose=0, finetune=None)
     from tsrnn import RNNForecaster
 
     long = to_long(data, ds)
+    recent = None
+    if finetune is not None:
+        recent = long.groupby("unique_id", sort=False).tail(finetune["last"])
     runs, total = [], None
     fit_s = predict_s = 0.0
     for k in range(seeds):
@@ -637,7 +640,6 @@ def fit_predict(data, params, seeds, seed=0, ds="int", verbose=0, finetune=None)
         t0 = time.perf_counter()
         est.fit(long)
         if finetune is not None:
-            recent = long.groupby("unique_id", sort=False).tail(finetune["last"])
             if finetune["learning_rate"] is not None:
                 est.set_params(learning_rate=finetune["learning_rate"])
             for _ in range(finetune["epochs"]):

@@ -8,8 +8,9 @@ side passes them to the kernels as arguments.
 #: of this size whatever the number of threads, and the per-chunk gradients are summed in
 #: chunk order, so results are bit-identical for any ``NUMBA_NUM_THREADS``. 16 rather than 32:
 #: a chunk's stored activations for backpropagation through time then stay closer to the
-#: per-core cache, and training at (input 1, hidden 64, window 96, batch 256) runs 13-21%
-#: faster on a 2-core AVX-512 EPYC (LSTM and GRU; inference within noise).
+#: per-core cache: training at (input 1, hidden 64, window 96, batch 256) runs 1.13x (LSTM)
+#: and 1.21x (GRU) faster on a 2-core AVX-512 EPYC
+#: (``python benchmarks/bench_cpu.py --chunk-sizes 32 16 --rounds 3``).
 CPU_CHUNK_SIZE = 16
 
 #: Smallest number of chunks the engines aim for (a batch smaller than
