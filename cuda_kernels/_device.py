@@ -101,11 +101,23 @@ def check_device(device):
     raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}")
 
 
+#: ``CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES`` of the CUDA driver API.
+_MAX_DYNAMIC_SHARED = 8
+
+
+def _driver_library():
+    import ctypes
+    import sys
+
+    return ctypes.CDLL("nvcuda.dll" if sys.platform == "win32" else "libcuda.so.1")
+
+
 def opt_in_shared(dispatcher, args, nbytes):
     """Allow a kernel more than 48 KiB of dynamic shared memory (real GPUs only).
 
-    Sets ``CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES`` on the compiled function
-    through the driver API.
+    Sets ``CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES`` on the compiled kernel through
+    the driver API. numba.cuda hands out either a ``CUfunction`` (loaded from a module) or,
+    in versions that load code as a library, a ``CUkernel``; each has its own setter.
 
     Parameters
     ----------
@@ -116,23 +128,33 @@ def opt_in_shared(dispatcher, args, nbytes):
 
     Returns
     -------
-    bool
+    ok : bool
         True when the driver accepted the setting.
+    reason : str
+        Why not, when ``ok`` is False.
     """
     import ctypes
-    import sys
 
     try:
         argtypes = tuple(dispatcher.typeof_pyval(a) for a in args)
-        kernel = dispatcher.compile(argtypes)
-        handle = kernel._codelibrary.get_cufunc().handle
+        cufunc = dispatcher.compile(argtypes)._codelibrary.get_cufunc()
+        handle = cufunc.handle
         value = getattr(handle, "value", None)
-        value = int(handle) if value is None else value
-        lib = ctypes.CDLL("nvcuda.dll" if sys.platform == "win32" else "libcuda.so.1")
-        rc = lib.cuFuncSetAttribute(ctypes.c_void_p(value), ctypes.c_int(8), ctypes.c_int(nbytes))
-        return rc == 0
-    except Exception:
-        return False
+        pointer = ctypes.c_void_p(int(handle) if value is None else value)
+        lib = _driver_library()
+        attr, size = ctypes.c_int(_MAX_DYNAMIC_SHARED), ctypes.c_int(int(nbytes))
+        if "CUkernel" in type(handle).__name__:
+            device = ctypes.c_int(int(cufunc.device.id))
+            rc = lib.cuKernelSetAttribute(attr, size, pointer, device)
+            setter = "cuKernelSetAttribute"
+        else:
+            rc = lib.cuFuncSetAttribute(pointer, attr, size)
+            setter = "cuFuncSetAttribute"
+    except Exception as exc:  # numba.cuda internals differ between versions
+        return False, f"{type(exc).__name__}: {exc}"
+    if rc != 0:
+        return False, f"{setter} returned CUDA error {rc}"
+    return True, ""
 
 
 def opt_in_limit():

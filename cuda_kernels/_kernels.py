@@ -13,9 +13,14 @@ phases separated by ``cuda.syncthreads()``:
   recurrent pre-activations, reading ``W_hh`` (transposed, so that neighbouring threads
   read neighbouring words) from shared memory and ``h`` from shared memory; (2) every
   thread takes ``(sequence, unit)`` items and applies the cell.
+
+Items are dealt to threads round-robin; a thread steps its item's row and column forward
+without integer divisions, and dot products keep four partial sums so that the loads of
+one thread overlap.
 * backward: (1) ``(sequence, unit)`` items apply the cell's backward step into shared
-  ``dp``/``dr``; (2) the recurrent gradient ``dr @ W_hh`` (``W_hh`` in shared memory), the
-  gradient to the layer below ``dp @ W_ih`` and the weight gradients. Every weight-gradient
+  ``dp``/``dr`` and copy the step's input state to shared memory; (2) the recurrent
+  gradient ``dr @ W_hh`` (``W_hh`` in shared memory), the gradient to the layer below
+  ``dp @ W_ih`` and the weight gradients. Every weight-gradient
   element is owned by one thread of the block, which adds the step's contribution of the
   block's sequences to a private accumulator (``LOCAL_ACC`` per matrix, else directly to
   global memory) and at the end of the layer writes it to the block's own row of a
@@ -73,7 +78,7 @@ def shared_words(dims, backward):
     GH = G * H
     if backward:
         n_dr = GH if cell == GRU else 0
-        return mode * GH * H + S * (4 * H + GH + n_dr)
+        return mode * GH * H + S * (5 * H + GH + n_dr)
     return mode * GH * H + S * (2 * H + 2 * GH)
 
 
@@ -94,6 +99,9 @@ def build(dtype):
 
     ft = np.float32 if np.dtype(dtype) == np.float32 else np.float64
     nbt = from_dtype(np.dtype(ft))
+    # float32 forward and backward kernels use the GPU's fast exp and division; float64 ones
+    # stay exact (they are the reference precision)
+    fast = ft == np.float32
 
     @cuda.jit(device=True)
     def n_gates(cell):
@@ -123,7 +131,39 @@ def build(dtype):
         one = ft(1.0)
         return one / (one + math.exp(-x))
 
-    @cuda.jit
+    @cuda.jit(device=True)
+    def dot(a, a0, a_step, b, b0, n):
+        """``sum(a[a0 + i * a_step] * b[b0 + i] for i < n)``, four partial sums for ILP."""
+        s0 = s1 = s2 = s3 = ft(0.0)
+        i = 0
+        while i + 4 <= n:
+            s0 += a[a0 + i * a_step] * b[b0 + i]
+            s1 += a[a0 + (i + 1) * a_step] * b[b0 + i + 1]
+            s2 += a[a0 + (i + 2) * a_step] * b[b0 + i + 2]
+            s3 += a[a0 + (i + 3) * a_step] * b[b0 + i + 3]
+            i += 4
+        while i < n:
+            s0 += a[a0 + i * a_step] * b[b0 + i]
+            i += 1
+        return (s0 + s1) + (s2 + s3)
+
+    @cuda.jit(device=True)
+    def split(e, n):
+        """``(e // n, e % n)`` for ``e, n >= 0``: the item's row and column."""
+        q = e // n
+        return q, e - q * n
+
+    @cuda.jit(device=True)
+    def advance(q, r, dq, dr, n):
+        """Row and column of the item ``nt`` further on, ``(dq, dr) = split(nt, n)``."""
+        r += dr
+        q += dq
+        if r >= n:
+            r -= n
+            q += 1
+        return q, r
+
+    @cuda.jit(fastmath=fast)
     def forward(params, X, Z, Y, idx, dims, fpar, hs, ss, acts, out, dy, lossb):
         """Forward pass of ``S`` sequences per block; loss and ``dy`` when training.
 
@@ -149,6 +189,10 @@ def build(dtype):
         o_ah = o_ax + S * GH
         o_wih = GH * H
         T1H = (T + 1) * H
+        s_g0, k_g0 = split(tid, GH)
+        ds_g, dk_g = split(nt, GH)
+        s_h0, j_h0 = split(tid, H)
+        ds_h, dj_h = split(nt, H)
         for layer in range(L):
             o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, layer)
             slot = layer if train else layer % 2
@@ -171,9 +215,10 @@ def build(dtype):
                     ss[base + j] = zero
             cuda.syncthreads()
             for t in range(T):
-                for e in range(tid, ns * GH, nt):
-                    s = e // GH
-                    k = e - s * GH
+                # items advance by nt: (row, column) follow without divisions
+                e = tid
+                s, k = s_g0, k_g0
+                while e < ns * GH:
                     b = b0 + s
                     ax = params[o_bih + k]
                     if layer == 0:
@@ -183,26 +228,24 @@ def build(dtype):
                     else:
                         base = (prev * B + b) * T1H + (t + 1) * H
                         if mode == 2:
-                            for j in range(H):
-                                ax += sm[o_wih + j * GH + k] * hs[base + j]
+                            ax += dot(sm, o_wih + k, GH, hs, base, H)
                         else:
-                            for j in range(H):
-                                ax += params[o_ih + k * H + j] * hs[base + j]
+                            ax += dot(params, o_ih + k * H, 1, hs, base, H)
                     ah = params[o_bhh + k]
                     if t > 0:
                         hb = o_h + s * H
                         if mode >= 1:
-                            for j in range(H):
-                                ah += sm[j * GH + k] * sm[hb + j]
+                            ah += dot(sm, k, GH, sm, hb, H)
                         else:
-                            for j in range(H):
-                                ah += params[o_hh + k * H + j] * sm[hb + j]
+                            ah += dot(params, o_hh + k * H, 1, sm, hb, H)
                     sm[o_ax + e] = ax
                     sm[o_ah + e] = ah
+                    e += nt
+                    s, k = advance(s, k, ds_g, dk_g, GH)
                 cuda.syncthreads()
-                for e in range(tid, ns * H, nt):
-                    s = e // H
-                    j = e - s * H
+                e = tid
+                s, j = s_h0, j_h0
+                while e < ns * H:
                     b = b0 + s
                     g0 = s * GH + j
                     st = (slot * B + b) * T1H + (t + 1) * H + j
@@ -238,6 +281,8 @@ def build(dtype):
                             acts[at] = hn
                     sm[o_h + e] = hn
                     hs[st] = hn
+                    e += nt
+                    s, j = advance(s, j, ds_h, dj_h, H)
                 cuda.syncthreads()
 
         # dense head on the last hidden state of the top layer and the head features, then
@@ -279,7 +324,7 @@ def build(dtype):
                     lossb[b * O + k] = yhat * y
                     dy[b * O + k] = y
 
-    @cuda.jit
+    @cuda.jit(fastmath=fast)
     def backward(params, X, Z, idx, dims, hs, ss, acts, dy, dseq, gpart):
         """BPTT of ``S`` sequences per block into row ``blockIdx.x`` of ``gpart``.
 
@@ -309,8 +354,11 @@ def build(dtype):
         o_dhr = o_dhd + S * H
         o_dp = o_dhr + S * H
         o_dr = o_dp + S * GH if cell == GRU else o_dp
+        o_hp = o_dr + S * GH
         o_wih = GH * H
         T1H = (T + 1) * H
+        s_h0, j_h0 = split(tid, H)
+        ds_h, dj_h = split(nt, H)
 
         for p in range(tid, P, nt):
             gpart[gb + p] = zero
@@ -354,12 +402,15 @@ def build(dtype):
             for e in range(tid, ns * H, nt):
                 sm[o_dc + e] = zero
                 sm[o_dhr + e] = zero
+            k_i0, f_i0 = split(tid, n_in)
+            dk_i, df_i = split(nt, n_in)
             cuda.syncthreads()
             for t in range(T - 1, -1, -1):
-                # (1) pointwise backward step of every (sequence, unit)
-                for e in range(tid, ns * H, nt):
-                    s = e // H
-                    j = e - s * H
+                # (1) pointwise backward step of every (sequence, unit); the step's input
+                # state h_{t-1} goes to shared memory for the weight gradients
+                e = tid
+                s, j = s_h0, j_h0
+                while e < ns * H:
                     b = b0 + s
                     if layer == L - 1:
                         up = zero
@@ -371,6 +422,7 @@ def build(dtype):
                     g = up + sm[o_dhr + e]
                     g0 = s * GH + j
                     st = ((layer * B + b) * T1H) + t * H + j
+                    sm[o_hp + e] = hs[st]
                     at = ((layer * B + b) * T + t) * GH + j
                     if cell == LSTM:
                         ig = acts[at]
@@ -403,50 +455,48 @@ def build(dtype):
                         v = acts[at]
                         sm[o_dp + g0] = g * (one - v * v)
                         sm[o_dhd + e] = zero
+                    e += nt
+                    s, j = advance(s, j, ds_h, dj_h, H)
                 cuda.syncthreads()
                 # (2) gradients to h_prev (through W_hh), to the layer below, to weights
-                for e in range(tid, ns * H, nt):
-                    s = e // H
-                    j = e - s * H
+                e = tid
+                s, j = s_h0, j_h0
+                while e < ns * H:
                     if t > 0:
-                        acc = sm[o_dhd + e]
                         rb = o_dr + s * GH
                         if mode >= 1:
-                            for k in range(GH):
-                                acc += sm[rb + k] * sm[k * H + j]
+                            acc = dot(sm, j, H, sm, rb, GH)
                         else:
-                            for k in range(GH):
-                                acc += sm[rb + k] * params[o_hh + k * H + j]
-                        sm[o_dhr + e] = acc
+                            acc = dot(params, o_hh + j, H, sm, rb, GH)
+                        sm[o_dhr + e] = sm[o_dhd + e] + acc
                     if layer > 0:
-                        acc = zero
                         pb = o_dp + s * GH
                         if mode == 2:
-                            for k in range(GH):
-                                acc += sm[pb + k] * sm[o_wih + k * H + j]
+                            acc = dot(sm, o_wih + j, H, sm, pb, GH)
                         else:
-                            for k in range(GH):
-                                acc += sm[pb + k] * params[o_ih + k * H + j]
+                            acc = dot(params, o_ih + j, H, sm, pb, GH)
                         dseq[((b0 + s) * T + t) * H + j] = acc
+                    e += nt
+                    s, j = advance(s, j, ds_h, dj_h, H)
                 if t > 0:
                     i = 0
-                    for e in range(tid, GH * H, nt):
-                        k = e // H
-                        j = e - k * H
+                    e = tid
+                    k, j = s_h0, j_h0
+                    while e < GH * H:
                         acc = acc_hh[i] if local_hh else gpart[gb + o_hh + e]
                         for s in range(ns):
-                            acc += (
-                                sm[o_dr + s * GH + k] * hs[((layer * B + b0 + s) * T1H) + t * H + j]
-                            )
+                            acc += sm[o_dr + s * GH + k] * sm[o_hp + s * H + j]
                         if local_hh:
                             acc_hh[i] = acc
                         else:
                             gpart[gb + o_hh + e] = acc
                         i += 1
+                        e += nt
+                        k, j = advance(k, j, ds_h, dj_h, H)
                 i = 0
-                for e in range(tid, GH * n_in, nt):
-                    k = e // n_in
-                    f = e - k * n_in
+                e = tid
+                k, f = k_i0, f_i0
+                while e < GH * n_in:
                     acc = acc_ih[i] if local_ih else gpart[gb + o_ih + e]
                     for s in range(ns):
                         b = b0 + s
@@ -460,6 +510,8 @@ def build(dtype):
                     else:
                         gpart[gb + o_ih + e] = acc
                     i += 1
+                    e += nt
+                    k, f = advance(k, f, dk_i, df_i, n_in)
                 for k in range(tid, GH, nt):
                     a_p = gpart[gb + o_bih + k]
                     a_r = gpart[gb + o_bhh + k]

@@ -18,6 +18,7 @@ the loss and its gradient), :func:`backward` (BPTT into per-block partials), ``r
 """
 
 import functools
+import warnings
 
 import numpy as np
 from numba import cuda
@@ -82,13 +83,22 @@ def _launch(dispatcher, n_blocks, threads, nbytes, args):
     """Launch on the default stream with ``nbytes`` of dynamic shared memory.
 
     Above 48 KiB the kernel is first allowed that much (once per specialisation); if the
-    driver refuses, :class:`_SharedRefused` is raised and later limits stay at 48 KiB.
+    driver refuses, a ``RuntimeWarning`` says why, :class:`_SharedRefused` is raised and
+    later limits stay at 48 KiB.
     """
     if nbytes > _device.DEFAULT_SHARED_BYTES and not _device.simulator_enabled():
         key = (id(dispatcher), nbytes, tuple(_arg_key(a) for a in args))
         if key not in _OPTED_IN:
-            if not _device.opt_in_shared(dispatcher, args, nbytes):
+            ok, reason = _device.opt_in_shared(dispatcher, args, nbytes)
+            if not ok:
                 _OPT_IN_REFUSED.append(key)
+                warnings.warn(
+                    f"could not allow a CUDA kernel {nbytes} bytes of shared memory "
+                    f"({reason}); the kernels now keep at most 48 KiB there and read the "
+                    "weights from global memory, which is several times slower",
+                    RuntimeWarning,
+                    stacklevel=4,
+                )
                 raise _SharedRefused(nbytes)
             _OPTED_IN.add(key)
     dispatcher[n_blocks, threads, 0, nbytes](*args)

@@ -155,13 +155,36 @@ def test_refused_shared_memory_falls_back(monkeypatch):
     monkeypatch.setattr(_device, "simulator_enabled", lambda: False)
     monkeypatch.setattr(_device, "DEFAULT_SHARED_BYTES", 600)  # between modes 0 and 1
     monkeypatch.setattr(_device, "opt_in_limit", lambda: 1 << 20)
-    monkeypatch.setattr(_device, "opt_in_shared", lambda *args: False)
+    monkeypatch.setattr(_device, "opt_in_shared", lambda *args: (False, "refused by the test"))
     monkeypatch.setattr(cn, "_OPT_IN_REFUSED", [])
     net = network(spec, params)
-    loss, grad = net.loss_and_grad(X, Y, "mse")
+    with pytest.warns(RuntimeWarning, match="refused by the test"):
+        loss, grad = net.loss_and_grad(X, Y, "mse")
     assert cn._OPT_IN_REFUSED
     ws = next(v for k, v in net._cache.items() if k[0] == "ws" and v["bytes_f"] <= 600)
     assert (ws["mode_f"], ws["mode_b"]) == (0, 0)
+    ref_loss, ref_grad = loss_and_grad(params, X, Y, spec, "mse")
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    assert_close(grad.copy_to_host(), ref_grad, 1e-4)
+
+
+@pytest.mark.skipif(simulator_enabled(), reason="shared-memory opt-in needs a real GPU")
+def test_real_gpu_keeps_weights_in_shared_memory(monkeypatch):
+    """Above 48 KiB, the driver must accept the opt-in: weights stay in shared memory."""
+    monkeypatch.setattr(cn, "THREADS_PER_BLOCK", 256)
+    monkeypatch.setattr(cn, "SEQS_PER_BLOCK", 4)
+    monkeypatch.setattr(cn, "_OPT_IN_REFUSED", [])
+    rng = np.random.default_rng(0)
+    spec = NetworkSpec("lstm", 1, 64, 1, 1)  # W_hh alone is 64 KiB in float32
+    params = spec.init_params(rng).astype(np.float32)
+    X = rng.standard_normal((8, 6, 1)).astype(np.float32)
+    Y = rng.standard_normal((8, 1)).astype(np.float32)
+    net = network(spec, params)
+    loss, grad = net.loss_and_grad(X, Y, "mse")
+    assert not cn._OPT_IN_REFUSED
+    ws = next(v for k, v in net._cache.items() if k[0] == "ws" and k[4])
+    assert (ws["mode_f"], ws["mode_b"]) == (1, 1)
+    assert ws["bytes_f"] > 48 * 1024
     ref_loss, ref_grad = loss_and_grad(params, X, Y, spec, "mse")
     assert loss == pytest.approx(ref_loss, rel=1e-5)
     assert_close(grad.copy_to_host(), ref_grad, 1e-4)
