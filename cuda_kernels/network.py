@@ -56,7 +56,9 @@ SEQS_PER_BLOCK = 4
 SHARED_MEMORY_LIMIT = None
 
 
-_OPTED_IN = set()
+#: Dynamic shared memory each compiled kernel is allowed, in bytes, keyed by dispatcher and
+#: argument types. The driver keeps one value per kernel, so it only ever grows.
+_OPTED_IN = {}
 _OPT_IN_REFUSED = []
 
 
@@ -82,13 +84,13 @@ def _shared_limit():
 def _launch(dispatcher, n_blocks, threads, nbytes, args):
     """Launch on the default stream with ``nbytes`` of dynamic shared memory.
 
-    Above 48 KiB the kernel is first allowed that much (once per specialisation); if the
-    driver refuses, a ``RuntimeWarning`` says why, :class:`_SharedRefused` is raised and
-    later limits stay at 48 KiB.
+    Above 48 KiB the kernel is first allowed that much (unless it already may use as much);
+    if the driver refuses, a ``RuntimeWarning`` says why, :class:`_SharedRefused` is raised
+    and later limits stay at 48 KiB.
     """
     if nbytes > _device.DEFAULT_SHARED_BYTES and not _device.simulator_enabled():
-        key = (id(dispatcher), nbytes, tuple(_arg_key(a) for a in args))
-        if key not in _OPTED_IN:
+        key = (id(dispatcher), tuple(_arg_key(a) for a in args))
+        if _OPTED_IN.get(key, 0) < nbytes:
             ok, reason = _device.opt_in_shared(dispatcher, args, nbytes)
             if not ok:
                 _OPT_IN_REFUSED.append(key)
@@ -100,7 +102,7 @@ def _launch(dispatcher, n_blocks, threads, nbytes, args):
                     stacklevel=4,
                 )
                 raise _SharedRefused(nbytes)
-            _OPTED_IN.add(key)
+            _OPTED_IN[key] = nbytes
     dispatcher[n_blocks, threads, 0, nbytes](*args)
 
 

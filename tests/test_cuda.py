@@ -168,6 +168,30 @@ def test_refused_shared_memory_falls_back(monkeypatch):
     assert_close(grad.copy_to_host(), ref_grad, 1e-4)
 
 
+def test_shared_memory_allowance_only_grows(monkeypatch):
+    """The driver keeps one allowance per kernel: never lower it for a smaller launch."""
+    from tsrnn.cuda_kernels import _device
+
+    asked = []
+
+    def opt_in(dispatcher, args, nbytes):
+        asked.append((dispatcher, nbytes))
+        return True, ""
+
+    spec, params, X, Y = problem("gru", 1, seed=4, batch=8)
+    monkeypatch.setattr(_device, "simulator_enabled", lambda: False)
+    monkeypatch.setattr(_device, "DEFAULT_SHARED_BYTES", 100)
+    monkeypatch.setattr(_device, "opt_in_limit", lambda: 1 << 20)
+    monkeypatch.setattr(_device, "opt_in_shared", opt_in)
+    monkeypatch.setattr(cn, "_OPTED_IN", {})
+    net = network(spec, params)
+    for seqs in (4, 2, 8, 4):
+        monkeypatch.setattr(cn, "SEQS_PER_BLOCK", seqs)
+        net.forward(X)
+    forward_sizes = [n for d, n in asked if d is net._k.forward]
+    assert len(forward_sizes) == 2 and forward_sizes[0] < forward_sizes[1]
+
+
 @pytest.mark.skipif(simulator_enabled(), reason="shared-memory opt-in needs a real GPU")
 def test_real_gpu_keeps_weights_in_shared_memory(monkeypatch):
     """Above 48 KiB, the driver must accept the opt-in: weights stay in shared memory."""
