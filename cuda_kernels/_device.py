@@ -1,5 +1,6 @@
 """Which device to run on, without importing ``numba.cuda`` unless a GPU may be there."""
 
+import functools
 import os
 import shutil
 
@@ -157,8 +158,12 @@ def opt_in_shared(dispatcher, args, nbytes):
     return True, ""
 
 
+@functools.cache
 def opt_in_limit():
-    """Most dynamic shared memory per block after opting in, in bytes (real GPUs)."""
+    """Most dynamic shared memory per block after opting in, in bytes (real GPUs).
+
+    Asked once per process (the query costs microseconds, and every launch needs it).
+    """
     try:
         from numba import cuda
 

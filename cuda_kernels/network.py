@@ -67,10 +67,16 @@ class _SharedRefused(Exception):
 
 
 def _arg_key(a):
-    """What selects a kernel specialisation: dtype, dimensions and layout of an argument."""
-    flags = getattr(a, "flags", None)
-    contiguous = None if flags is None else bool(flags["C_CONTIGUOUS"])
-    return str(getattr(a, "dtype", type(a).__name__)), getattr(a, "ndim", 0), contiguous
+    """What selects a kernel specialisation: dtype, dimensions and layout of an argument.
+
+    Computed at every launch of a large-shared-memory kernel, so it reads only cheap
+    attributes (``str(dtype)`` alone would cost several microseconds per argument).
+    """
+    dtype = getattr(a, "dtype", None)
+    if dtype is None:
+        return type(a)
+    is_c = getattr(a, "is_c_contiguous", None)  # numba device arrays: no dict copy
+    return dtype.char, a.ndim, is_c() if is_c is not None else a.flags["C_CONTIGUOUS"]
 
 
 def _shared_limit():
