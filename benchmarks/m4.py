@@ -730,6 +730,12 @@ def parse_args(argv=None):
         help="time stamps given to the estimator (default int)",
     )
     p.add_argument("--verbose", type=int, default=0)
+    p.add_argument(
+        "--per-series",
+        metavar="CSV",
+        help="also write the sMAPE and MASE of every series (model and benchmarks) to CSV, "
+        "and print the scores by training length",
+    )
     p.add_argument("--no-early-stopping", action="store_true", help="early_stopping=False")
     p.add_argument(
         "--finetune-last",
@@ -768,6 +774,73 @@ def parse_args(argv=None):
     if args.window is not None and args.window != "auto" and not args.window.isdigit():
         p.error("--window must be a positive integer or 'auto'")
     return args
+
+
+def per_series(data, forecasts):
+    """sMAPE and MASE of every series, for the model and the official benchmarks.
+
+    Parameters
+    ----------
+    data : GroupData
+    forecasts : ndarray of shape (n_series, horizon)
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per series: ``id``, ``n_train`` (training values), then ``smape_<method>``
+        and ``mase_<method>`` for ``model`` and each benchmark.
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": data.ids, "n_train": [len(x) for x in data.train]})
+    for method, fc in {"model": forecasts, **data.benchmarks}.items():
+        frame[f"smape_{method}"] = smape(data.test, fc)
+        frame[f"mase_{method}"] = mase(data.train, data.test, fc, data.spec.m)
+    return frame
+
+
+def length_table(frame, max_groups=4):
+    """Markdown table of the scores by training length (from :func:`per_series`).
+
+    Series of the same length form a group when there are at most ``max_groups`` distinct
+    lengths; otherwise the lengths are cut at their quantiles into ``max_groups`` groups.
+    OWA is relative to Naive2 on the same group.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    max_groups : int, default=4
+
+    Returns
+    -------
+    str
+    """
+    import pandas as pd
+
+    lengths = frame["n_train"]
+    if lengths.nunique() <= max_groups:
+        groups = lengths.astype(str)
+    else:
+        bins = pd.qcut(lengths, max_groups, duplicates="drop")
+        groups = bins.map(lambda b: f"{int(b.left) + 1}-{int(b.right)}").astype(str)
+    methods = [c[len("smape_") :] for c in frame if c.startswith("smape_") and c != "smape_Naive2"]
+    lines = [
+        "| training length | series | "
+        + " | ".join(f"OWA {m}" for m in methods)
+        + " | sMAPE model | MASE model |",
+        "|---|---:|" + "---:|" * (len(methods) + 2),
+    ]
+    order = sorted(groups.unique(), key=lambda g: int(g.split("-")[0]))
+    for g in order:
+        part = frame[groups == g]
+        n2 = part["smape_Naive2"].mean(), part["mase_Naive2"].mean()
+        owas = [owa(part[f"smape_{m}"].mean(), part[f"mase_{m}"].mean(), *n2) for m in methods]
+        lines.append(
+            f"| {g} | {len(part)} | "
+            + " | ".join(f"{v:.3f}" for v in owas)
+            + f" | {part['smape_model'].mean():.3f} | {part['mase_model'].mean():.3f} |"
+        )
+    return "\n".join(lines)
 
 
 def main(argv=None):
@@ -811,6 +884,12 @@ def main(argv=None):
         f"peak memory (ru_maxrss) {peak_memory_mib():.0f} MiB"
     )
     print(f"forecasts written to {args.out}")
+    if args.per_series:
+        frame = per_series(data, forecasts)
+        frame.to_csv(args.per_series, index=False, float_format="%.6g")
+        print()
+        print(length_table(frame))
+        print(f"scores of every series written to {args.per_series}")
     return 0
 
 

@@ -69,6 +69,49 @@ def test_score_and_owa_by_hand():
     assert m4.owa(10.0, 0.5, 20.0, 2.0) == pytest.approx(0.5 * (0.5 + 0.25))
 
 
+def _hand_made_group(lengths):
+    """Weekly-like series of the given training lengths, horizon 2, with a Naive2 forecast."""
+    rng = np.random.default_rng(1)
+    train = [50 + rng.standard_normal(n).cumsum() for n in lengths]
+    test = np.array([[x[-1] + 1.0, x[-1] + 2.0] for x in train])
+    naive2 = np.array([[x[-1], x[-1]] for x in train])
+    spec = m4.Group(horizon=2, m=1, freq="W")
+    ids = [f"W{i + 1}" for i in range(len(lengths))]
+    return m4.GroupData("Weekly", spec, ids, train, test, {"Naive2": naive2})
+
+
+def test_per_series_scores_match_the_group_score():
+    data = _hand_made_group([30, 30, 50, 50, 50])
+    forecasts = data.test + np.array([[0.5, -1.0]])
+    frame = m4.per_series(data, forecasts)
+    assert list(frame["id"]) == data.ids and list(frame["n_train"]) == [30, 30, 50, 50, 50]
+    s, m = m4.score(data.train, data.test, forecasts, data.spec.m)
+    assert frame["smape_model"].mean() == pytest.approx(s)
+    assert frame["mase_model"].mean() == pytest.approx(m)
+    np.testing.assert_allclose(
+        frame["mase_Naive2"], m4.mase(data.train, data.test, data.benchmarks["Naive2"], 1)
+    )
+    table = m4.length_table(frame).splitlines()
+    assert table[0].startswith("| training length | series | OWA model |")
+    # two lengths: one row each, OWA against Naive2 of the same rows
+    rows = {r.split("|")[1].strip(): r.split("|")[2:] for r in table[2:]}
+    assert set(rows) == {"30", "50"} and rows["30"][0].strip() == "2"
+    part = frame[frame["n_train"] == 30]
+    want = m4.owa(part["smape_model"].mean(), part["mase_model"].mean(),
+                  part["smape_Naive2"].mean(), part["mase_Naive2"].mean())  # fmt: skip
+    assert float(rows["30"][1]) == pytest.approx(want, abs=5e-4)
+
+
+def test_length_table_bins_many_lengths():
+    data = _hand_made_group(list(range(20, 60, 2)))
+    frame = m4.per_series(data, data.benchmarks["Naive2"])
+    rows = m4.length_table(frame).splitlines()[2:]
+    assert len(rows) == 4
+    assert sum(int(r.split("|")[2]) for r in rows) == len(data.ids)
+    # Naive2 against itself: OWA 1 in every group
+    assert all(float(r.split("|")[3]) == pytest.approx(1.0) for r in rows)
+
+
 def test_forecast_files_round_trip(tmp_path):
     path = tmp_path / "fc.csv"
     fc = np.array([[1.5, 2.25, 3.0], [4.0, 5.0, 6.125]])
