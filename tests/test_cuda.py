@@ -291,8 +291,9 @@ def test_deterministic_for_any_block_size(monkeypatch):
     second = run_training(spec, params, X, Y)
     others = [second]
     # 3 threads: weight gradients accumulated per thread; 1 thread: too many for that, they
-    # are accumulated in global memory instead (same order of summation)
-    for threads in (3, 1):
+    # are accumulated in global memory instead (same order of summation); 48 threads: more
+    # than twice the 4 * 5 gate rows, so a thread's next item wraps past several rows
+    for threads in (3, 1, 48):
         monkeypatch.setattr(cn, "THREADS_PER_BLOCK", threads)
         others.append(run_training(spec, params, X, Y))
     for other in others:
