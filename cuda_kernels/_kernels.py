@@ -13,10 +13,6 @@ phases separated by ``cuda.syncthreads()``:
   recurrent pre-activations, reading ``W_hh`` (transposed, so that neighbouring threads
   read neighbouring words) from shared memory and ``h`` from shared memory; (2) every
   thread takes ``(sequence, unit)`` items and applies the cell.
-
-Items are dealt to threads round-robin; a thread steps its item's row and column forward
-without integer divisions, and dot products keep four partial sums so that the loads of
-one thread overlap.
 * backward: (1) ``(sequence, unit)`` items apply the cell's backward step into shared
   ``dp``/``dr`` and copy the step's input state to shared memory; (2) the recurrent
   gradient ``dr @ W_hh`` (``W_hh`` in shared memory), the gradient to the layer below
@@ -28,6 +24,10 @@ one thread overlap.
   fixed order (steps descending, sequences ascending). The ``reduce`` kernel then adds the
   rows in block order, so gradients are bit-identical from run to run and for every block
   size.
+
+Items are dealt to threads round-robin; a thread steps its item's row and column forward
+without integer divisions, and dot products keep four partial sums so that the loads of
+one thread overlap.
 
 Shared memory is one dynamic array. ``dims[8]`` says what it holds besides the per-step
 buffers: 0 nothing (weights read from global memory), 1 ``W_hh`` of the current layer,
@@ -47,6 +47,8 @@ from numba import cuda, from_dtype
 
 from tsrnn._network import DOT, GRU, LSTM, MAE, MSE, PINBALL
 
+from ._device import simulator_enabled
+
 #: Indices into ``dims``.
 D_CELL, D_F, D_H, D_L, D_O, D_T, D_B, D_S, D_MODE, D_TRAIN, D_LOSS, D_E = range(12)
 N_DIMS = 12
@@ -57,9 +59,10 @@ N_DIMS = 12
 LOCAL_ACC = 64
 
 #: Register cap of the forward and backward kernels (None: the compiler's choice). Uncapped,
-#: the forward kernel took 131, and one block of 256 threads filled a multiprocessor's
-#: registers; with 128, two blocks share one (1.3x faster training on an H100).
-MAX_REGISTERS = {"forward": 128, "backward": 128}
+#: the forward kernel took more than 128, so one block of 256 threads filled a
+#: multiprocessor's registers; with 128, two blocks share one (1.3x faster training on an
+#: H100).
+MAX_REGISTERS = 128
 
 #: Partial sums of squares of the gradient norm (a fixed count, so the order is fixed).
 NORM_PARTS = 256
@@ -87,13 +90,11 @@ def shared_words(dims, backward):
     return mode * GH * H + S * (2 * H + 2 * GH)
 
 
-def _options(fast, kernel):
-    """``cuda.jit`` options of the forward or backward kernel."""
-    from numba.core import config
-
+def _options(fast):
+    """``cuda.jit`` options of the forward and backward kernels."""
     options = {"fastmath": fast}
-    if MAX_REGISTERS[kernel] is not None and not config.ENABLE_CUDASIM:
-        options["max_registers"] = MAX_REGISTERS[kernel]  # the simulator has no registers
+    if MAX_REGISTERS is not None and not simulator_enabled():
+        options["max_registers"] = MAX_REGISTERS  # the simulator has no registers
     return options
 
 
@@ -178,7 +179,7 @@ def build(dtype):
             q += 1
         return q, r
 
-    @cuda.jit(**_options(fast, "forward"))
+    @cuda.jit(**_options(fast))
     def forward(params, X, Z, Y, idx, dims, fpar, hs, ss, acts, out, dy, lossb):
         """Forward pass of ``S`` sequences per block; loss and ``dy`` when training.
 
@@ -339,7 +340,7 @@ def build(dtype):
                     lossb[b * O + k] = yhat * y
                     dy[b * O + k] = y
 
-    @cuda.jit(**_options(fast, "backward"))
+    @cuda.jit(**_options(fast))
     def backward(params, X, Z, idx, dims, hs, ss, acts, dy, dseq, gpart):
         """BPTT of ``S`` sequences per block into row ``blockIdx.x`` of ``gpart``.
 
@@ -496,7 +497,7 @@ def build(dtype):
                 if t > 0:
                     i = 0
                     e = tid
-                    k, j = s_h0, j_h0
+                    k, j = s_h0, j_h0  # W_hh rows split by H like (sequence, unit) items
                     while e < GH * H:
                         acc = acc_hh[i] if local_hh else gpart[gb + o_hh + e]
                         for s in range(ns):
