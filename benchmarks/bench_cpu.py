@@ -16,6 +16,11 @@ infer
 latency
     One window (batch 1) through the raw network: ``tsrnn._network.forward`` and the torch
     module under ``torch.inference_mode``; microseconds per call.
+latency floor
+    The recurrent products of that window alone: ``window`` products ``h @ W_hh.T`` of
+    shapes (1, H) and (H, G H), through the same ``np.dot`` inside a Numba loop. ``W_hh``
+    does not fit the L1 cache; this is what reading it once per step costs, before any gate
+    arithmetic.
 fit epoch / predict 1
     The estimator, ``tsrnn.RNNForecaster`` in windows mode: one ``partial_fit`` epoch over
     ``8 * batch`` windows, and ``predict`` of one window (validation and scaling included).
@@ -127,6 +132,7 @@ os.environ["NUMBA_NUM_THREADS"] = str(ARGS.threads)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from numba import njit  # noqa: E402
 
 from tsrnn import _config  # noqa: E402
 from tsrnn._network import NetworkSpec, forward, loss_and_grad  # noqa: E402
@@ -209,6 +215,24 @@ class TorchCase:
     def infer(self):
         with torch.inference_mode():
             self._out()
+
+
+@njit
+def _recurrent_products(h, W, out, steps):
+    """``steps`` times ``out = h @ W.T``: the recurrent products of one window."""
+    for _ in range(steps):
+        np.dot(h, W.T, out)
+
+
+def latency_floor(cell, hidden, window, rounds, min_time):
+    """Seconds for the ``window`` recurrent products of one window (median of rounds)."""
+    rng = np.random.default_rng(0)
+    G = GATES[cell]
+    h = rng.standard_normal((1, hidden)).astype(np.float32)
+    W = rng.standard_normal((G * hidden, hidden)).astype(np.float32)
+    out = np.empty((1, G * hidden), np.float32)
+    times = alternate({"floor": lambda: _recurrent_products(h, W, out, window)}, rounds, min_time)
+    return statistics.median(times["floor"])
 
 
 def with_flush_denormal(fn):
@@ -379,6 +403,11 @@ def main():
                 "",
             )
         )
+        floor = latency_floor(cell, hidden, window, ARGS.rounds, min_time)
+        rows.append(
+            (cell, f"{n_in},{hidden},{window},{batch}", "latency floor: W_hh products (us)",
+             fmt(floor * 1e6, 1)) + ("",) * 6
+        )  # fmt: skip
         if not ARGS.no_estimator:
             n_in, hidden, window, batch = ARGS.configs[0]
             est = estimator_rows(cell, n_in, hidden, window, batch, ARGS.rounds, min_time)
