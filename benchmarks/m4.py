@@ -544,6 +544,7 @@ MODEL_OPTIONS = (
     ("--tol", "tol", float),
     ("--clip-norm", "clip_norm", float),
     ("--optimizer", "optimizer", str),
+    ("--ema-momentum", "ema_momentum", float),
     ("--dtype", "dtype", str),
     ("--device", "device", str),
 )

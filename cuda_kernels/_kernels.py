@@ -613,9 +613,19 @@ def build(dtype):
             v[i] = vi
             params[i] -= step * mi / (math.sqrt(vi) / root2 + eps)
 
+    @cuda.jit
+    def average(avg, params, momentum):
+        """Moving average of the weights: ``avg = momentum * avg + (1 - momentum) * params``,
+        as :func:`tsrnn._optim.average_weights`; momentum float64."""
+        i = cuda.grid(1)
+        if i < avg.shape[0]:
+            m = ft(momentum)
+            avg[i] = m * avg[i] + (ft(1.0) - m) * params[i]
+
     return SimpleNamespace(
-        forward=forward, backward=backward, reduce=reduce, sqnorm=sqnorm, adam=adam
-    )
+        forward=forward, backward=backward, reduce=reduce, sqnorm=sqnorm, adam=adam,
+        average=average,
+    )  # fmt: skip
 
 
 __all__ = ["build", "shared_words", "DOT", "MAE", "MSE", "PINBALL"]

@@ -155,6 +155,8 @@ class CudaNetwork:
         Adam's moments, allocated by the first update.
     t : int
         Adam's step count.
+    average : numba.cuda device array of shape (n_params,) or None
+        Moving average of the weights, from :meth:`start_average` on.
     """
 
     def __init__(
@@ -176,6 +178,7 @@ class CudaNetwork:
         self.grad = cuda.device_array(P, self.dtype)
         self.m = self.v = None
         self.t = 0
+        self.average = None
         self._X = self._Y = self._Z = None
         self._cache = {}
         self._loss_out = cuda.device_array(1, np.float64)
@@ -200,9 +203,31 @@ class CudaNetwork:
             raise ValueError(f"params must have shape ({self.spec.n_params},)")
         self.params.copy_to_device(params)
 
-    def get_params(self):
-        """Host copy of the parameters: ndarray of shape (n_params,)."""
-        return self.params.copy_to_host()
+    def get_params(self, averaged=False):
+        """Host copy of the parameters (``averaged``: of their moving average).
+
+        Returns
+        -------
+        ndarray of shape (n_params,)
+        """
+        return (self.average if averaged else self.params).copy_to_host()
+
+    def start_average(self):
+        """Start a moving average of the weights from the current ones."""
+        self.average = cuda.device_array_like(self.params)
+        self.average.copy_to_device(self.params)
+
+    def update_average(self, momentum):
+        """``average = momentum * average + (1 - momentum) * params`` on the device (as
+        :func:`tsrnn._optim.average_weights`).
+
+        Parameters
+        ----------
+        momentum : float
+            In [0, 1).
+        """
+        P, tpb = self.spec.n_params, THREADS_PER_BLOCK
+        self._k.average[-(-P // tpb), tpb](self.average, self.params, float(momentum))
 
     def upload_windows(self, X, Y=None, Z=None):
         """Keep training windows on the device; batches then pass ``idx`` only.
@@ -266,7 +291,7 @@ class CudaNetwork:
     # compute
 
     @_retry_small_shared
-    def forward(self, X=None, idx=None, Z=None):
+    def forward(self, X=None, idx=None, Z=None, averaged=False):
         """Outputs of the network.
 
         Parameters
@@ -277,6 +302,8 @@ class CudaNetwork:
             Rows of the uploaded windows (all of them when None).
         Z : ndarray of shape (batch, n_head_features), optional
             Head features of ``X`` (with the uploaded windows, theirs are used).
+        averaged : bool, default=False
+            Use the moving average of the weights (see :meth:`start_average`).
 
         Returns
         -------
@@ -287,8 +314,9 @@ class CudaNetwork:
         ws = self._workspace(B, T, train=False)
         dims = ws["dims_f"]
         args = (
-            self.params, X, Z, self._dummy_y, idx, dims, self._dummy64, ws["hs"], self._dummy,
-            self._dummy, ws["out"], self._dummy, self._dummy64,
+            self.average if averaged else self.params, X, Z, self._dummy_y, idx, dims,
+            self._dummy64, ws["hs"], self._dummy, self._dummy, ws["out"], self._dummy,
+            self._dummy64,
         )  # fmt: skip
         _launch(self._k.forward, ws["n_blocks"], THREADS_PER_BLOCK, ws["bytes_f"], args)
         return ws["out"].copy_to_host()
@@ -328,9 +356,7 @@ class CudaNetwork:
         fpar = self._fpar(B, code, quantiles)
         k, nb, tpb = self._k, ws["n_blocks"], THREADS_PER_BLOCK
         hs, ss, acts, dy = ws["hs"], ws["ss"], ws["acts"], ws["dy"]
-        args = (
-            self.params, X, Z, Y, idx, dims_f, fpar, hs, ss, acts, ws["out"], dy, ws["lossb"]
-        )
+        args = (self.params, X, Z, Y, idx, dims_f, fpar, hs, ss, acts, ws["out"], dy, ws["lossb"])
         _launch(k.forward, nb, tpb, ws["bytes_f"], args)
         args = (self.params, X, Z, idx, dims_b, hs, ss, acts, dy, ws["dseq"], ws["gpart"])
         _launch(k.backward, nb, tpb, ws["bytes_b"], args)

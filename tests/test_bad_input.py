@@ -442,7 +442,8 @@ def test_horizon_required_in_series_mode():
     "params",
     [{"window": 0}, {"window": -3}, {"window": 2.5}, {"window": "12"}, {"horizon": 0},
      {"horizon": -1}, {"horizon": 1.5}, {"hidden_size": 0}, {"batch_size": 0},
-     {"learning_rate": 0.0}, {"cell": "transformer"}],
+     {"learning_rate": 0.0}, {"cell": "transformer"}, {"ema_momentum": 1.0},
+     {"ema_momentum": -0.1}],
 )  # fmt: skip
 def test_invalid_parameters(params):
     kw = {"horizon": 3, **params}

@@ -402,3 +402,23 @@ def test_estimator_with_covariates_and_quantiles_on_cuda():
         cpu.predict_quantiles(covariates=promo, quantiles=(0.2, 0.8)),
         rtol=1e-3,
     )
+
+
+def test_average_of_the_weights_matches_cpu():
+    """The moving average of the weights (``ema_momentum``) on the device, as on the CPU."""
+    from tsrnn._trainer import make_trainer
+
+    spec, params, X, Y = problem("gru", 1, seed=6)
+    args = (spec, params, X, Y, "mse", 1.0)
+    gpu = make_trainer("cuda", args[0], args[1], Adam(1e-2), *args[2:], average=0.6)
+    cpu = make_trainer("cpu", args[0], args[1], Adam(1e-2), *args[2:], average=0.6)
+    for idx in ([0, 1, 2], [1, 3, 4], [0, 2, 4]):
+        gpu.step(np.array(idx))
+        cpu.step(np.array(idx))
+    assert_close(gpu.params(), cpu.params(), 1e-4)
+    rows = np.arange(BATCH)
+    assert_close(gpu.predict(rows), cpu.predict(rows), 1e-4)
+    assert not np.allclose(gpu.net.get_params(), gpu.params())  # raw weights differ
+    weights, opt = gpu.finish()
+    assert_close(weights, cpu.params(), 1e-4)
+    assert opt.t == 3

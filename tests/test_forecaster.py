@@ -649,3 +649,23 @@ def test_max_windows_per_epoch_samples_each_epoch():
     sampled.partial_fit(y)
     assert sampled.t_ == 4 * 3
     assert np.isfinite(sampled.predict()).all()
+
+
+def test_ema_momentum_zero_is_no_averaging_and_averaging_changes_the_fit(tmp_path):
+    y = noisy_series()
+    kw = dict(horizon=4, window=12, hidden_size=8, max_epochs=6, random_state=0)
+    plain = RNNForecaster(**kw).fit(y)
+    zero = RNNForecaster(ema_momentum=0.0, **kw).fit(y)
+    np.testing.assert_array_equal(zero.params_, plain.params_)
+    avg = RNNForecaster(ema_momentum=0.9, **kw).fit(y)
+    assert not np.array_equal(avg.params_, plain.params_)
+    assert np.isfinite(avg.validation_scores_).all()
+    assert avg.validation_scores_[avg.best_epoch_ - 1] == min(avg.validation_scores_)
+    # saved and loaded with its setting; fine-tuning goes on from the averaged weights
+    avg.save(tmp_path / "m.tsrnn")
+    back = RNNForecaster.load(tmp_path / "m.tsrnn")
+    assert back.ema_momentum == 0.9
+    pd.testing.assert_series_equal(back.predict(), avg.predict())
+    before = back.params_.copy()
+    back.partial_fit(y)
+    assert np.isfinite(back.params_).all() and not np.array_equal(back.params_, before)

@@ -28,6 +28,24 @@ def _sgd_update(params, grad, velocity, learning_rate, momentum):
         params[i] -= learning_rate * velocity[i]
 
 
+@njit(cache=True, **_JIT)
+def average_weights(average, params, momentum):
+    """Exponential moving average of the weights, in place:
+    ``average = momentum * average + (1 - momentum) * params``.
+
+    Parameters
+    ----------
+    average, params : ndarray of shape (n_params,)
+        Same dtype; ``average`` is updated.
+    momentum : float
+        Weight of the old average, in [0, 1).
+    """
+    m = average.dtype.type(momentum)
+    rest = average.dtype.type(1) - m
+    for i in range(average.shape[0]):
+        average[i] = m * average[i] + rest * params[i]
+
+
 @njit(cache=True)
 def _sum_squares(x):
     total = 0.0

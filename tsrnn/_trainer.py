@@ -7,12 +7,17 @@ weights, ``Y`` is the host array of targets, and ``finish()`` hands back the wei
 optimizer with its state. The CPU
 trainer works on host arrays; the CUDA trainer keeps the weights, the optimizer state and the
 windows on the device from construction to ``finish`` (one scalar loss comes back per step).
+
+With ``average`` (a momentum in [0, 1)) a trainer also keeps an exponential moving average of
+the weights, updated after every step and started from the initial weights; ``predict``,
+``params`` and ``finish`` then use the average, and the optimizer goes on from the raw
+weights.
 """
 
 import numpy as np
 
 from . import _network
-from ._optim import Adam, clip_grad_norm
+from ._optim import Adam, average_weights, clip_grad_norm
 
 
 def resolve_device(device):
@@ -28,7 +33,9 @@ def resolve_device(device):
     return check_device(device)
 
 
-def make_trainer(device, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None, Z=None):
+def make_trainer(
+    device, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None, Z=None, average=None
+):
     """A trainer for ``device`` ("cpu" or "cuda", already resolved).
 
     Parameters
@@ -47,18 +54,30 @@ def make_trainer(device, spec, params, optimizer, X, Y, loss, clip_norm, quantil
         Quantile level of each output, for ``loss="pinball"``.
     Z : ndarray of shape (n_windows, n_head_features), optional
         Head features of the windows, when ``spec.n_head_features > 0``.
+    average : float, optional
+        Momentum of the moving average of the weights (see the module docstring); None
+        keeps none.
     """
     cls = CudaTrainer if device == "cuda" else CpuTrainer
-    return cls(spec, params, optimizer, X, Y, loss, clip_norm, quantiles, Z)
+    return cls(spec, params, optimizer, X, Y, loss, clip_norm, quantiles, Z, average)
 
 
 class CpuTrainer:
     """Training with the parallel Numba CPU engine (see :func:`make_trainer`)."""
 
-    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None, Z=None):
+    def __init__(
+        self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None, Z=None,
+        average=None,
+    ):  # fmt: skip
         self.spec, self.optimizer, self.X, self.Y, self.Z = spec, optimizer, X, Y, Z
         self.loss, self.clip_norm, self.quantiles = loss, clip_norm, quantiles
         self._params = params.copy()
+        self._momentum = average
+        self._average = None if average is None else params.copy()
+
+    def _weights(self):
+        """The weights that predict: the moving average if kept, else the current ones."""
+        return self._params if self._average is None else self._average
 
     def _z(self, idx):
         return None if self.Z is None else self.Z[idx]
@@ -79,25 +98,30 @@ class CpuTrainer:
             self._params = before
             self.optimizer.set_state(state)
             return float("nan")
+        if self._average is not None:
+            average_weights(self._average, self._params, self._momentum)
         return loss
 
     def predict(self, idx):
         """Outputs for rows ``idx``: ndarray of shape (len(idx), n_outputs)."""
-        return _network.forward(self._params, self.X[idx], self.spec, self._z(idx))
+        return _network.forward(self._weights(), self.X[idx], self.spec, self._z(idx))
 
     def params(self):
-        """Host copy of the current weights."""
-        return self._params.copy()
+        """Host copy of the weights (the moving average, if kept)."""
+        return self._weights().copy()
 
     def finish(self):
-        """``(params, optimizer)`` after training."""
-        return self._params, self.optimizer
+        """``(params, optimizer)`` after training (params: the moving average, if kept)."""
+        return self._weights(), self.optimizer
 
 
 class CudaTrainer:
     """Training on a CUDA GPU (see :func:`make_trainer`); Adam only."""
 
-    def __init__(self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None, Z=None):
+    def __init__(
+        self, spec, params, optimizer, X, Y, loss, clip_norm, quantiles=None, Z=None,
+        average=None,
+    ):  # fmt: skip
         if not isinstance(optimizer, Adam):
             raise ValueError("device='cuda' trains with Adam only; use optimizer='adam'.")
         from .cuda_kernels import CudaNetwork
@@ -112,6 +136,9 @@ class CudaTrainer:
         self.net.to_device(params)
         self.net.set_optimizer_state(optimizer.get_state())
         self.net.upload_windows(X, Y, Z)
+        self._momentum = average
+        if average is not None:
+            self.net.start_average()
 
     def step(self, idx):
         """Train on rows ``idx``; returns the batch loss (NaN/inf: nothing changed)."""
@@ -122,17 +149,20 @@ class CudaTrainer:
         if not np.isfinite(loss):
             return float("nan")
         self.net.apply_gradient(grad, self.clip_norm)
+        if self._momentum is not None:
+            self.net.update_average(self._momentum)
         return float(loss)
 
     def predict(self, idx):
         """Outputs for rows ``idx``: ndarray of shape (len(idx), n_outputs)."""
-        return self.net.forward(idx=self.net.to_device_indices(idx))
+        averaged = self._momentum is not None
+        return self.net.forward(idx=self.net.to_device_indices(idx), averaged=averaged)
 
     def params(self):
-        """Host copy of the current weights."""
-        return self.net.get_params()
+        """Host copy of the weights (the moving average, if kept)."""
+        return self.net.get_params(averaged=self._momentum is not None)
 
     def finish(self):
         """``(params, optimizer)`` after training, both back on the host."""
         self.optimizer.set_state(self.net.get_optimizer_state())
-        return self.net.get_params(), self.optimizer
+        return self.params(), self.optimizer

@@ -105,6 +105,14 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
     clip_norm : float or None, default=1.0
         Gradients are scaled to this global norm at most; None disables clipping.
     optimizer : {"adam", "sgd"}, default="adam"
+    ema_momentum : float in [0, 1), default=None
+        Keep an exponential moving average of the weights, updated after every optimizer
+        step (``average = m * average + (1 - m) * weights``), and use it for the validation
+        scores and as the fitted model. The average smooths out the noise of the last steps,
+        like an ensemble of nearby weights at no cost when predicting. It spans about
+        ``1 / (1 - m)`` steps (0.99: the last hundred or so), so it suits trainings with many
+        steps per epoch. Each ``fit`` and ``partial_fit`` call starts the average from the
+        weights it starts from. None trains without it.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the network.
     allow_missing : bool, default=False
@@ -180,6 +188,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "optimizer": [StrOptions({"adam", "sgd"})],
+        "ema_momentum": [Interval(Real, 0, 1, closed="left"), None],
         "dtype": [StrOptions({"float32", "float64"})],
         "allow_missing": ["boolean"],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
@@ -211,6 +220,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         tol=1e-4,
         clip_norm=1.0,
         optimizer="adam",
+        ema_momentum=None,
         dtype="float32",
         allow_missing=False,
         device="cpu",
@@ -238,6 +248,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.tol = tol
         self.clip_norm = clip_norm
         self.optimizer = optimizer
+        self.ema_momentum = ema_momentum
         self.dtype = dtype
         self.allow_missing = allow_missing
         self.device = device
@@ -631,8 +642,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             residuals = self._residuals
         loss = "pinball" if levels is not None else self.loss
         quantile_levels = None if levels is None else np.tile(levels, Yn.shape[1] // len(levels))
-        trainer = _trainer.make_trainer(device, spec, params, opt, Xn, Yn, loss,
-                                        self.clip_norm, quantile_levels, Zn)  # fmt: skip
+        trainer = _trainer.make_trainer(device, spec, params, opt, Xn, Yn, loss, self.clip_norm,
+                                        quantile_levels, Zn, self.ema_momentum)  # fmt: skip
         if not first and levels is None:
             # out-of-sample errors: the fresh windows, before the model learns from them
             residuals = _keep_recent(residuals, Yn - trainer.predict(np.arange(len(Yn))))
@@ -1021,8 +1032,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             )  # fmt: skip
         else:
             x_mean, x_scale = self._x_mean, self._x_scale
-            if X.ndim != self._x_ndim or X.shape[1] != self.window_ or (
-                X3.shape[2] != self.spec_.n_features
+            if (
+                X.ndim != self._x_ndim
+                or X.shape[1] != self.window_
+                or (X3.shape[2] != self.spec_.n_features)
             ):
                 raise ValueError(
                     f"X has shape {X.shape}, but the model was fitted on windows of shape "
@@ -1096,6 +1109,7 @@ def _loss_value(pred, target, levels, loss):
         q = np.asarray(levels)[np.arange(err.shape[1]) % len(levels)]
         return float(np.mean(np.where(err < 0, -q * err, (1 - q) * err)))
     return float(np.mean(err * err) if loss == "mse" else np.mean(np.abs(err)))
+
 
 class _Batch:
     """A prediction's network input, its head features (see :func:`_head_features`; None
