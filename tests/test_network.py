@@ -300,8 +300,9 @@ def test_single_time_step(cell):
 @pytest.mark.parametrize("dtype", DTYPES, ids=("float32", "float64"))
 @pytest.mark.parametrize("cell", CELLS)
 def test_small_batches_match_naive(cell, dtype):
-    """Batches of 1-5 windows: below four sequences the recurrence runs in plain loops
-    instead of BLAS; each window's forecast must not depend on which path ran."""
+    """Batches of 1-5 windows: below four sequences the forward pass multiplies by the
+    weights as stored, from four on by transposed copies; each window's forecast must not
+    depend on which path ran."""
     params, X, _ = make_problem(cell, 2, DIMS, 5, STEPS, dtype, seed=11)
     spec = make_spec(cell, 2, DIMS)
     ref = naive.naive_forward(params, X, *dims_args(cell, DIMS, 2))
