@@ -531,6 +531,7 @@ MODEL_OPTIONS = (
     ("--hidden-size", "hidden_size", int),
     ("--num-layers", "num_layers", int),
     ("--window", "window", str),
+    ("--linear-lags", "linear_lags", int),
     ("--loss", "loss", str),
     ("--baseline", "baseline", str),
     ("--target-transform", "target_transform", str),

@@ -443,7 +443,7 @@ def test_horizon_required_in_series_mode():
     [{"window": 0}, {"window": -3}, {"window": 2.5}, {"window": "12"}, {"horizon": 0},
      {"horizon": -1}, {"horizon": 1.5}, {"hidden_size": 0}, {"batch_size": 0},
      {"learning_rate": 0.0}, {"cell": "transformer"}, {"ema_momentum": 1.0},
-     {"ema_momentum": -0.1}],
+     {"ema_momentum": -0.1}, {"linear_lags": 0}, {"linear_lags": 2.5}],
 )  # fmt: skip
 def test_invalid_parameters(params):
     kw = {"horizon": 3, **params}

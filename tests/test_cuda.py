@@ -382,7 +382,8 @@ def test_estimator_trains_on_cuda_and_predicts_on_cpu(tmp_path):
 
 
 def test_estimator_with_covariates_and_quantiles_on_cuda():
-    """Head features (covariates) and pinball outputs train on the device like the CPU."""
+    """Head features (covariates and the window's last values) and pinball outputs train on
+    the device like the CPU."""
     import pandas as pd
 
     from tsrnn import RNNForecaster
@@ -392,10 +393,11 @@ def test_estimator_with_covariates_and_quantiles_on_cuda():
     promo = pd.DataFrame({"promo": (t % 5 == 0).astype(float)}, index=index)
     y = pd.Series(10 + np.sin(2 * np.pi * t / 6) + 2 * promo["promo"].to_numpy(), index=index)
     kw = dict(cell="gru", hidden_size=4, window=6, horizon=2, batch_size=8, max_epochs=2,
-              early_stopping=False, random_state=0, quantiles=(0.2, 0.8))  # fmt: skip
+              early_stopping=False, random_state=0, quantiles=(0.2, 0.8),
+              linear_lags=3)  # fmt: skip
     gpu = RNNForecaster(device="cuda", **kw).fit(y[:44], covariates=promo[:44])
     cpu = RNNForecaster(device="cpu", **kw).fit(y[:44], covariates=promo[:44])
-    assert gpu.spec_.n_head_features > 0
+    assert gpu.spec_.n_head_features > 3
     np.testing.assert_allclose(gpu.params_, cpu.params_, rtol=0, atol=2e-3)
     np.testing.assert_allclose(
         gpu.predict_quantiles(covariates=promo, quantiles=(0.2, 0.8)),

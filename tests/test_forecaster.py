@@ -669,3 +669,47 @@ def test_ema_momentum_zero_is_no_averaging_and_averaging_changes_the_fit(tmp_pat
     before = back.params_.copy()
     back.partial_fit(y)
     assert np.isfinite(back.params_).all() and not np.array_equal(back.params_, before)
+
+
+def test_linear_lags_copy_a_pattern_the_recurrent_state_forgets():
+    """A pattern that repeats every window: the shortcut reads its values a period back."""
+    rng = np.random.default_rng(0)
+    y = pd.Series(np.tile(rng.normal(size=48), 12) + rng.normal(0, 0.02, 576))
+    kw = dict(horizon=12, window=48, baseline="none", hidden_size=8, max_epochs=20,
+              learning_rate=1e-2, random_state=0)  # fmt: skip
+    errors = {}
+    for lags in (None, 48):
+        est = RNNForecaster(linear_lags=lags, **kw).fit(y[:-12])
+        errors[lags] = np.abs(est.predict().to_numpy() - y[-12:].to_numpy()).mean()
+    assert errors[48] < 0.3 * errors[None]
+
+
+def test_linear_lags_in_every_mode(tmp_path):
+    y = noisy_series()
+    est = RNNForecaster(horizon=4, window=12, linear_lags=6, **FAST).fit(y)
+    assert est.linear_lags_ == 6 and est.spec_.n_head_features == 6
+    assert RNNForecaster(horizon=4, window=12, **FAST).fit(y).linear_lags_ == 0
+    est.save(tmp_path / "m.tsrnn")
+    back = RNNForecaster.load(tmp_path / "m.tsrnn")
+    assert back.linear_lags_ == 6
+    pd.testing.assert_series_equal(back.predict(), est.predict())
+    # fine-tuning keeps the fitted number of lags, whatever the parameter says now
+    back.set_params(linear_lags=3).partial_fit(y)
+    assert back.linear_lags_ == 6 and np.isfinite(back.predict()).all()
+    # after covariates in the head
+    idx = pd.date_range("2020-01-01", periods=200, freq="h")
+    hourly = pd.Series(np.sin(np.arange(200) * 2 * np.pi / 24) + 5, index=idx)
+    cal = RNNForecaster(horizon=6, window=24, calendar_features=True, **FAST).fit(hourly)
+    both = RNNForecaster(horizon=6, window=24, calendar_features=True, linear_lags=24,
+                         **FAST).fit(hourly)  # fmt: skip
+    assert both.spec_.n_head_features == cal.spec_.n_head_features + 24
+    assert both.predict().shape == (6,)
+    # windows mode: the last values of feature 0, the target
+    X, t = sine_windows(n_features=3, horizon=2)
+    est = RNNForecaster(linear_lags=4, **FAST).fit(X, t)
+    assert est.spec_.n_head_features == 4 and est.predict(X).shape == t.shape
+
+
+def test_linear_lags_longer_than_the_window_is_refused():
+    with pytest.raises(ValueError, match="linear_lags=13 is longer than the window"):
+        RNNForecaster(horizon=4, window=12, linear_lags=13, **FAST).fit(noisy_series())

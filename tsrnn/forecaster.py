@@ -56,6 +56,13 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Input length in series mode. ``"auto"`` takes two seasonal cycles of the frequency
         (or twice the horizon, at least 8), capped so the shortest series still gives
         training windows. In windows mode it is read from ``X``.
+    linear_lags : int, default=None
+        The output layer also reads the last ``linear_lags`` values of each scaled window
+        directly: a linear autoregressive shortcut beside the recurrent network (the
+        "highway" of LSTNet, Lai et al., 2018). It can copy or mix values from anywhere in
+        that span — the same hour one week back, say — which a recurrent state tends to
+        forget over long windows. At most the window length; with ``window="auto"`` a
+        larger value raises when ``fit`` finds the window. None: no shortcut.
     horizon : int, default=None
         Steps to forecast. Required in series mode; in windows mode read from ``y``.
     loss : {"mse", "mae"}, default="mse"
@@ -136,6 +143,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Outputs per window.
     baseline_period_ : int
         Series mode: period of the naive baseline the network corrects (0: none).
+    linear_lags_ : int
+        Window values the output layer reads directly (0: none).
     quantiles_ : list of float or None
         Quantile levels of the outputs (with 0.5), or None for a point forecaster.
     covariates_ : list or None
@@ -171,6 +180,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "window": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "linear_lags": [Interval(Integral, 1, None, closed="left"), None],
         "horizon": [Interval(Integral, 1, None, closed="left"), None],
         "loss": [StrOptions({"mse", "mae"})],
         "baseline": [StrOptions({"auto", "seasonal", "last", "none"})],
@@ -203,6 +213,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         hidden_size=64,
         num_layers=1,
         window="auto",
+        linear_lags=None,
         horizon=None,
         loss="mse",
         baseline="auto",
@@ -231,6 +242,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.window = window
+        self.linear_lags = linear_lags
         self.horizon = horizon
         self.loss = loss
         self.baseline = baseline
@@ -491,6 +503,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             est.params_ = params.copy()
             est.quantiles_ = meta["quantiles_"]
             est._residuals = arrays["residuals"].copy()
+            est.linear_lags_ = 0  # files written before the option have no shortcut
             for k, v in meta["scalars"].items():
                 setattr(est, k, v)
             opt = {"Adam": Adam, "SGD": SGD}[meta["optimizer"]](est.learning_rate)
@@ -597,6 +610,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             new["_tail_indexes"] = [ix[-window:] for ix in data.indexes]
             new["_cov_tails"] = None if covs is None else [c[-window:] for c in covs]
             new["series_ids_"] = list(data.ids)
+        if first:
+            new["linear_lags_"] = self._check_linear_lags(new["window_"])
+        lags = new["linear_lags_"] if first else self.linear_lags_
+        Zn = _with_lags(Zn, Xn[:, :, 0], lags)
         val = None
         if self._use_validation(incremental, len(end)):
             val = _tail_split(end, sidx, Yn.shape[1], self.validation_fraction)
@@ -768,6 +785,17 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             return Adam(learning_rate=self.learning_rate)
         return SGD(learning_rate=self.learning_rate)
 
+    def _check_linear_lags(self, window):
+        """``linear_lags`` as an int (0: none), checked against the window length."""
+        lags = self.linear_lags or 0
+        if lags > window:
+            raise ValueError(
+                f"linear_lags={lags} is longer than the window ({window} steps): the output "
+                "layer can read at most the whole window. Lower linear_lags or set a longer "
+                "window."
+            )
+        return lags
+
     def _check_memory(self, spec, window):
         need = spec.training_bytes(self.batch_size, window, np.dtype(self.dtype).itemsize)
         if need > _config.MAX_TRAINING_BYTES:
@@ -826,7 +854,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 pred = pred.astype(self._out_dtype, copy=False)
                 return pred[:, 0] if self._y_1d else pred
 
-            return _Batch(Xn, output), shape, unscale
+            head_in = _with_lags(None, Xn[:, :, 0], self.linear_lags_)
+            return _Batch(Xn, output, head_in), shape, unscale
 
         if X is None:
             data = _data.SeriesData(
@@ -859,6 +888,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             n = len(rows)
             head_in = _head_features(rows, np.arange(n), np.full(n, w), h,
                                      self.baseline_period_)  # fmt: skip
+        head_in = _with_lags(head_in, Xs, self.linear_lags_)
         base = 0.0
         if self.baseline_period_:
             base = _data.naive_baseline(Xs, h, self.baseline_period_)
@@ -1070,8 +1100,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
 _HISTORY = ("loss_curve_", "validation_scores_", "n_iter_", "t_", "best_epoch_")
 #: Fitted scalars saved with the model, by mode.
 _SCALARS = {
-    "series": ("window_", "horizon_", "n_features_in_", "baseline_period_"),
-    "windows": ("window_", "horizon_", "n_features_in_"),
+    "series": ("window_", "horizon_", "n_features_in_", "baseline_period_", "linear_lags_"),
+    "windows": ("window_", "horizon_", "n_features_in_", "linear_lags_"),
 }
 
 
@@ -1204,6 +1234,28 @@ def _head_features(covariate_rows, series_idx, end_pos, horizon, period):
         if len(mine):
             out[mine] = rows[end_pos[mine, None] + steps].reshape(len(mine), -1)
     return out
+
+
+def _with_lags(Z, target, lags):
+    """Head features ``Z`` with the last ``lags`` values of each window appended.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_windows, k) or None
+        Head features so far (None: none).
+    target : ndarray of shape (n_windows, window)
+        The scaled target of each window.
+    lags : int
+        0 returns ``Z`` unchanged.
+
+    Returns
+    -------
+    ndarray of shape (n_windows, k + lags), or ``Z``
+    """
+    if not lags:
+        return Z
+    recent = target[:, target.shape[1] - lags :]
+    return recent if Z is None else np.hstack([Z, recent])
 
 
 def _check_levels(quantiles):
