@@ -386,23 +386,18 @@ def test_fine_tuning_on_new_series():
     base = RNNForecaster(max_epochs=30, learning_rate=1e-2, random_state=0, **settings).fit(src)
     err_before = np.mean(np.abs(base.predict(train).to_numpy() - hold))
 
-    # the first partial_fit of a process loads (or, on a cold cache, compiles) kernels that
-    # fit did not use: a one-off cost, not part of the comparison
-    copy.deepcopy(base).partial_fit(train)
     tuned = copy.deepcopy(base)
-    start = time.perf_counter()
     for _ in range(4):
         tuned.partial_fit(train)
-    t_tune = time.perf_counter() - start
     err_after = np.mean(np.abs(tuned.predict().to_numpy() - hold))
     assert err_after < 0.5 * err_before
     assert tuned.n_iter_ == base.n_iter_ + 4
 
-    start = time.perf_counter()
+    # fine-tuning takes fewer optimizer steps than training from scratch (counted, not
+    # timed: a wall-clock comparison of such short runs fails whenever the cores are busy)
     scratch = RNNForecaster(random_state=0, **settings).fit(train)  # default max_epochs
-    t_scratch = time.perf_counter() - start
     assert scratch.n_iter_ > 4
-    assert t_tune < t_scratch
+    assert tuned.t_ - base.t_ < scratch.t_
 
 
 # --------------------------------------------------------------------------------------------
