@@ -61,8 +61,9 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         directly: a linear autoregressive shortcut beside the recurrent network (the
         "highway" of LSTNet, Lai et al., 2018). It can copy or mix values from anywhere in
         that span — the same hour one week back, say — which a recurrent state tends to
-        forget over long windows. At most the window length; with ``window="auto"`` a
-        larger value raises when ``fit`` finds the window. None: no shortcut.
+        forget over long windows. In windows mode it reads the first feature of ``X``. At
+        most the window length; with ``window="auto"`` a larger value raises when ``fit``
+        finds the window. None: no shortcut.
     horizon : int, default=None
         Steps to forecast. Required in series mode; in windows mode read from ``y``.
     loss : {"mse", "mae"}, default="mse"
