@@ -8,10 +8,17 @@ vectorises, float64 gets ``np.tanh`` so the float64 kernels agree with the NumPy
 The helpers vectorise only inside loops that LLVM can prove free of overlapping stores: the
 cell kernels loop over contiguous 1-D views (one row of a gate block each), never over
 ``a[b, j]`` of a 2-D block, which leaves the loop scalar (about 6x slower for the LSTM).
+Where LLVM cannot prove it, it vectorises behind run-time overlap checks between every array
+a loop stores to and every other array it loads from, paid at every row. The cell kernels
+keep those few: they work in place on the gate block ``a`` (the forward step after adding
+the recurrent product and the biases into it with :func:`_add_recurrent`, the backward step
+overwriting the activations with the gradients). At ``H = 64`` the checks of loops that read
+``a``, ``r`` and both biases and wrote to separate arrays took a large part of the LSTM's gate
+arithmetic.
 """
 
 import numpy as np
-from numba import types
+from numba import njit, types
 from numba.extending import overload
 
 _JIT = {"fastmath": {"nsz", "arcp", "contract", "afn"}, "error_model": "numpy"}
@@ -48,6 +55,20 @@ def sigmoid(x):
 def flush(x):
     """``x``, or zero when ``|x|`` is below the flush threshold of its float type."""
     return x
+
+
+@njit(inline="always", **_JIT)
+def _add_recurrent(a, r, b_ih, b_hh):
+    """``a += r + (b_ih + b_hh)``, in place; all of shape (K,).
+
+    The cell kernels add the recurrent product and both biases into the pre-activations in
+    this loop of its own, then run the gate arithmetic in place on ``a``: a gate loop that
+    also loaded ``r`` and the biases would need more of LLVM's run-time overlap checks at
+    every row (see the module docstring). The sum is ``(a + r) + (b_ih + b_hh)``, in the
+    order the gate loops used before.
+    """
+    for k in range(a.shape[0]):
+        a[k] = a[k] + r[k] + (b_ih[k] + b_hh[k])
 
 
 def _is_float32(x):

@@ -15,7 +15,7 @@ backward pass needs. As in :mod:`tsrnn._kernels_lstm`, every sequence (row) is o
 
 from numba import njit
 
-from ._kernels_common import _JIT, flush, sigmoid, tanh
+from ._kernels_common import _JIT, _add_recurrent, flush, sigmoid, tanh
 
 
 @njit(cache=True, **_JIT)
@@ -39,18 +39,18 @@ def gru_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
     """
     n_seq, H = h.shape
     one = h.dtype.type(1)
-    bi_r, bi_z, bi_n = b_ih[:H], b_ih[H : 2 * H], b_ih[2 * H :]
-    bh_r, bh_z, bh_n = b_hh[:H], b_hh[H : 2 * H], b_hh[2 * H :]
+    bi_n, bh_n = b_ih[2 * H :], b_hh[2 * H :]
     for b in range(n_seq):
+        _add_recurrent(a[b, : 2 * H], r[b, : 2 * H], b_ih[: 2 * H], b_hh[: 2 * H])
         ar, az, an = a[b, :H], a[b, H : 2 * H], a[b, 2 * H :]
-        rr, rz, rn = r[b, :H], r[b, H : 2 * H], r[b, 2 * H :]
-        hp, h_new, hn_out = h_prev[b], h[b], s[b]
+        rn, hp, h_new, hn_out = r[b, 2 * H :], h_prev[b], h[b], s[b]
         for j in range(H):
-            rg = sigmoid(ar[j] + rr[j] + (bi_r[j] + bh_r[j]))
-            zg = sigmoid(az[j] + rz[j] + (bi_z[j] + bh_z[j]))
-            hn = rn[j] + bh_n[j]
-            ng = tanh(an[j] + bi_n[j] + rg * hn)
-            hn_out[j] = hn
+            hn_out[j] = rn[j] + bh_n[j]
+            an[j] = an[j] + bi_n[j]
+        for j in range(H):
+            rg = sigmoid(ar[j])
+            zg = sigmoid(az[j])
+            ng = tanh(an[j] + rg * hn_out[j])
             h_new[j] = (one - zg) * ng + zg * hp[j]
             ar[j] = rg
             az[j] = zg
@@ -58,7 +58,7 @@ def gru_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
 
 
 @njit(cache=True, **_JIT)
-def gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev):
+def gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
     """Gradients of one step, from the top of the cell down to its pre-activations.
 
     The gradient with respect to the hidden state after the step is ``dh_up + dh_rec``.
@@ -66,7 +66,9 @@ def gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_pre
     Parameters
     ----------
     a : ndarray of shape (n_seq, 3 * H)
-        The gate activations ``[r, z, n]`` stored by the forward step.
+        In: the gate activations ``[r, z, n]`` stored by the forward step. Out: the
+        gradient with respect to ``W_ih x + b_ih`` (in place, see
+        :func:`tsrnn._kernels_lstm.lstm_backward_step`).
     h_prev : ndarray of shape (n_seq, H)
         Hidden state before the step.
     s_prev : ndarray of shape (n_seq, H)
@@ -80,8 +82,6 @@ def gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_pre
         step after (zero at the last step).
     ds : ndarray of shape (n_seq, H)
         Unused by the GRU (the LSTM carries its cell-state gradient here).
-    dp : ndarray of shape (n_seq, 3 * H)
-        Out: gradient with respect to ``W_ih x + b_ih``.
     dr : ndarray of shape (n_seq, 3 * H)
         Out: gradient with respect to ``W_hh h_prev + b_hh``.
     dh_up_prev : ndarray of shape (n_seq, H)
@@ -92,7 +92,6 @@ def gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_pre
     one = dh_up.dtype.type(1)
     for b in range(n_seq):
         ar, az, an = a[b, :H], a[b, H : 2 * H], a[b, 2 * H :]
-        pr, pz, pn = dp[b, :H], dp[b, H : 2 * H], dp[b, 2 * H :]
         qr, qz, qn = dr[b, :H], dr[b, H : 2 * H], dr[b, 2 * H :]
         hp, hn, up, rec, up_prev = h_prev[b], s[b], dh_up[b], dh_rec[b], dh_up_prev[b]
         for j in range(H):
@@ -101,9 +100,9 @@ def gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_pre
             dan = flush(g * (one - zg) * (one - ng * ng))
             daz = flush(g * (hp[j] - ng) * zg * (one - zg))
             dar = flush(dan * hn[j] * rg * (one - rg))
-            pr[j] = dar
-            pz[j] = daz
-            pn[j] = dan
+            ar[j] = dar
+            az[j] = daz
+            an[j] = dan
             qr[j] = dar
             qz[j] = daz
             qn[j] = dan * rg

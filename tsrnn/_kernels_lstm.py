@@ -14,12 +14,13 @@ The secondary state ``s`` of the engine holds the cell state ``c``.
 
 Each sequence (row) is handled by a loop over ``j < H`` on contiguous 1-D views of the gate
 blocks, the shape that LLVM turns into AVX/AVX-512 code (indexing the 2-D blocks directly
-defeats its alias analysis and leaves the loop scalar).
+defeats its alias analysis and leaves the loop scalar). Both steps work in place on the gate
+block, which keeps LLVM's run-time overlap checks few (:mod:`tsrnn._kernels_common`).
 """
 
 from numba import njit
 
-from ._kernels_common import _JIT, flush, sigmoid, tanh
+from ._kernels_common import _JIT, _add_recurrent, flush, sigmoid, tanh
 
 
 @njit(cache=True, **_JIT)
@@ -41,17 +42,15 @@ def lstm_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
         Out: hidden and cell state after the step.
     """
     n_seq, H = h.shape
-    bi_i, bi_f, bi_g, bi_o = b_ih[:H], b_ih[H : 2 * H], b_ih[2 * H : 3 * H], b_ih[3 * H :]
-    bh_i, bh_f, bh_g, bh_o = b_hh[:H], b_hh[H : 2 * H], b_hh[2 * H : 3 * H], b_hh[3 * H :]
     for b in range(n_seq):
+        _add_recurrent(a[b], r[b], b_ih, b_hh)
         ai, af, ag, ao = a[b, :H], a[b, H : 2 * H], a[b, 2 * H : 3 * H], a[b, 3 * H :]
-        ri, rf, rg, ro = r[b, :H], r[b, H : 2 * H], r[b, 2 * H : 3 * H], r[b, 3 * H :]
         c_prev, c_new, h_new = s_prev[b], s[b], h[b]
         for j in range(H):
-            i = sigmoid(ai[j] + ri[j] + (bi_i[j] + bh_i[j]))
-            f = sigmoid(af[j] + rf[j] + (bi_f[j] + bh_f[j]))
-            g = tanh(ag[j] + rg[j] + (bi_g[j] + bh_g[j]))
-            o = sigmoid(ao[j] + ro[j] + (bi_o[j] + bh_o[j]))
+            i = sigmoid(ai[j])
+            f = sigmoid(af[j])
+            g = tanh(ag[j])
+            o = sigmoid(ao[j])
             c = f * c_prev[j] + i * g
             c_new[j] = c
             h_new[j] = o * tanh(c)
@@ -62,7 +61,7 @@ def lstm_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
 
 
 @njit(cache=True, **_JIT)
-def lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev):
+def lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
     """Gradients of one step, from the top of the cell down to its pre-activations.
 
     The gradient with respect to the hidden state after the step is ``dh_up + dh_rec``.
@@ -70,7 +69,10 @@ def lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_pr
     Parameters
     ----------
     a : ndarray of shape (n_seq, 4 * H)
-        The gate activations ``[i, f, g, o]`` stored by the forward step.
+        In: the gate activations ``[i, f, g, o]`` stored by the forward step. Out: the
+        gradient with respect to the gate pre-activations, which is also the gradient with
+        respect to ``W_ih x + b_ih`` and to ``W_hh h + b_hh``. In place, like the forward
+        step: a loop that stores where it loads needs no run-time overlap checks.
     h_prev : ndarray of shape (n_seq, H)
         Unused by the LSTM (the GRU needs it); same signature for every cell.
     s_prev, s : ndarray of shape (n_seq, H)
@@ -84,11 +86,9 @@ def lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_pr
     ds : ndarray of shape (n_seq, H)
         In: gradient with respect to the cell state after the step (from the step after).
         Out: gradient with respect to the cell state before the step.
-    dp : ndarray of shape (n_seq, 4 * H)
-        Out: gradient with respect to the gate pre-activations, which is also the gradient
-        with respect to ``W_ih x + b_ih`` and to ``W_hh h + b_hh``.
     dr : ndarray of shape (n_seq, 4 * H)
-        Unused: for the LSTM the recurrent gradient is ``dp`` itself (the GRU's differs).
+        Unused: for the LSTM the recurrent gradient is the one left in ``a`` (the GRU's
+        differs).
     dh_up_prev : ndarray of shape (n_seq, H)
         Unused by the LSTM (the GRU adds the direct part of the gradient with respect to
         ``h_prev`` to it).
@@ -97,19 +97,14 @@ def lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_pr
     one = dh_up.dtype.type(1)
     for b in range(n_seq):
         ai, af, ag, ao = a[b, :H], a[b, H : 2 * H], a[b, 2 * H : 3 * H], a[b, 3 * H :]
-        pi, pf, pg, po = dp[b, :H], dp[b, H : 2 * H], dp[b, 2 * H : 3 * H], dp[b, 3 * H :]
         c_prev, c, dc_b, up, rec = s_prev[b], s[b], ds[b], dh_up[b], dh_rec[b]
         for j in range(H):
             i, f, g, o = ai[j], af[j], ag[j], ao[j]
             dh = up[j] + rec[j]
             tc = tanh(c[j])
             dc = dc_b[j] + dh * o * (one - tc * tc)
-            di = flush(dc * g * i * (one - i))
-            df = flush(dc * c_prev[j] * f * (one - f))
-            dg = flush(dc * i * (one - g * g))
-            do = flush(dh * tc * o * (one - o))
+            ai[j] = flush(dc * g * i * (one - i))
+            af[j] = flush(dc * c_prev[j] * f * (one - f))
+            ag[j] = flush(dc * i * (one - g * g))
+            ao[j] = flush(dh * tc * o * (one - o))
             dc_b[j] = flush(dc * f)
-            pi[j] = di
-            pf[j] = df
-            pg[j] = dg
-            po[j] = do

@@ -7,7 +7,7 @@ views, as in :mod:`tsrnn._kernels_lstm`, so that the loops vectorise.
 
 from numba import njit
 
-from ._kernels_common import _JIT, flush, tanh
+from ._kernels_common import _JIT, _add_recurrent, flush, tanh
 
 
 @njit(cache=True, **_JIT)
@@ -28,36 +28,35 @@ def rnn_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
     """
     n_seq, H = h.shape
     for b in range(n_seq):
-        ab, rb, h_new = a[b], r[b], h[b]
+        ab, h_new = a[b], h[b]
+        _add_recurrent(ab, r[b], b_ih, b_hh)
         for j in range(H):
-            v = tanh(ab[j] + rb[j] + (b_ih[j] + b_hh[j]))
+            v = tanh(ab[j])
             h_new[j] = v
             ab[j] = v
 
 
 @njit(cache=True, **_JIT)
-def rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev):
+def rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
     """Gradient with respect to the pre-activation; same signature as the LSTM's.
 
     Parameters
     ----------
     a : ndarray of shape (n_seq, H)
-        The hidden state after the step, stored by the forward step.
+        In: the hidden state after the step, stored by the forward step. Out: the gradient
+        with respect to the pre-activation (both ``W_ih x + b_ih`` and ``W_hh h + b_hh``),
+        in place.
     dh_up, dh_rec : ndarray of shape (n_seq, H)
         Gradient with respect to the hidden state after the step, from above and through
         ``W_hh`` of the step after; their sum is the whole gradient.
-    dp : ndarray of shape (n_seq, H)
-        Out: gradient with respect to the pre-activation (both ``W_ih x + b_ih`` and
-        ``W_hh h + b_hh``).
     h_prev, s_prev, s, ds, dr, dh_up_prev : ndarray of shape (n_seq, H)
-        Unused (the recurrent gradient is ``dp`` itself, and the whole gradient to
+        Unused (the recurrent gradient is the one left in ``a``, and the whole gradient to
         ``h_prev`` goes through ``W_hh``).
     """
     n_seq, H = dh_up.shape
     one = dh_up.dtype.type(1)
     for b in range(n_seq):
-        ab, up, rec, pb = a[b], dh_up[b], dh_rec[b], dp[b]
+        ab, up, rec = a[b], dh_up[b], dh_rec[b]
         for j in range(H):
             v = ab[j]
-            d = flush((up[j] + rec[j]) * (one - v * v))
-            pb[j] = d
+            ab[j] = flush((up[j] + rec[j]) * (one - v * v))

@@ -211,13 +211,13 @@ def _forward_step(cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s):
 
 
 @njit(cache=True, **_JIT)
-def _backward_step(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev):
+def _backward_step(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
     if cell == LSTM:
-        lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev)
+        lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
     elif cell == GRU:
-        gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev)
+        gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
     else:
-        rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dp, dr, dh_up_prev)
+        rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
 
 
 @njit(cache=True, **_JIT)
@@ -297,7 +297,8 @@ def _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts):
     hs, ss : ndarray of shape (L, (T + 1) * n_seq, H)
         Out: hidden and secondary states of every layer, time-major, step 0 the zero state.
     acts : ndarray of shape (L, T * n_seq, G * H)
-        Out: gate activations of every layer and step.
+        Out: gate activations of every layer and step (the backward pass turns them into
+        the gradients with respect to the pre-activations, in place).
     """
     cell, H, L = dims[0], dims[2], dims[3]
     n_seq, T = x.shape[0], x.shape[1]
@@ -374,10 +375,13 @@ def _chunk_buffers(work, n_seq, T, dims, train):
     xt : ndarray of shape (T * n_seq, F)
     hs, ss : ndarray of shape (L, (T + 1) * n_seq, H)
     acts : ndarray of shape (L, T * n_seq, G * H)
+        Gate activations; in training, the backward pass overwrites those of each layer
+        with the gradients with respect to its pre-activations.
     dseq : ndarray of shape (T * n_seq, H)
         Gradient with respect to the hidden states of the current layer, from above.
-    dp, dr : ndarray of shape (T * n_seq, G * H)
-        Pre-activation gradients; ``dr`` has no columns unless the cell is a GRU.
+    dr : ndarray of shape (T * n_seq, G * H)
+        Gradient with respect to the recurrent pre-activations ``W_hh h + b_hh``; no
+        columns unless the cell is a GRU (for the others it equals the one in ``acts``).
     """
     cell, F, H, L = dims[0], dims[1], dims[2], dims[3]
     GH = _n_gates(cell) * H
@@ -395,11 +399,9 @@ def _chunk_buffers(work, n_seq, T, dims, train):
     n_train = TN if train else 0
     dseq = work[o : o + n_train * H].reshape(n_train, H)
     o += n_train * H
-    dp = work[o : o + n_train * GH].reshape(n_train, GH)
-    o += n_train * GH
     gr = GH if cell == GRU else 0
     dr = work[o : o + n_train * gr].reshape(n_train, gr)
-    return xt, hs, ss, acts, dseq, dp, dr
+    return xt, hs, ss, acts, dseq, dr
 
 
 @njit(cache=True, **_JIT)
@@ -407,7 +409,7 @@ def _chunk_predict(pt, transposed, x, z, dims, step_rows, work, out):
     """Outputs of one chunk: x (n_seq, T, F) and head features z (n_seq, E) -> out
     (n_seq, O); see :func:`_chunk_forward`."""
     n_seq, T, L = x.shape[0], x.shape[1], dims[3]
-    xt, hs, ss, acts, _, _, _ = _chunk_buffers(work, n_seq, T, dims, False)
+    xt, hs, ss, acts, _, _ = _chunk_buffers(work, n_seq, T, dims, False)
     _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts)
     _head_forward(pt, dims, hs[L - 1][T * n_seq :], z, out)
 
@@ -480,7 +482,7 @@ def _chunk_loss_grad(
     n_seq, T = x.shape[0], x.shape[1]
     dt = x.dtype
     zero = dt.type(0)
-    xt, hs, ss, acts, dseq, dp, dr = _chunk_buffers(work, n_seq, T, dims, True)
+    xt, hs, ss, acts, dseq, dr = _chunk_buffers(work, n_seq, T, dims, True)
     _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts)
     GH = acts.shape[2]
 
@@ -505,9 +507,6 @@ def _chunk_loss_grad(
     # gradient with respect to every hidden state of the current layer, from above
     dseq[: (T - 1) * n_seq] = zero
     np.dot(dy, W_h, dseq[(T - 1) * n_seq :])
-    # the recurrent pre-activation gradient differs from dp for the GRU alone (the other
-    # cells leave dr alone and the engine uses dp for both)
-    drec = dr if cell == GRU else dp
     ds = np.empty((n_seq, H), dtype=dt)
     dh_rec = np.empty((n_seq, H), dtype=dt)
     sink = np.zeros((n_seq, H), dtype=dt)  # dh_up_prev of the first step, discarded
@@ -516,15 +515,19 @@ def _chunk_loss_grad(
         o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, layer)
         W_ih = params[o_ih:o_hh].reshape(GH, n_in)
         W_hh = params[o_hh:o_bih].reshape(GH, H)
-        h_all, s_all, a_all = hs[layer], ss[layer], acts[layer]
+        h_all, s_all, dp = hs[layer], ss[layer], acts[layer]
+        # the backward steps turn the activations in dp into the gradients with respect to
+        # the pre-activations; the recurrent one differs for the GRU alone (the other cells
+        # leave dr alone and use dp for both)
+        drec = dr if cell == GRU else dp
         ds[:] = zero
         dh_rec[:] = zero
         for t in range(T - 1, -1, -1):
             lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
             up_prev = dseq[lo - n_seq : lo] if t > 0 else sink
             _backward_step(
-                cell, a_all[lo:mid], h_all[lo:mid], s_all[lo:mid], s_all[mid:hi],
-                dseq[lo:mid], dh_rec, ds, dp[lo:mid], drec[lo:mid], up_prev,
+                cell, dp[lo:mid], h_all[lo:mid], s_all[lo:mid], s_all[mid:hi],
+                dseq[lo:mid], dh_rec, ds, dr[lo:mid], up_prev,
             )  # fmt: skip
             if t > 0:
                 _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows)
@@ -614,7 +617,7 @@ def _work_size(spec, n_seq, T, train):
     TN = T * n_seq
     size = TN * F + L * (2 * (TN + n_seq) * H + TN * G * H)
     if train:
-        size += TN * H + TN * G * H * (2 if spec.cell_code == GRU else 1)
+        size += TN * H + (TN * G * H if spec.cell_code == GRU else 0)
     return size
 
 
