@@ -357,8 +357,8 @@ def _head_forward(params, dims, h_last, z, out):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_buffers(work, n_seq, T, dims, train):
-    """The working arrays of one chunk, as views of ``work``.
+def _chunk_buffers(work, n_seq, T, dims):
+    """The working arrays of one chunk in training, as views of ``work``.
 
     Parameters
     ----------
@@ -367,16 +367,14 @@ def _chunk_buffers(work, n_seq, T, dims, train):
         and never read before being written.
     n_seq, T : int
     dims : int64 ndarray ``[cell, F, H, L, O, E]``
-    train : bool
-        Whether to carve the backward-pass arrays too (else they have no rows).
 
     Returns
     -------
     xt : ndarray of shape (T * n_seq, F)
     hs, ss : ndarray of shape (L, (T + 1) * n_seq, H)
     acts : ndarray of shape (L, T * n_seq, G * H)
-        Gate activations; in training, the backward pass overwrites those of each layer
-        with the gradients with respect to its pre-activations.
+        Gate activations; the backward pass overwrites those of each layer with the
+        gradients with respect to its pre-activations.
     dseq : ndarray of shape (T * n_seq, H)
         Gradient with respect to the hidden states of the current layer, from above.
     dr : ndarray of shape (T * n_seq, G * H)
@@ -396,22 +394,68 @@ def _chunk_buffers(work, n_seq, T, dims, train):
     o += n_hs
     acts = work[o : o + L * TN * GH].reshape(L, TN, GH)
     o += L * TN * GH
-    n_train = TN if train else 0
-    dseq = work[o : o + n_train * H].reshape(n_train, H)
-    o += n_train * H
+    dseq = work[o : o + TN * H].reshape(TN, H)
+    o += TN * H
     gr = GH if cell == GRU else 0
-    dr = work[o : o + n_train * gr].reshape(n_train, gr)
+    dr = work[o : o + TN * gr].reshape(TN, gr)
     return xt, hs, ss, acts, dseq, dr
 
 
 @njit(cache=True, **_JIT)
 def _chunk_predict(pt, transposed, x, z, dims, step_rows, work, out):
-    """Outputs of one chunk: x (n_seq, T, F) and head features z (n_seq, E) -> out
-    (n_seq, O); see :func:`_chunk_forward`."""
-    n_seq, T, L = x.shape[0], x.shape[1], dims[3]
-    xt, hs, ss, acts, _, _ = _chunk_buffers(work, n_seq, T, dims, False)
-    _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts)
-    _head_forward(pt, dims, hs[L - 1][T * n_seq :], z, out)
+    """Outputs of one chunk: x (n_seq, T, F) and head features z (n_seq, E) -> out (n_seq, O).
+
+    The same arithmetic as :func:`_chunk_forward`, streamed: every layer advances one step at
+    a time, with the input projection of the step as its own product, and only the states of
+    the step before are kept. The working set stays in the per-core caches whatever the
+    window, where the training pass keeps every step for backpropagation.
+
+    Parameters
+    ----------
+    pt, transposed, x, dims, step_rows
+        As for :func:`_chunk_forward`.
+    z : ndarray of shape (n_seq, E)
+    work : ndarray of shape (W,)
+        Scratch memory, at least :func:`_work_size` elements (``train=False``).
+    out : ndarray of shape (n_seq, O)
+    """
+    cell, F, H, L = dims[0], dims[1], dims[2], dims[3]
+    n_seq, T = x.shape[0], x.shape[1]
+    GH = _n_gates(cell) * H
+    TN = T * n_seq
+    zero = x.dtype.type(0)
+    xt = work[: TN * F].reshape(TN, F)
+    o = TN * F
+    hs = work[o : o + 2 * L * n_seq * H].reshape(2, L, n_seq, H)  # [t % 2]: after step t
+    o += 2 * L * n_seq * H
+    ss = work[o : o + 2 * L * n_seq * H].reshape(2, L, n_seq, H)
+    o += 2 * L * n_seq * H
+    a = work[o : o + n_seq * GH].reshape(n_seq, GH)
+    o += n_seq * GH
+    rec = work[o : o + n_seq * GH].reshape(n_seq, GH)
+    _time_major(x, xt)
+    hs[1] = zero  # the zero state, "after step -1"
+    ss[1] = zero
+    for t in range(T):
+        now, before = t % 2, (t + 1) % 2
+        for layer in range(L):
+            o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, layer)
+            inp = xt[t * n_seq : (t + 1) * n_seq] if layer == 0 else hs[now, layer - 1]
+            if transposed:
+                np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a)
+            else:
+                np.dot(inp, pt[o_ih:o_hh].reshape(GH, n_in).T, a)
+            if t == 0:
+                rec[:] = zero
+            elif transposed:
+                _dot_rows(hs[before, layer], pt[o_hh:o_bih].reshape(H, GH), rec, step_rows)
+            else:
+                _dot_rows(hs[before, layer], pt[o_hh:o_bih].reshape(GH, H).T, rec, step_rows)
+            _forward_step(
+                cell, a, rec, pt[o_bih:o_bhh], pt[o_bhh : o_bhh + GH],
+                hs[before, layer], ss[before, layer], hs[now, layer], ss[now, layer],
+            )  # fmt: skip
+    _head_forward(pt, dims, hs[(T - 1) % 2, L - 1], z, out)
 
 
 @njit(cache=True, **_JIT)
@@ -482,7 +526,7 @@ def _chunk_loss_grad(
     n_seq, T = x.shape[0], x.shape[1]
     dt = x.dtype
     zero = dt.type(0)
-    xt, hs, ss, acts, dseq, dr = _chunk_buffers(work, n_seq, T, dims, True)
+    xt, hs, ss, acts, dseq, dr = _chunk_buffers(work, n_seq, T, dims)
     _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts)
     GH = acts.shape[2]
 
@@ -615,9 +659,10 @@ def _work_size(spec, n_seq, T, train):
     """Elements of scratch memory one chunk of ``n_seq`` sequences of ``T`` steps needs."""
     F, H, L, G = spec.n_features, spec.hidden_size, spec.num_layers, spec.gates
     TN = T * n_seq
+    if not train:  # see _chunk_predict
+        return TN * F + 4 * L * n_seq * H + 2 * n_seq * G * H
     size = TN * F + L * (2 * (TN + n_seq) * H + TN * G * H)
-    if train:
-        size += TN * H + (TN * G * H if spec.cell_code == GRU else 0)
+    size += TN * H + (TN * G * H if spec.cell_code == GRU else 0)
     return size
 
 
