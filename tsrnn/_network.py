@@ -267,6 +267,15 @@ def _dot_rows(a, b, out, rows):
 
 
 @njit(cache=True, **_JIT)
+def _outer(u, v, out):
+    """``out[b, k] = u[b] * v[k]``: u (n,), v (K,), out (n, K); ``np.outer`` into ``out``."""
+    for b in range(out.shape[0]):
+        row, ub = out[b], u[b]
+        for k in range(row.shape[0]):
+            row[k] = ub * v[k]
+
+
+@njit(cache=True, **_JIT)
 def _column_sums(m, out):
     """``out[k] = sum_i m[i, k]``, summed in row order; m (n, K), out (K,)."""
     out[:] = 0
@@ -441,7 +450,9 @@ def _chunk_predict(pt, transposed, x, z, dims, step_rows, work, out):
         for layer in range(L):
             o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, layer)
             inp = xt[t * n_seq : (t + 1) * n_seq] if layer == 0 else hs[now, layer - 1]
-            if transposed:
+            if n_in == 1:  # one input (a univariate series): cheaper than a BLAS call
+                _outer(inp[:, 0], pt[o_ih:o_hh], a)
+            elif transposed:
                 np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a)
             else:
                 np.dot(inp, pt[o_ih:o_hh].reshape(GH, n_in).T, a)
