@@ -93,3 +93,28 @@ def test_bad_levels(fitted):
             fitted.predict_quantiles(quantiles=bad)
     with pytest.raises(ValueError, match="coverage"):
         fitted.predict_interval(coverage=1.5)
+
+
+@pytest.mark.parametrize("cap", [3, 15])
+def test_only_the_most_recent_errors_are_computed(monkeypatch, cap):
+    """The fit and partial_fit predict only the windows whose errors are kept: the same
+    errors as computing all of them and keeping the most recent."""
+    import tsrnn.forecaster as forecaster
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 8)).astype(np.float32)
+    y = X[:, -1] + 0.1 * rng.standard_normal(60).astype(np.float32)
+
+    def residuals(max_residuals):
+        monkeypatch.setattr(forecaster, "_MAX_RESIDUALS", max_residuals)
+        est = RNNForecaster(hidden_size=8, max_epochs=3, batch_size=16, random_state=0)
+        est.fit(X[:40], y[:40])
+        first = est._residuals.copy()
+        est.partial_fit(X[40:], y[40:])
+        return first, est._residuals
+
+    first_all, all_errors = residuals(1000)
+    first_capped, capped = residuals(cap)
+    assert len(first_all) == 4 and len(all_errors) == 24  # validation rows, then 20 fresh ones
+    np.testing.assert_allclose(first_capped, first_all[-cap:], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(capped, all_errors[-cap:], rtol=1e-5, atol=1e-6)

@@ -663,13 +663,15 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         trainer = _trainer.make_trainer(device, spec, params, opt, Xn, Yn, loss, self.clip_norm,
                                         quantile_levels, Zn, self.ema_momentum)  # fmt: skip
         if not first and levels is None:
-            # out-of-sample errors: the fresh windows, before the model learns from them
-            residuals = _keep_recent(residuals, Yn - trainer.predict(np.arange(len(Yn))))
+            # out-of-sample errors: the fresh windows, before the model learns from them (only
+            # the most recent are kept, so only those are predicted)
+            recent = np.arange(max(0, len(Yn) - _MAX_RESIDUALS), len(Yn))
+            residuals = _keep_recent(residuals, Yn[recent] - trainer.predict(recent))
         epochs = 1 if incremental else self.max_epochs
         params = self._train(trainer, rng, len(Yn), val, epochs, history, quantile_levels,
                              early_stopping=not incremental)  # fmt: skip
         if first and levels is None:
-            rows = val[1] if val is not None else np.arange(len(Yn))
+            rows = (val[1] if val is not None else np.arange(len(Yn)))[-_MAX_RESIDUALS:]
             Zr = None if Zn is None else Zn[rows]
             residuals = _keep_recent(
                 residuals, Yn[rows] - _network.forward(params, Xn[rows], spec, Zr)
