@@ -119,6 +119,20 @@ def test_pickle_and_joblib_round_trips(tmp_path, mode):
     np.testing.assert_array_equal(loaded.params_, est.params_)
 
 
+def test_pickle_from_before_linear_lags():
+    """An estimator pickled before ``linear_lags`` existed loads with no shortcut."""
+    est = RNNForecaster(horizon=3, window=8, **FAST).fit(
+        series(pd.date_range("2000-01-01", periods=40, freq="MS"))
+    )
+    ref = est.predict()
+    old = pickle.loads(pickle.dumps(est))
+    del old.linear_lags, old.linear_lags_  # what an older version pickled
+    clone = pickle.loads(pickle.dumps(old))
+    assert clone.get_params()["linear_lags"] is None and clone.linear_lags_ == 0
+    assert_same_output(clone.predict(), ref)
+    clone.partial_fit(series(pd.date_range("2000-01-01", periods=40, freq="MS")))
+
+
 # --------------------------------------------------------------------------------------------
 # save / load
 

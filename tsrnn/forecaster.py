@@ -1086,6 +1086,13 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         y_scale = state["_y_scale"] if reset else self._y_scale
         return Xn, (y2 - y_mean) / y_scale
 
+    def __setstate__(self, state):
+        # estimators pickled before linear_lags existed: no shortcut (as files saved then)
+        state.setdefault("linear_lags", None)
+        if "params_" in state:
+            state.setdefault("linear_lags_", 0)
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
