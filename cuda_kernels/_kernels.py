@@ -580,25 +580,30 @@ def build(dtype):
             parts[c] = acc
 
     @cuda.jit
-    def adam(params, grad, m, v, parts, hyper, norm_out):
-        """Clip (optional) and one Adam step, PyTorch's bias-corrected update.
+    def adam(params, grad, m, v, new_params, new_m, new_v, parts, hyper, status):
+        """Clip (optional) and one Adam step, PyTorch's bias-corrected update, out of place.
 
-        hyper float64 ``(step_size, beta1, beta2, sqrt(bias2), eps, max_norm)`` with
-        ``step_size = lr / bias1``; ``max_norm <= 0`` disables clipping. The gradient is
-        scaled in place when clipped; ``norm_out[0]`` receives the norm before clipping.
+        hyper float64 ``(step_size, beta1, beta2, sqrt(bias2), eps, max_norm, call)`` with
+        ``step_size = lr / bias1``; ``max_norm <= 0`` disables clipping; ``call`` numbers
+        this launch. ``parts`` holds the gradient's squared norm in pieces (:func:`sqnorm`).
+        The updated weights and moments go to ``new_*``; ``params``, ``m`` and ``v`` are left
+        as they were, so the caller keeps them when the step is refused. ``status[0]``
+        receives the gradient norm before clipping; a non-finite norm writes nothing else.
+        ``status[1]`` receives ``call`` when an updated value is not finite.
         """
         i = cuda.grid(1)
+        total = 0.0
+        for c in range(NORM_PARTS):
+            total += parts[c]
+        norm = math.sqrt(total)
+        if i == 0:
+            status[0] = norm
+        if math.isinf(norm) or math.isnan(norm):
+            return  # every thread sees the same norm: the whole step is skipped
         scale = ft(1.0)
         clip = hyper[5]
-        if clip > 0.0:
-            total = 0.0
-            for c in range(NORM_PARTS):
-                total += parts[c]
-            norm = math.sqrt(total)
-            if i == 0:
-                norm_out[0] = norm
-            if norm > clip and not math.isinf(norm):
-                scale = ft(clip / norm)
+        if clip > 0.0 and norm > clip:
+            scale = ft(clip / norm)
         if i < params.shape[0]:
             step, b1, b2 = ft(hyper[0]), ft(hyper[1]), ft(hyper[2])
             root2, eps = ft(hyper[3]), ft(hyper[4])
@@ -609,9 +614,12 @@ def build(dtype):
                 grad[i] = g
             mi = b1 * m[i] + (one - b1) * g
             vi = b2 * v[i] + (one - b2) * g * g
-            m[i] = mi
-            v[i] = vi
-            params[i] -= step * mi / (math.sqrt(vi) / root2 + eps)
+            pi = params[i] - step * mi / (math.sqrt(vi) / root2 + eps)
+            new_m[i] = mi
+            new_v[i] = vi
+            new_params[i] = pi
+            if not (math.isfinite(mi) and math.isfinite(vi) and math.isfinite(pi)):
+                status[1] = hyper[6]
 
     @cuda.jit
     def average(avg, params, momentum):

@@ -183,7 +183,10 @@ class CudaNetwork:
         self._cache = {}
         self._loss_out = cuda.device_array(1, np.float64)
         self._norm_parts = cuda.device_array(NORM_PARTS, np.float64)
-        self._norm_out = cuda.to_device(np.zeros(1, np.float64))
+        # the adam kernel's gradient norm and overflow mark, its launches, its output buffers
+        self._status = cuda.to_device(np.zeros(2, np.float64))
+        self._calls = 0
+        self._next = None
         self._dummy = cuda.to_device(np.zeros(1, self.dtype))
         self._dummy64 = cuda.to_device(np.zeros(1, np.float64))
         self._dummy_y = cuda.to_device(np.zeros((1, 1), self.dtype))
@@ -374,35 +377,52 @@ class CudaNetwork:
         """One Adam step on the device, after optional clipping of the gradient norm.
 
         Same arithmetic as :func:`tsrnn._optim.clip_grad_norm` then
-        :meth:`tsrnn._optim.Adam.update`.
+        :meth:`tsrnn._optim.Adam.update`, and the same guard as the CPU trainer: a gradient
+        with a NaN or infinite entry, or a step that would leave a weight or a moment NaN or
+        infinite, changes nothing (weights, moments and step count stay as they were).
 
         Parameters
         ----------
         grad : device array of shape (n_params,), optional
             Default :attr:`grad`. Scaled in place when clipped.
         clip_norm : float or None
+
+        Returns
+        -------
+        bool
+            Whether the step was taken.
         """
         grad = self.grad if grad is None else grad
         P = self.spec.n_params
         if self.m is None:
             self.m = cuda.to_device(np.zeros(P, self.dtype))
             self.v = cuda.to_device(np.zeros(P, self.dtype))
-            self.t = 0
+        if self._next is None:  # the buffers the step writes to (see the adam kernel)
+            self._next = tuple(cuda.device_array(P, self.dtype) for _ in range(3))
         self.t += 1
+        self._calls += 1
         tpb = THREADS_PER_BLOCK
         clip = -1.0 if clip_norm is None else float(clip_norm)
-        if clip > 0:
-            self._k.sqnorm[-(-NORM_PARTS // tpb), tpb](grad, self._norm_parts)
+        self._k.sqnorm[-(-NORM_PARTS // tpb), tpb](grad, self._norm_parts)
         dt = self.dtype.type
         bias1 = 1.0 - self.beta1**self.t
         bias2 = 1.0 - self.beta2**self.t
         hyper = (
             float(dt(self.learning_rate / bias1)), float(dt(self.beta1)), float(dt(self.beta2)),
-            float(dt(np.sqrt(bias2))), float(dt(self.epsilon)), clip,
+            float(dt(np.sqrt(bias2))), float(dt(self.epsilon)), clip, float(self._calls),
         )  # fmt: skip
+        new_params, new_m, new_v = self._next
         self._k.adam[-(-P // tpb), tpb](
-            self.params, grad, self.m, self.v, self._norm_parts, hyper, self._norm_out
-        )
+            self.params, grad, self.m, self.v, new_params, new_m, new_v, self._norm_parts,
+            hyper, self._status,
+        )  # fmt: skip
+        norm, bad = self._status.copy_to_host()
+        if not np.isfinite(norm) or bad == self._calls:
+            self.t -= 1
+            return False
+        self._next = (self.params, self.m, self.v)
+        self.params, self.m, self.v = new_params, new_m, new_v
+        return True
 
     def train_step(
         self, X=None, Y=None, loss="mse", quantiles=None, clip_norm=None, idx=None, sync=True,

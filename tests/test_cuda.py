@@ -424,3 +424,33 @@ def test_average_of_the_weights_matches_cpu():
     weights, opt = gpu.finish()
     assert_close(weights, cpu.params(), 1e-4)
     assert opt.t == 3
+
+
+@pytest.mark.parametrize("bad", ["inf_gradient", "nan_gradient", "overflowing_update"])
+def test_a_refused_step_changes_nothing(bad):
+    """As on the CPU: a gradient with an infinite or NaN entry, or an update whose moments
+    overflow, is refused; the weights, the moments and the step count stay as they were,
+    and the trainer reports the step as NaN even though its loss was finite."""
+    from tsrnn._trainer import make_trainer
+
+    spec, params, X, Y = problem("gru", 1, seed=8)
+    trainer = make_trainer("cuda", spec, params, Adam(1e-2), X, Y, "mse", None)
+    trainer.step(np.arange(BATCH))  # a normal step first: the moments are not zero
+    net = trainer.net
+    before, state = net.get_params(), net.get_optimizer_state()
+    grad = np.full(spec.n_params, 1e30, np.float32)  # squared: beyond float32
+    if bad != "overflowing_update":
+        grad[3] = np.inf if bad == "inf_gradient" else np.nan
+    net.loss_and_grad = lambda **kw: (1.0, cn.cuda.to_device(grad))
+    assert np.isnan(trainer.step(np.arange(BATCH)))
+    np.testing.assert_array_equal(net.get_params(), before)
+    after = net.get_optimizer_state()
+    assert after["t"] == state["t"]
+    np.testing.assert_array_equal(after["m"], state["m"])
+    np.testing.assert_array_equal(after["v"], state["v"])
+    # and the next good step is taken from there, as the CPU takes it
+    del net.loss_and_grad
+    cpu = make_trainer("cpu", spec, before, Adam(1e-2), X, Y, "mse", None)
+    cpu.optimizer.set_state(state)
+    assert trainer.step(np.arange(BATCH)) == pytest.approx(cpu.step(np.arange(BATCH)), rel=1e-5)
+    assert_close(net.get_params(), cpu.params(), 1e-5)

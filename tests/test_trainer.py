@@ -54,3 +54,25 @@ def test_without_average_params_are_the_raw_weights():
     np.testing.assert_array_equal(trainer.params(), weights)
     assert not np.array_equal(weights, params)
     assert trainer.params() is not weights  # a copy: the caller may keep it
+
+
+@pytest.mark.parametrize("bad", ["inf_gradient", "overflowing_update"])
+def test_a_refused_step_changes_nothing(monkeypatch, bad):
+    """A finite loss with an infinite gradient, or an update whose moments overflow, is
+    refused: NaN comes back and the weights and the optimizer state stay as they were."""
+    import tsrnn._trainer as trainer_module
+
+    spec, params, X, Y = problem()
+    trainer = make_trainer("cpu", spec, params, Adam(1e-2), X, Y, "mse", None)
+    trainer.step(np.arange(16))  # a normal step first: the moments are not zero
+    before, state = trainer.params(), trainer.optimizer.get_state()
+    grad = np.full(spec.n_params, 1e30, np.float32)  # squared: beyond float32
+    if bad == "inf_gradient":
+        grad[3] = np.inf
+    monkeypatch.setattr(trainer_module._network, "loss_and_grad", lambda *a: (1.0, grad.copy()))
+    assert np.isnan(trainer.step(np.arange(16)))
+    np.testing.assert_array_equal(trainer.params(), before)
+    after = trainer.optimizer.get_state()
+    assert after["t"] == state["t"]
+    np.testing.assert_array_equal(after["m"], state["m"])
+    np.testing.assert_array_equal(after["v"], state["v"])

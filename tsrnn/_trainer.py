@@ -94,7 +94,7 @@ class CpuTrainer:
             return float("nan")
         before, state = self._params.copy(), self.optimizer.get_state()
         self.optimizer.update(self._params, grad)
-        if not np.isfinite(self._params).all():  # an update that overflowed: undo it
+        if not _all_finite(self._params, self.optimizer.get_state()):  # it overflowed: undo it
             self._params = before
             self.optimizer.set_state(state)
             return float("nan")
@@ -113,6 +113,12 @@ class CpuTrainer:
     def finish(self):
         """``(params, optimizer)`` after training (params: the moving average, if kept)."""
         return self._weights(), self.optimizer
+
+
+def _all_finite(params, optimizer_state):
+    """No NaN or infinity in the weights nor in the optimizer's arrays (moments)."""
+    arrays = [params] + [a for a in optimizer_state.values() if isinstance(a, np.ndarray)]
+    return all(np.isfinite(a).all() for a in arrays)
 
 
 class CudaTrainer:
@@ -141,14 +147,14 @@ class CudaTrainer:
             self.net.start_average()
 
     def step(self, idx):
-        """Train on rows ``idx``; returns the batch loss (NaN/inf: nothing changed)."""
+        """Train on rows ``idx``; returns the batch loss. A NaN/inf loss or gradient, or an
+        update that overflowed, is returned as NaN and nothing is changed (as on the CPU)."""
         idx = self.net.to_device_indices(idx)
         loss, grad = self.net.loss_and_grad(
             loss=self.loss, quantiles=self.quantiles, idx=idx, sync=True
         )
-        if not np.isfinite(loss):
+        if not np.isfinite(loss) or not self.net.apply_gradient(grad, self.clip_norm):
             return float("nan")
-        self.net.apply_gradient(grad, self.clip_norm)
         if self._momentum is not None:
             self.net.update_average(self._momentum)
         return float(loss)
