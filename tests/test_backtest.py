@@ -64,3 +64,17 @@ def test_bad_arguments(series):
         backtest(model(), series[:40], n_windows=8)
     with pytest.raises(ValueError, match="one series"):
         backtest(model(), pd.DataFrame({"a": series, "b": series}))
+
+
+def test_missing_values_are_filled_for_the_metrics_too(series):
+    """With allow_missing the model sees interpolated values; the actuals and the metrics
+    see the same values, never the NaN."""
+    gappy = series.copy()
+    gappy.iloc[[100, 290, 295]] = np.nan  # one in training, two among the actuals
+    result = backtest(model(allow_missing=True), gappy, n_windows=2, step=6)
+    for name in ("mae", "rmse", "smape", "mase"):
+        assert np.isfinite(result.metrics[name]).all()
+    actual = result.forecasts.set_index("ds")["y"]
+    assert np.isfinite(actual).all()
+    filled = gappy.interpolate()
+    np.testing.assert_allclose(actual, filled.loc[actual.index])

@@ -79,7 +79,9 @@ def backtest(forecaster, series, n_windows=8, step=None, refit="partial", covari
     data = _data.check_series(series, allow_missing=getattr(forecaster, "allow_missing", False))
     if data.n_series != 1:
         raise ValueError("backtest takes one series (a pandas Series or a 1-D array).")
-    y = series if isinstance(series, pd.Series) else pd.Series(data.values[0], data.indexes[0])
+    # the validated values: with allow_missing, gaps filled and NaN edges stripped, so the
+    # histories, the actuals and the metrics all see what the model sees
+    y = pd.Series(data.values[0], data.indexes[0], name=getattr(series, "name", None))
     n = len(y)
     cutoffs = [n - horizon - (n_windows - 1 - i) * step for i in range(n_windows)]
     if cutoffs[0] < horizon + 2:
