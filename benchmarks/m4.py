@@ -76,6 +76,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tsrnn.metrics import mase, owa, smape
+
 #: Largest difference allowed between a score recomputed here and the official table.
 TOLERANCE = 1e-3
 
@@ -244,42 +246,8 @@ def best_entry(official, group):
 # scoring, as in M4
 
 
-def smape(y, f):
-    """sMAPE of each series: ``200 / h * sum(|y - f| / (|y| + |f|))``.
-
-    Parameters
-    ----------
-    y, f : array_like of shape (n_series, horizon) or (horizon,)
-        Test values and forecasts.
-
-    Returns
-    -------
-    ndarray of shape (n_series,), or float for 1-D input
-    """
-    y, f = np.asarray(y, dtype=np.float64), np.asarray(f, dtype=np.float64)
-    return 200.0 * np.mean(np.abs(y - f) / (np.abs(y) + np.abs(f)), axis=-1)
-
-
-def mase_scale(insample, m):
-    """In-sample mean absolute seasonal difference: ``mean(|x[t] - x[t - m]|)``, ``t >= m``.
-
-    Parameters
-    ----------
-    insample : array_like of shape (n,)
-        Training values of one series, ``n > m``.
-    m : int
-        Seasonal lag.
-
-    Returns
-    -------
-    float
-    """
-    x = np.asarray(insample, dtype=np.float64)
-    return float(np.mean(np.abs(x[m:] - x[:-m])))
-
-
-def mase(insample, y, f, m):
-    """MASE of each series: the mean absolute error over :func:`mase_scale`.
+def score(insample, y, f, m):
+    """Mean sMAPE and mean MASE over the series (:mod:`tsrnn.metrics`, M4's definitions).
 
     Parameters
     ----------
@@ -288,50 +256,14 @@ def mase(insample, y, f, m):
     y, f : array_like of shape (n_series, horizon)
         Test values and forecasts.
     m : int
-        Seasonal lag (24 Hourly, 1 Weekly).
-
-    Returns
-    -------
-    ndarray of shape (n_series,)
-    """
-    y, f = np.atleast_2d(y).astype(np.float64), np.atleast_2d(f).astype(np.float64)
-    scales = np.array([mase_scale(x, m) for x in insample])
-    return np.mean(np.abs(y - f), axis=1) / scales
-
-
-def score(insample, y, f, m):
-    """Mean sMAPE and mean MASE over the series.
-
-    Parameters
-    ----------
-    insample : list of array_like
-    y, f : array_like of shape (n_series, horizon)
-    m : int
+        Seasonal lag of the MASE scale (24 Hourly, 1 Weekly).
 
     Returns
     -------
     (float, float)
         sMAPE and MASE, each averaged over the series.
     """
-    return float(np.mean(smape(y, f))), float(np.mean(mase(insample, y, f, m)))
-
-
-def owa(smape_value, mase_value, smape_naive2, mase_naive2):
-    """Overall weighted average relative to Naive2 on the same series.
-
-    Parameters
-    ----------
-    smape_value, mase_value : float
-        Mean sMAPE and MASE of the method.
-    smape_naive2, mase_naive2 : float
-        Mean sMAPE and MASE of Naive2 on the same series.
-
-    Returns
-    -------
-    float
-        ``(smape_value / smape_naive2 + mase_value / mase_naive2) / 2``.
-    """
-    return 0.5 * (smape_value / smape_naive2 + mase_value / mase_naive2)
+    return smape(y, f), mase(y, f, insample, m=m)
 
 
 # --------------------------------------------------------------------------------------------
@@ -796,8 +728,8 @@ def per_series(data, forecasts):
 
     frame = pd.DataFrame({"id": data.ids, "n_train": [len(x) for x in data.train]})
     for method, fc in {"model": forecasts, **data.benchmarks}.items():
-        frame[f"smape_{method}"] = smape(data.test, fc)
-        frame[f"mase_{method}"] = mase(data.train, data.test, fc, data.spec.m)
+        frame[f"smape_{method}"] = smape(data.test, fc, per_series=True)
+        frame[f"mase_{method}"] = mase(data.test, fc, data.train, m=data.spec.m, per_series=True)
     return frame
 
 

@@ -160,3 +160,15 @@ def test_pandas_inputs_are_positional():
     assert mae(y, p) == pytest.approx(mae(Y, P))
     frame = pd.DataFrame([Y, Y])
     assert smape(frame, frame) == 0.0
+
+
+def test_per_series_values_average_to_the_score():
+    y = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 5.0]])
+    f = np.array([[1.5, 2.0, 2.0], [0.0, 1.0, 5.0]])
+    train = [np.array([1.0, 2.0, 4.0]), np.array([0.0, 3.0, 1.0, 2.0])]
+    rows = smape(y, f, per_series=True)
+    assert rows.shape == (2,) and smape(y, f) == pytest.approx(rows.mean())
+    assert rows[1] == pytest.approx(200 / 3)  # the 0/0 term counts as 0
+    rows = mase(y, f, train, m=1, per_series=True)
+    assert rows.shape == (2,) and mase(y, f, train, m=1) == pytest.approx(rows.mean())
+    assert smape([1.0, 2.0], [1.0, 3.0], per_series=True).shape == (1,)

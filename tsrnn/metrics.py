@@ -7,7 +7,8 @@ objects are used by position, their index is ignored) and return a Python
 Point metrics (:func:`mae`, :func:`rmse`, :func:`smape`, :func:`mase`) accept
 either one forecast of shape ``(h,)`` or a batch of forecasts of shape
 ``(n_series, h)``. For a batch the metric is computed per row (series) and
-then averaged over the rows, as in the M4 competition.
+then averaged over the rows, as in the M4 competition; :func:`smape` and
+:func:`mase` give the per-row values with ``per_series=True``.
 
 The definitions of sMAPE, MASE and OWA follow the M4 competition
 (Makridakis, Spiliotis and Assimakopoulos, 2020, "The M4 Competition:
@@ -146,7 +147,7 @@ def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     return float(np.mean(np.sqrt(np.mean((yt - yp) ** 2, axis=1))))
 
 
-def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+def smape(y_true: ArrayLike, y_pred: ArrayLike, *, per_series: bool = False) -> float | np.ndarray:
     """Symmetric mean absolute percentage error (M4 definition), in percent.
 
     .. math::
@@ -162,12 +163,15 @@ def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
         Actual values.
     y_pred : array-like of shape (h,) or (n_series, h)
         Point forecasts, same shape as ``y_true``.
+    per_series : bool, default=False
+        Return the sMAPE of each row instead of their mean.
 
     Returns
     -------
-    float
+    float or ndarray of shape (n_series,)
         sMAPE in percent, between 0 and 200; for 2-D input the mean over
-        rows of the per-row sMAPE.
+        rows of the per-row sMAPE (``per_series``: the per-row values; a
+        1-D input is one row).
 
     Raises
     ------
@@ -178,7 +182,8 @@ def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     num = np.abs(yt - yp)
     den = np.abs(yt) + np.abs(yp)
     ratio = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-    return float(np.mean(200.0 * np.mean(ratio, axis=1)))
+    rows = 200.0 * np.mean(ratio, axis=1)
+    return rows if per_series else float(np.mean(rows))
 
 
 def _seasonal_scale(train: np.ndarray, m: int, row: int | None) -> float:
@@ -224,7 +229,9 @@ def mase(
     y_pred: ArrayLike,
     y_train: ArrayLike | Sequence[ArrayLike],
     m: int = 1,
-) -> float:
+    *,
+    per_series: bool = False,
+) -> float | np.ndarray:
     """Mean absolute scaled error (M4 definition).
 
     .. math::
@@ -248,11 +255,14 @@ def mase(
     m : int, default=1
         Seasonal period used for the scaling; ``m=1`` gives the non-seasonal
         naive scaling.
+    per_series : bool, default=False
+        Return the MASE of each row instead of their mean.
 
     Returns
     -------
-    float
-        MASE; for 2-D input the mean over rows of the per-row MASE.
+    float or ndarray of shape (n_series,)
+        MASE; for 2-D input the mean over rows of the per-row MASE
+        (``per_series``: the per-row values; a 1-D input is one row).
 
     Raises
     ------
@@ -298,8 +308,8 @@ def mase(
         rows = list(range(n_series))
 
     scales = np.array([_seasonal_scale(t, m, r) for t, r in zip(trains, rows, strict=True)])
-    errors = np.mean(np.abs(yt - yp), axis=1)
-    return float(np.mean(errors / scales))
+    rows = np.mean(np.abs(yt - yp), axis=1) / scales
+    return rows if per_series else float(np.mean(rows))
 
 
 def owa(
