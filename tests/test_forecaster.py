@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -708,3 +709,49 @@ def test_linear_lags_in_every_mode(tmp_path):
 def test_linear_lags_longer_than_the_window_is_refused():
     with pytest.raises(ValueError, match="linear_lags=13 is longer than the window"):
         RNNForecaster(horizon=4, window=12, linear_lags=13, **FAST).fit(noisy_series())
+
+
+def test_too_few_windows_for_a_validation_split_trains_and_says_so():
+    """Horizon 48 on the 144 airline months leaves no window to hold out: training runs
+    without early stopping, warns that it did, and forecasts (a crash before)."""
+    y = load_airline()
+    f = RNNForecaster(horizon=48, hidden_size=4, max_epochs=3, random_state=0)
+    with pytest.warns(UserWarning, match="no windows could be held out"):
+        f.fit(y)
+    assert f.validation_scores_ == [] and f.n_iter_ == 3
+    pred = f.predict()
+    assert len(pred) == 48 and np.isfinite(pred).all()
+    with pytest.warns(UserWarning, match="trained on"):
+        iv = f.predict_interval(coverage=0.8)
+    assert np.isfinite(iv.to_numpy()).all()
+    # without early stopping nothing was asked that could not be done: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        RNNForecaster(horizon=48, hidden_size=4, max_epochs=2, early_stopping=False,
+                      random_state=0).fit(y)  # fmt: skip
+
+
+def test_transform_and_calendar_are_fixed_by_fit():
+    """set_params after fit changes nothing until the next fit: predict, partial_fit and
+    predict(history) keep the transform and the calendar features of the fit."""
+    y = load_airline()
+    f = RNNForecaster(horizon=6, hidden_size=4, max_epochs=2, target_transform="log",
+                      calendar_features=True, random_state=0).fit(y[:-12])  # fmt: skip
+    assert f.target_transform_ == "log" and f.calendar_features_ is True
+    before = f.predict()
+    before_history = f.predict(y[:-6])
+    f.set_params(target_transform=None, calendar_features=False)
+    pd.testing.assert_series_equal(f.predict(), before)
+    pd.testing.assert_series_equal(f.predict(y[:-6]), before_history)
+    f.partial_fit(y)  # the network still gets its calendar inputs
+    assert f.target_transform_ == "log" and f.calendar_features_ is True
+    assert np.isfinite(f.predict()).all()
+    f.fit(y)  # a new fit takes the new parameters
+    assert f.target_transform_ is None and f.calendar_features_ is False
+
+
+def test_windows_mode_refuses_series_mode_options():
+    X, y = np.random.default_rng(0).standard_normal((40, 6)), np.arange(40.0)
+    for option in ({"target_transform": "log"}, {"calendar_features": True}):
+        with pytest.raises(ValueError, match="series mode"):
+            RNNForecaster(max_epochs=1, **option).fit(X, y)

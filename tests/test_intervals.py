@@ -1,5 +1,7 @@
 """predict_quantiles and predict_interval: layouts, no crossing, out-of-sample coverage."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -118,3 +120,26 @@ def test_only_the_most_recent_errors_are_computed(monkeypatch, cap):
     assert len(first_all) == 4 and len(all_errors) == 24  # validation rows, then 20 fresh ones
     np.testing.assert_allclose(first_capped, first_all[-cap:], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(capped, all_errors[-cap:], rtol=1e-5, atol=1e-6)
+
+
+def test_intervals_without_held_out_windows_warn_until_partial_fit(noisy):
+    """A fit that held no window out can only calibrate on training windows: the intervals
+    say so, and the first partial_fit replaces those errors with held-out ones."""
+    f = RNNForecaster(horizon=12, hidden_size=8, max_epochs=3, early_stopping=False,
+                      random_state=0).fit(noisy[:600])  # fmt: skip
+    with pytest.warns(UserWarning, match="trained on"):
+        f.predict_interval(coverage=0.8)
+    with pytest.warns(UserWarning, match="trained on"):
+        f.predict_quantiles(quantiles=(0.1, 0.9))
+    f.partial_fit(noisy[600:800])
+    n_fresh = 200 - f.window_ - 12 + 1  # the windows of the fresh data
+    assert len(f._residuals) == n_fresh  # the in-sample errors are gone
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f.predict_interval(coverage=0.8)
+
+
+def test_intervals_from_held_out_windows_do_not_warn(fitted):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted.predict_interval(coverage=0.8)

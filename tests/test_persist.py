@@ -376,3 +376,55 @@ class _Boom:
 
     def __reduce__(self):
         return (open, (self.path, "w"))
+
+
+# --------------------------------------------------------------------------------------------
+# files written by earlier versions
+
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+
+
+def test_files_of_version_0_1_load_and_forecast_as_they_did():
+    """Model files written by version 0.1.0 (before ``target_transform_`` and
+    ``calendar_features_`` were fitted attributes) load, forecast exactly as they did, keep
+    the transform and the calendar they were fitted with, and fine-tune."""
+    from tsrnn.datasets import load_airline
+
+    est = RNNForecaster.load(os.path.join(DATA, "series_log_calendar_v0.1.tsrnn"))
+    assert est.target_transform_ == "log" and est.calendar_features_ is True
+    expected = np.load(os.path.join(DATA, "series_log_calendar_v0.1.predict.npy"))
+    np.testing.assert_allclose(est.predict().to_numpy(), expected, rtol=1e-6)
+    est.partial_fit(load_airline())
+    assert np.isfinite(est.predict().to_numpy()).all()
+
+    est = RNNForecaster.load(os.path.join(DATA, "windows_v0.1.tsrnn"))
+    assert est.target_transform_ is None and est.calendar_features_ is False
+    X = np.load(os.path.join(DATA, "windows_v0.1.X.npy"))
+    expected = np.load(os.path.join(DATA, "windows_v0.1.predict.npy"))
+    np.testing.assert_allclose(est.predict(X), expected, rtol=1e-6)
+
+
+def test_pickle_from_before_fitted_transform_and_calendar():
+    """An estimator pickled before ``target_transform_`` / ``calendar_features_`` existed
+    keeps forecasting with the transform and calendar its parameters said."""
+    y = series(pd.date_range("2000-01-01", periods=60, freq="MS"))
+    est = RNNForecaster(horizon=3, window=12, target_transform="log",
+                        calendar_features=True, **FAST).fit(y)  # fmt: skip
+    ref = est.predict()
+    old = pickle.loads(pickle.dumps(est))
+    del old.target_transform_, old.calendar_features_, old._in_sample_errors
+    clone = pickle.loads(pickle.dumps(old))
+    assert clone.target_transform_ == "log" and clone.calendar_features_ is True
+    assert_same_output(clone.predict(), ref)
+
+
+def test_save_load_keeps_the_fitted_transform_and_calendar(tmp_path):
+    y = series(pd.date_range("2000-01-01", periods=60, freq="MS"))
+    est = RNNForecaster(horizon=3, window=12, target_transform="log",
+                        calendar_features=True, **FAST).fit(y)  # fmt: skip
+    est.set_params(target_transform=None, calendar_features=False)
+    est.save(tmp_path / "m.tsrnn")
+    loaded = RNNForecaster.load(tmp_path / "m.tsrnn")
+    assert loaded.target_transform_ == "log" and loaded.calendar_features_ is True
+    assert_same_output(loaded.predict(), est.predict())

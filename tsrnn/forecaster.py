@@ -146,6 +146,12 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Series mode: period of the naive baseline the network corrects (0: none).
     linear_lags_ : int
         Window values the output layer reads directly (0: none).
+    target_transform_ : {None, "log"}
+        Series mode: the transform of the target the model was fitted with (``fit`` fixes
+        it; a later ``set_params`` takes effect at the next ``fit``). Windows mode: None.
+    calendar_features_ : bool
+        Series mode: whether the network reads calendar features (fixed by ``fit``, as
+        above). Windows mode: False.
     quantiles_ : list of float or None
         Quantile levels of the outputs (with 0.5), or None for a point forecaster.
     covariates_ : list or None
@@ -354,7 +360,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         pinball loss); the levels asked for must be among those. Otherwise the quantiles come
         from the forecast errors on the most recent windows held out in ``fit`` (refreshed by
         each ``partial_fit`` on its new windows, before it learns from them): split conformal
-        prediction, per horizon step, in the scaled space of the windows.
+        prediction, per horizon step, in the scaled space of the windows. A ``fit`` that held
+        no windows out (``early_stopping=False``, or too few windows) can only take the
+        errors on its most recent training windows; the quantiles then warn that they are
+        in-sample (likely too narrow) until ``partial_fit`` has replaced those errors.
 
         Parameters
         ----------
@@ -370,6 +379,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             ndarray of shape ``(n_samples, n_levels)`` for a 1-D ``y``, else
             ``(n_samples, horizon_, n_levels)``.
         """
+        return self._quantiles(X, quantiles, covariates, stacklevel=3)
+
+    def _quantiles(self, X, quantiles, covariates, stacklevel):
+        """:meth:`predict_quantiles`; ``stacklevel`` points its warning at the user's call."""
         check_is_fitted(self, "params_")
         levels = _check_levels(quantiles)
         data, scaled, unscale = self._inputs(X, covariates)
@@ -384,6 +397,16 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             cols = [int(np.argmin(np.abs(np.asarray(self.quantiles_) - q))) for q in levels]
             pred = pred[:, :, cols]
         else:
+            if self._in_sample_errors:
+                warnings.warn(
+                    "the forecast errors behind these quantiles come from windows the model "
+                    "trained on (its fit held none out: early_stopping=False, or too few "
+                    "windows), so the intervals are likely too narrow. Fit with "
+                    "early_stopping=True on more windows, or partial_fit on fresh data, to "
+                    "calibrate them on windows the model has not seen.",
+                    UserWarning,
+                    stacklevel=stacklevel,
+                )
             offsets = np.quantile(self._residuals, levels, axis=0)  # (n_levels, horizon)
             pred = pred[:, :, None] + offsets.T[None]
         pred = np.sort(pred, axis=2)  # never crossing
@@ -406,9 +429,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         """
         if not (isinstance(coverage, Real) and 0 < coverage < 1):
             raise ValueError(f"coverage must be a number in (0, 1), got {coverage!r}.")
-        out = self.predict_quantiles(
-            X, quantiles=((1 - coverage) / 2, (1 + coverage) / 2), covariates=covariates
-        )
+        levels = ((1 - coverage) / 2, (1 + coverage) / 2)
+        out = self._quantiles(X, levels, covariates, stacklevel=3)
         if isinstance(out, np.ndarray):
             return out
         return _relabel(out, ["lower", "upper"])
@@ -504,7 +526,11 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             est.params_ = params.copy()
             est.quantiles_ = meta["quantiles_"]
             est._residuals = arrays["residuals"].copy()
-            est.linear_lags_ = 0  # files written before the option have no shortcut
+            # files written before these were fitted attributes: what the parameters said
+            est.linear_lags_ = 0  # (before the option existed: no shortcut)
+            est.target_transform_ = est.target_transform if est._mode == "series" else None
+            est.calendar_features_ = bool(est.calendar_features) and est._mode == "series"
+            est._in_sample_errors = False
             for k, v in meta["scalars"].items():
                 setattr(est, k, v)
             opt = {"Adam": Adam, "SGD": SGD}[meta["optimizer"]](est.learning_rate)
@@ -583,11 +609,19 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                     "covariates are for series mode; in windows mode put them in X as "
                     "features, X of shape (n_samples, window, n_features)."
                 )
-            if self.target_transform is not None:
+            if first and self.target_transform is not None:
                 raise ValueError(
                     "target_transform is for series mode; in windows mode wrap the estimator "
                     "in sklearn.compose.TransformedTargetRegressor."
                 )
+            if first and self.calendar_features:
+                raise ValueError(
+                    "calendar_features is for series mode (it reads the time index); in "
+                    "windows mode put calendar features in X, of shape (n_samples, window, "
+                    "n_features)."
+                )
+            if first:
+                new.update(target_transform_=None, calendar_features_=False)
             Xn, Yn = self._prepare_windows(X, y, reset=first, state=new)
             Zn = None
             end = np.arange(Xn.shape[0])  # rows are taken to be in time order
@@ -615,9 +649,21 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             new["linear_lags_"] = self._check_linear_lags(new["window_"])
         lags = new["linear_lags_"] if first else self.linear_lags_
         Zn = _with_lags(Zn, Xn[:, :, 0], lags)
-        val = None
+        train_idx, val_idx = np.arange(len(end)), None
         if self._use_validation(incremental, len(end)):
-            val = _tail_split(end, sidx, Yn.shape[1], self.validation_fraction)
+            train_idx, val_idx = _tail_split(end, sidx, Yn.shape[1], self.validation_fraction)
+        if bool(self.early_stopping) and not incremental and val_idx is None:
+            warnings.warn(
+                "early_stopping is on, but no windows could be held out for validation: that "
+                f"needs 20 windows or more (there are {len(end)}) and, in each series, room "
+                f"for validation_fraction={self.validation_fraction} of its windows plus a gap "
+                f"of horizon - 1 = {Yn.shape[1] - 1} before them. Trained all "
+                f"max_epochs={self.max_epochs} epochs on every window; a point model's "
+                "intervals then come from training windows. Use more data, a shorter window "
+                "or horizon, or early_stopping=False.",
+                UserWarning,
+                stacklevel=5,  # the caller of fit (through scikit-learn's fit context)
+            )
         dtype = np.dtype(self.dtype)
         Xn = np.ascontiguousarray(Xn, dtype=dtype)
         if levels is not None:  # one output per step and quantile level, step-major
@@ -666,12 +712,15 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             # out-of-sample errors: the fresh windows, before the model learns from them (only
             # the most recent are kept, so only those are predicted)
             recent = np.arange(max(0, len(Yn) - _MAX_RESIDUALS), len(Yn))
+            if self._in_sample_errors:  # held-out errors at last: they replace in-sample ones
+                residuals = residuals[:0]
             residuals = _keep_recent(residuals, Yn[recent] - trainer.predict(recent))
         epochs = 1 if incremental else self.max_epochs
-        params = self._train(trainer, rng, len(Yn), val, epochs, history, quantile_levels,
-                             early_stopping=not incremental)  # fmt: skip
+        params = self._train(trainer, rng, train_idx, val_idx, epochs, history,
+                             quantile_levels, early_stopping=not incremental)  # fmt: skip
         if first and levels is None:
-            rows = (val[1] if val is not None else np.arange(len(Yn)))[-_MAX_RESIDUALS:]
+            # errors on the held-out windows; without any, on the most recent training ones
+            rows = (train_idx if val_idx is None else val_idx)[-_MAX_RESIDUALS:]
             Zr = None if Zn is None else Zn[rows]
             residuals = _keep_recent(
                 residuals, Yn[rows] - _network.forward(params, Xn[rows], spec, Zr)
@@ -687,6 +736,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         self.optimizer_ = opt
         self._rng = rng
         self._residuals = residuals.astype(np.float64)
+        # a first fit without held-out windows could only take training windows' errors
+        self._in_sample_errors = first and levels is None and val_idx is None
         for key, value in history.items():
             setattr(self, key, value)
         return self
@@ -718,16 +769,13 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         learns from all the fresh data."""
         return bool(self.early_stopping) and not incremental and n_windows >= 20
 
-    def _train(self, trainer, rng, n_windows, val, epochs, history, levels, early_stopping):
+    def _train(self, trainer, rng, train_idx, val_idx, epochs, history, levels, early_stopping):
         """Mini-batch training loop over a trainer (:mod:`tsrnn._trainer`).
 
-        Returns the parameters to keep (the best epoch's with early stopping) and updates
-        ``history`` in place.
+        Trains on the rows ``train_idx`` and scores the rows ``val_idx`` (None: none) after
+        every epoch. Returns the parameters to keep (the best epoch's with early stopping)
+        and updates ``history`` in place.
         """
-        if val is not None:
-            train_idx, val_idx = val
-        else:
-            train_idx, val_idx = np.arange(n_windows), None
         Yv = None if val_idx is None else trainer.Y[val_idx]
         batch = min(self.batch_size, len(train_idx))
         best_params, best_score, bad_epochs = None, np.inf, 0
@@ -878,7 +926,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         target = np.stack([v[-w:] for v in data.values])
         Xs, _, loc, scale = _data.scale_windows(target)
         net_in, head_in = Xs[:, :, None], None
-        if self.covariates_ is not None or self.calendar_features or covariates is not None:
+        if self.covariates_ is not None or self.calendar_features_ or covariates is not None:
             futures = [_data.future_index(ix, h, data.freq) for ix in data.indexes]
             if X is None:  # the stored rows for the window, the given ones for the horizon
                 ahead = self._covariate_rows(data.ids, futures, covariates)
@@ -907,7 +955,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
 
         def unscale(pred):
             pred = _data.unscale(pred, loc, scale)
-            return np.maximum(np.expm1(pred), 0.0) if self.target_transform == "log" else pred
+            return np.maximum(np.expm1(pred), 0.0) if self.target_transform_ == "log" else pred
 
         return _Batch(net_in, output, head_in), scaled, unscale
 
@@ -945,10 +993,11 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             sd = state["_cov_scale"] if reset else self._cov_scale
             for part, r in zip(parts, raw, strict=True):
                 part.append((r - mean) / sd)
-        if self.calendar_features:
+        calendar = state["calendar_features_"] if reset else self.calendar_features_
+        if calendar:
             for part, ix in zip(parts, indexes, strict=True):
                 part.append(_data.calendar_features(ix))
-        if columns is None and not self.calendar_features:
+        if columns is None and not calendar:
             return None
         return [np.concatenate(p, axis=1) for p in parts]
 
@@ -962,7 +1011,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
                 "series mode takes a Series, a DataFrame or a 1-D / 2-D array."
             )
         data = _data.check_series(X, allow_missing=self.allow_missing)
-        if self.target_transform == "log":
+        if reset:  # the transform and calendar of the first fit hold from then on
+            state.update(target_transform_=self.target_transform,
+                         calendar_features_=bool(self.calendar_features))  # fmt: skip
+        if (self.target_transform if reset else self.target_transform_) == "log":
             for sid, values, index in zip(data.ids, data.values, data.indexes, strict=True):
                 negative = np.flatnonzero(values < 0)
                 if len(negative):
@@ -1091,6 +1143,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         state.setdefault("linear_lags", None)
         if "params_" in state:
             state.setdefault("linear_lags_", 0)
+            series = state.get("_mode") == "series"
+            state.setdefault("target_transform_", state.get("target_transform") if series else None)
+            state.setdefault("calendar_features_", bool(state.get("calendar_features")) and series)
+            state.setdefault("_in_sample_errors", False)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
@@ -1110,8 +1166,9 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
 _HISTORY = ("loss_curve_", "validation_scores_", "n_iter_", "t_", "best_epoch_")
 #: Fitted scalars saved with the model, by mode.
 _SCALARS = {
-    "series": ("window_", "horizon_", "n_features_in_", "baseline_period_", "linear_lags_"),
-    "windows": ("window_", "horizon_", "n_features_in_", "linear_lags_"),
+    "series": ("window_", "horizon_", "n_features_in_", "baseline_period_", "linear_lags_",
+               "target_transform_", "calendar_features_", "_in_sample_errors"),
+    "windows": ("window_", "horizon_", "n_features_in_", "linear_lags_", "_in_sample_errors"),
 }
 
 
@@ -1166,6 +1223,7 @@ _MAX_RESIDUALS = 5000
 
 
 def _keep_recent(old, new):
+    """The most recent errors, ``old`` then ``new``: at most ``_MAX_RESIDUALS`` rows."""
     both = np.concatenate([old, np.asarray(new, dtype=np.float64)])
     return both[-_MAX_RESIDUALS:]
 
