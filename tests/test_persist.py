@@ -428,3 +428,20 @@ def test_save_load_keeps_the_fitted_transform_and_calendar(tmp_path):
     loaded = RNNForecaster.load(tmp_path / "m.tsrnn")
     assert loaded.target_transform_ == "log" and loaded.calendar_features_ is True
     assert_same_output(loaded.predict(), est.predict())
+
+
+def test_long_covariates_quantiles_file_of_version_0_1():
+    """A long-format model with covariates, quantile outputs and linear_lags, saved by
+    version 0.1.0, loads and gives the same quantiles."""
+    est = RNNForecaster.load(os.path.join(DATA, "long_covariates_quantiles_v0.1.tsrnn"))
+    cov = pd.read_csv(os.path.join(DATA, "long_covariates_quantiles_v0.1.covariates.csv"),
+                      index_col=0, parse_dates=True)  # fmt: skip
+    cov.index.freq = "D"
+    expected = pd.read_csv(os.path.join(DATA, "long_covariates_quantiles_v0.1.quantiles.csv"))
+    got = est.predict_quantiles(quantiles=(0.1, 0.5, 0.9), covariates=cov)
+    assert list(got["unique_id"]) == list(expected["unique_id"])
+    np.testing.assert_allclose(got[[0.1, 0.5, 0.9]].to_numpy(), expected.iloc[:, 2:], rtol=1e-6)
+    data = pd.read_csv(os.path.join(DATA, "long_covariates_quantiles_v0.1.data.csv"),
+                       parse_dates=["ds"])  # fmt: skip
+    est.partial_fit(data, covariates=cov)
+    assert np.isfinite(est.predict(covariates=cov)["y"]).all()
