@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from tsrnn import RNNForecaster
-from tsrnn.forecaster import _head_features
+from tsrnn._series_mode import _head_features
 
 N, H = 300, 6
 

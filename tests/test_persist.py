@@ -248,8 +248,8 @@ def test_flipped_bytes_in_the_data(saved, tmp_path, fitted_series):
 
 def test_flipped_byte_in_array_payload_fails_checksum(saved, tmp_path, fitted_series):
     with zipfile.ZipFile(saved) as zf:
-        info = zf.getinfo("params.npy")
-        data = zf.read("params.npy")
+        info = zf.getinfo("params_.npy")
+        data = zf.read("params_.npy")
     # rewrite the archive with one bit of the weights changed (valid zip, valid CRC)
     bad = tmp_path / "tampered.npz"
     changed = bytearray(data)
@@ -309,19 +309,19 @@ def test_wrong_format_version(saved, tmp_path, monkeypatch):
     future = tmp_path / "future.npz"
     _persist.write_model(future, meta, arrays)
     monkeypatch.undo()
-    with pytest.raises(ValueError, match="version 2"):
+    with pytest.raises(ValueError, match="format version 3; .* reads versions 1 to 2"):
         RNNForecaster.load(future)
 
 
 def test_tampered_metadata_is_refused(saved, tmp_path):
     meta, arrays = _persist.read_model(saved)
-    meta["spec"][2] = meta["spec"][2] + 1  # hidden size that does not fit the weights
+    meta["state"]["spec_"][2] += 1  # a hidden size that does not fit the weights
     bad = tmp_path / "spec.npz"
     _persist.write_model(bad, meta, arrays)
     with pytest.raises(ValueError, match="tsrnn model"):
         RNNForecaster.load(bad)
     meta, arrays = _persist.read_model(saved)
-    del arrays["tails"]
+    del arrays["_tails"]
     bad = tmp_path / "tails.npz"
     _persist.write_model(bad, meta, arrays)
     with pytest.raises(ValueError, match="tsrnn model"):

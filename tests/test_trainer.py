@@ -40,9 +40,9 @@ def test_average_of_the_weights(momentum):
         assert not np.allclose(avg.params(), raw.params())
     rows = np.arange(10)
     np.testing.assert_array_equal(avg.predict(rows), forward(avg.params(), X[rows], spec))
-    weights, opt = avg.finish()
+    weights = avg.finish()
     np.testing.assert_array_equal(weights, avg.params())
-    assert opt.t == 6
+    assert avg.optimizer.t == 6
 
 
 def test_without_average_params_are_the_raw_weights():
@@ -50,7 +50,7 @@ def test_without_average_params_are_the_raw_weights():
     trainer = make_trainer("cpu", spec, params, Adam(1e-2), X, Y, "mse", 1.0)
     for idx in batches(2):
         trainer.step(idx)
-    weights, _ = trainer.finish()
+    weights = trainer.finish()
     np.testing.assert_array_equal(trainer.params(), weights)
     assert not np.array_equal(weights, params)
     assert trainer.params() is not weights  # a copy: the caller may keep it
@@ -76,3 +76,100 @@ def test_a_refused_step_changes_nothing(monkeypatch, bad):
     assert after["t"] == state["t"]
     np.testing.assert_array_equal(after["m"], state["m"])
     np.testing.assert_array_equal(after["v"], state["v"])
+
+
+# --------------------------------------------------------------------------------------------
+# the epoch loop, on a scripted trainer
+
+
+class ScriptedTrainer:
+    """A trainer whose validation outputs follow a script: epoch ``e`` scores
+    ``scores[e]``; ``params()`` is the epoch number, so the kept weights say which epoch
+    they are from. ``diverge_at`` makes that step's loss NaN."""
+
+    def __init__(self, scores, n_rows=30, diverge_at=None):
+        self.scores, self.epoch, self.steps, self.diverge_at = scores, 0, [], diverge_at
+        self.Y = np.zeros((n_rows, 1))
+
+    def step(self, idx):
+        self.steps.append(np.asarray(idx))
+        if self.diverge_at is not None and len(self.steps) == self.diverge_at:
+            return float("nan")
+        return 1.0
+
+    def predict(self, idx):
+        self.epoch += 1
+        return np.full((len(idx), 1), self.scores[self.epoch - 1])
+
+    def params(self):
+        return np.array([float(self.epoch)])
+
+    def finish(self):
+        return self.params()
+
+
+def run(trainer, val=True, **kw):
+    from tsrnn._trainer import train
+
+    history = {"loss_curve_": [], "validation_scores_": [], "n_iter_": 0, "t_": 0,
+               "best_epoch_": 0}  # fmt: skip
+    options = dict(batch_size=10, score=lambda pred, target: float(np.mean(pred))) | kw
+    train_idx, val_idx = np.arange(25), (np.arange(25, 30) if val else None)
+    rng = np.random.default_rng(0)
+    params = train(trainer, rng, train_idx, val_idx, kw.pop("epochs", 20), history,
+                   **{k: v for k, v in options.items() if k != "epochs"})  # fmt: skip
+    return params, history
+
+
+def test_early_stopping_keeps_the_best_epoch_and_waits_n_iter_no_change():
+    scores = [5.0, 3.0, 4.0, 2.0, 2.5, 2.4, 2.3, 9, 9, 9]
+    params, history = run(ScriptedTrainer(scores), n_iter_no_change=3)
+    assert history["n_iter_"] == 7  # epochs 5, 6 and 7 did not beat epoch 4
+    assert history["best_epoch_"] == 4 and params[0] == 4.0
+    assert history["validation_scores_"] == scores[:7]
+    assert history["t_"] == 7 * 3  # 25 rows in batches of 10
+    assert history["loss_curve_"] == [1.0] * 7
+
+
+def test_without_early_stopping_every_epoch_runs_and_the_last_weights_are_kept():
+    params, history = run(ScriptedTrainer([1.0] * 6), early_stopping=False, epochs=6)
+    assert history["n_iter_"] == 6 and history["best_epoch_"] == 6 and params[0] == 6.0
+    assert len(history["validation_scores_"]) == 6  # still scored, for the record
+    params, history = run(ScriptedTrainer([]), val=False, epochs=4)
+    assert history["n_iter_"] == 4 and history["validation_scores_"] == []
+
+
+def test_divergence_stops_keeps_the_last_good_weights_and_warns():
+    from tsrnn._trainer import TrainingDivergedWarning
+
+    trainer = ScriptedTrainer([3.0, 2.0, 1.0], diverge_at=8)  # in the third epoch
+    with pytest.warns(TrainingDivergedWarning, match="last good weights"):
+        params, history = run(trainer)
+    assert history["n_iter_"] == 2 and history["t_"] == 7 and params[0] == 2.0
+
+
+def test_each_epoch_samples_at_most_max_windows_per_epoch_rows():
+    trainer = ScriptedTrainer([1.0] * 3)
+    run(trainer, max_windows_per_epoch=12, epochs=3, early_stopping=False)
+    epochs = [np.concatenate(trainer.steps[i : i + 2]) for i in (0, 2, 4)]
+    assert len(trainer.steps) == 6 and all(len(e) == 12 and len(set(e)) == 12 for e in epochs)
+    assert all(set(e) <= set(range(25)) for e in epochs)  # never a validation row
+    assert len({tuple(sorted(e)) for e in epochs}) == 3  # a new sample every epoch
+
+
+def test_time_ordered_split_holds_out_the_most_recent_windows_of_each_series():
+    from tsrnn._trainer import time_ordered_split
+
+    # two series, windows listed out of time order
+    end = np.array([5, 3, 4, 1, 2, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19])
+    series = np.array([0] * 5 + [1] * 10)
+    train, val = time_ordered_split(end, series, horizon=2, fraction=0.2)
+    # series 0: one window held out (end 5), one dropped as a gap (end 4)
+    assert set(end[val[series[val] == 0]]) == {5}
+    assert set(end[train[series[train] == 0]]) == {1, 2, 3}
+    # series 1: two held out (18, 19), one gap (17)
+    assert set(end[val[series[val] == 1]]) == {18, 19}
+    assert set(end[train[series[train] == 1]]) == set(range(10, 17))
+    # too short for a split: everything trains, no validation
+    train, val = time_ordered_split(end[:5], series[:5], horizon=5, fraction=0.2)
+    assert val is None and sorted(train) == list(range(5))

@@ -3,12 +3,18 @@
 A model file is a NumPy ``.npz`` archive (a zip file) of plain numeric arrays plus one JSON
 document stored as bytes. Nothing in it is executable and it loads with
 ``allow_pickle=False``. The JSON holds the format version, the estimator's parameters, its
-fitted scalars, time indexes as text, and a SHA-256 digest of every array, so a truncated or
+fitted state (time indexes as text), and a SHA-256 digest of every array, so a truncated or
 tampered file is refused with a clear ``ValueError``. Files are written atomically: a
 temporary file in the same folder, then a rename, so a crash mid-save leaves the old file
 whole.
+
+The fitted state is written field by field (:func:`encode_state`, :func:`decode_state`), each
+field by the codec its declaration in :mod:`tsrnn._state` names; a field a file lacks (it was
+written before the field existed) takes its declared default. Files of format version 1 are
+read through :func:`_upgrade_v1`.
 """
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -21,7 +27,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 FORMAT = "tsrnn-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def write_model(path, meta, arrays):
@@ -104,10 +110,10 @@ def read_model(path):
         ) from exc
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f"{path!r} is not a tsrnn model file.")
-    if doc.get("version") != FORMAT_VERSION:
+    if doc.get("version") not in (1, FORMAT_VERSION):
         raise ValueError(
             f"{path!r} is a tsrnn model file of format version {doc.get('version')!r}; this "
-            f"version of tsrnn reads version {FORMAT_VERSION}."
+            f"version of tsrnn reads versions 1 to {FORMAT_VERSION}."
         )
     declared = doc.get("arrays", {})
     if set(declared) != set(arrays):
@@ -118,6 +124,8 @@ def read_model(path):
             raise ValueError(f"{path!r} has been altered: array {name!r} has the wrong shape.")
         if _digest(a) != info["sha256"]:
             raise ValueError(f"{path!r} has been altered: array {name!r} fails its checksum.")
+    if doc["version"] == 1:
+        return _upgrade_v1(doc["meta"], arrays)
     return doc["meta"], arrays
 
 
@@ -205,3 +213,160 @@ def ids_to_json(ids):
             )
         out.append(i)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# the fitted state, field by field
+
+
+def encode_state(state, meta, arrays):
+    """Write every field of ``state`` (a dataclass of :mod:`tsrnn._state`) into ``meta``
+    (JSON-able values, by field name) and ``arrays`` (arrays named after their field)."""
+    for f in dataclasses.fields(state):
+        value = getattr(state, f.name)
+        meta[f.name] = None if value is None else _CODECS[f.metadata["codec"]][0](
+            value, f.name, state, arrays
+        )
+
+
+def decode_state(cls, meta, arrays, params):
+    """Inverse of :func:`encode_state`: an instance of ``cls`` from what a file holds.
+
+    A field the file lacks gets ``cls.default(name, params)``; a required one raises a
+    ``KeyError``.
+    """
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in meta:
+            values[f.name] = cls.default(f.name, params)
+        elif meta[f.name] is None:
+            values[f.name] = None
+        else:
+            decode = _CODECS[f.metadata["codec"]][1]
+            values[f.name] = decode(meta[f.name], f.name, arrays, params)
+    return cls(**values)
+
+
+def _to_json(value, *_):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return [_to_json(v) for v in value]
+    return value
+
+
+def _put_array(value, name, _, arrays):
+    arrays[name] = np.asarray(value)
+    return name
+
+
+def _put_arrays(value, name, _, arrays):
+    arrays[name] = np.concatenate(value) if len(value) else np.zeros(0)
+    arrays[name + ".lengths"] = np.array([len(v) for v in value], dtype=np.int64)
+    return name
+
+
+def _get_arrays(_, name, arrays, __):
+    lengths = arrays[name + ".lengths"]
+    return [a.copy() for a in np.split(arrays[name], np.cumsum(lengths)[:-1])]
+
+
+def _put_optimizer(opt, name, _, arrays):
+    doc = {"kind": type(opt).__name__}
+    for key, value in opt.get_state().items():
+        if isinstance(value, np.ndarray):
+            arrays[f"{name}.{key}"] = value
+        else:
+            doc[key] = value
+    return doc
+
+
+def _get_optimizer(doc, name, arrays, params):
+    from ._optim import SGD, Adam
+
+    opt = {"Adam": Adam, "SGD": SGD}[doc["kind"]](params["learning_rate"])
+    state = {k: v for k, v in doc.items() if k != "kind"}
+    for key in ("m", "v", "velocity"):
+        state[key] = arrays.get(f"{name}.{key}")
+    opt.set_state(state)
+    return opt
+
+
+def _get_spec(doc, *_):
+    from ._network import NetworkSpec
+
+    return NetworkSpec(*doc)
+
+
+def _get_rng(doc, *_):
+    rng = np.random.default_rng()
+    rng.bit_generator.state = doc
+    return rng
+
+
+#: How each kind of field is written and read: ``(encode(value, name, state, arrays) ->
+#: JSON, decode(json, name, arrays, params) -> value)``.
+_CODECS = {
+    "json": (_to_json, lambda doc, *_: doc),
+    "array": (_put_array, lambda _, name, arrays, __: arrays[name].copy()),
+    "arrays": (_put_arrays, _get_arrays),
+    "spec": (
+        lambda s, *_: [s.cell, s.n_features, s.hidden_size, s.num_layers, s.n_outputs,
+                       s.n_head_features],  # fmt: skip
+        _get_spec,
+    ),
+    "optimizer": (_put_optimizer, _get_optimizer),
+    "rng": (lambda rng, *_: rng.bit_generator.state, _get_rng),
+    "ids": (lambda ids, *_: ids_to_json(ids), lambda doc, *_: list(doc)),
+    "id": (lambda i, *_: ids_to_json([i])[0], lambda doc, *_: doc),
+    "indexes": (
+        lambda ixs, *_: [index_to_json(ix) for ix in ixs],
+        lambda doc, *_: [index_from_json(d) for d in doc],
+    ),
+    # a period index spells its frequency its own way: the series' index says which
+    "freq": (
+        lambda freq, _, state, __: freq_to_json(freq, state._tail_indexes[0]),
+        lambda doc, *_: freq_from_json(doc),
+    ),
+    "dtype": (lambda dtype, *_: np.dtype(dtype).str, lambda doc, *_: np.dtype(doc)),
+}
+
+
+def _upgrade_v1(meta, arrays):
+    """A file of format version 1 (tsrnn 0.1.0) as version 2 holds it: one ``state`` dict
+    of fields, arrays named after their field."""
+    state = dict(meta["scalars"])
+    state.update(spec_=meta["spec"], _rng=meta["rng"], quantiles_=meta["quantiles_"],
+                 params_="params_", _residuals="_residuals",
+                 optimizer_={"kind": meta["optimizer"], **meta["optimizer_scalars"]})  # fmt: skip
+    new = {"params_": arrays["params"], "_residuals": arrays["residuals"]}
+    for name, a in arrays.items():
+        if name.startswith("optimizer."):
+            new["optimizer_." + name.split(".", 1)[1]] = a
+    if meta["mode"] == "series":
+        info = meta["series"]
+        state.update(
+            series_ids_=info["ids"], _layout=info["layout"], _freq=info["freq"],
+            _name=info["name"], _ndim=info["ndim"], _tail_indexes=info["indexes"],
+            covariates_=info["covariates"], _tails="_tails",
+            _cov_tails="_cov_tails" if "cov_tails" in arrays else None,
+            _cov_mean="_cov_mean" if "cov_mean" in arrays else None,
+            _cov_scale="_cov_scale" if "cov_scale" in arrays else None,
+        )  # fmt: skip
+        lengths = arrays["tail_lengths"]
+        new.update({"_tails": arrays["tails"].astype(np.float64), "_tails.lengths": lengths})
+        if "cov_tails" in arrays:
+            new.update({"_cov_tails": arrays["cov_tails"], "_cov_tails.lengths": lengths})
+        for key in ("cov_mean", "cov_scale"):
+            if key in arrays:
+                new["_" + key] = arrays[key]
+    else:
+        info = meta["windows"]
+        state.update(_y_1d=info["y_1d"], _out_dtype=info["out_dtype"], _x_ndim=info["x_ndim"])
+        for key in ("_x_mean", "_x_scale", "_y_mean", "_y_scale"):
+            state[key] = key
+            new[key] = arrays[key]
+    upgraded = {"params": meta["params"], "mode": meta["mode"], "state": state}
+    if "feature_names_in" in meta:
+        upgraded["feature_names_in"] = meta["feature_names_in"]
+    return upgraded, new

@@ -1,12 +1,17 @@
-"""Where training runs: one small interface over the CPU engine and the CUDA engine.
+"""Training: the epoch loop, and one small interface over the CPU and the CUDA engines.
 
-The estimator's training loop (epochs, shuffling, early stopping) talks to a trainer only:
-``step(idx)`` trains on the rows ``idx`` of the windows given at construction,
-``predict(idx)`` gives the network's outputs for rows, ``params()`` a host copy of the
-weights, ``Y`` is the host array of targets, and ``finish()`` hands back the weights and the
-optimizer with its state. The CPU
-trainer works on host arrays; the CUDA trainer keeps the weights, the optimizer state and the
-windows on the device from construction to ``finish`` (one scalar loss comes back per step).
+:func:`train` runs the epochs — shuffling, mini-batches, the validation score after each
+epoch, early stopping that keeps the best weights, the progress bar, and stopping with the
+last good weights when the loss or its gradient turns NaN or infinite. It needs neither
+pandas nor the estimator: windows are rows of arrays, and :func:`time_ordered_split` holds
+out the most recent rows of each series.
+
+The loop talks to a trainer only: ``step(idx)`` trains on the rows ``idx`` of the windows
+given at construction, ``predict(idx)`` gives the network's outputs for rows, ``params()`` a
+host copy of the weights, ``Y`` is the host array of targets, and ``finish()`` hands back the
+weights, leaving the optimizer (given at construction) with its state. The CPU trainer works
+on host arrays; the CUDA trainer keeps the weights, the optimizer state and the windows on
+the device from construction to ``finish`` (one scalar loss comes back per step).
 
 With ``average`` (a momentum in [0, 1)) a trainer also keeps an exponential moving average of
 the weights, updated after every step and started from the initial weights; ``predict``,
@@ -14,10 +19,194 @@ the weights, updated after every step and started from the initial weights; ``pr
 weights.
 """
 
+import time
+import warnings
+
 import numpy as np
 
 from . import _network
 from ._optim import Adam, average_weights, clip_grad_norm
+
+
+class TrainingDivergedWarning(RuntimeWarning):
+    """The loss or its gradient became NaN or infinite; training stopped early."""
+
+
+def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, score,
+          max_windows_per_epoch=None, early_stopping=True, n_iter_no_change=10, tol=1e-4,
+          verbose=0):  # fmt: skip
+    """Mini-batch training over a trainer, epoch after epoch.
+
+    Parameters
+    ----------
+    trainer : CpuTrainer or CudaTrainer
+    rng : numpy.random.Generator
+        Shuffles the rows every epoch (advanced in place).
+    train_idx : ndarray of shape (n_train,)
+        Rows to train on.
+    val_idx : ndarray of shape (n_val,) or None
+        Rows scored after every epoch (``history["validation_scores_"]``).
+    epochs : int
+        At most this many passes over ``train_idx``.
+    history : dict
+        ``loss_curve_``, ``validation_scores_``, ``n_iter_``, ``t_`` and ``best_epoch_``,
+        continued in place.
+    batch_size : int
+    score : callable
+        ``score(outputs, targets) -> float``, lower is better: the validation loss.
+    max_windows_per_epoch : int, optional
+        Each epoch trains on a fresh random sample of at most this many rows.
+    early_stopping : bool
+        With ``val_idx``: stop once the score has not improved by more than ``tol``
+        (relative) for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
+    n_iter_no_change : int
+    tol : float
+    verbose : int
+        1 shows a progress bar (tqdm if installed, else a line per epoch).
+
+    Returns
+    -------
+    ndarray of shape (n_params,)
+        The weights to keep: the best epoch's with early stopping, else the last ones (the
+        last good ones when training diverged, with a :class:`TrainingDivergedWarning`).
+    """
+    Yv = None if val_idx is None else trainer.Y[val_idx]
+    batch = min(batch_size, len(train_idx))
+    best_params, best_score, bad_epochs = None, np.inf, 0
+    use_val = early_stopping and val_idx is not None
+    progress = _progress(epochs, verbose)
+    diverged = False
+    for _ in range(epochs):
+        order = train_idx[rng.permutation(len(train_idx))][:max_windows_per_epoch]
+        total, count = 0.0, 0
+        for start in range(0, len(order), batch):
+            idx = np.sort(order[start : start + batch])
+            loss = trainer.step(idx)
+            if not np.isfinite(loss):
+                diverged = True
+                break
+            history["t_"] += 1
+            total += loss * len(idx)
+            count += len(idx)
+        if diverged:
+            break
+        history["n_iter_"] += 1
+        history["loss_curve_"].append(total / max(count, 1))
+        post = {"loss": f"{history['loss_curve_'][-1]:.4g}"}
+        if val_idx is not None:
+            value = score(trainer.predict(val_idx), Yv)
+            history["validation_scores_"].append(value)
+            post["val"] = f"{value:.4g}"
+        if progress is not None:
+            progress.update(1)
+            progress.set_postfix(post)
+        if use_val:
+            # like scikit-learn: the best weights are kept whatever ``tol``; only a gain
+            # of more than ``tol`` (relative) resets the patience
+            improved = best_params is None or value < best_score * (1 - tol)
+            if best_params is None or value < best_score:
+                best_params, best_score = trainer.params(), value
+                history["best_epoch_"] = history["n_iter_"]
+            bad_epochs = 0 if improved else bad_epochs + 1
+            if bad_epochs >= n_iter_no_change:
+                break
+        else:
+            history["best_epoch_"] = history["n_iter_"]
+    if progress is not None:
+        progress.close()
+    if diverged:
+        warnings.warn(
+            "the training loss or its gradient became NaN or infinite; training stopped "
+            "and the last good weights were kept. Lower learning_rate, set clip_norm, or "
+            "check the data for extreme values.",
+            TrainingDivergedWarning,
+            stacklevel=6,  # the caller of fit (through the estimator and its fit context)
+        )
+    params = trainer.finish()
+    return best_params if use_val and best_params is not None else params
+
+
+def time_ordered_split(end_pos, series_idx, horizon, fraction):
+    """Validation split that holds out the most recent windows of each series.
+
+    The ``horizon - 1`` training windows just before each series' validation windows are
+    dropped, so no training target overlaps a validation target. A series too short for
+    both keeps all its windows for training.
+
+    Parameters
+    ----------
+    end_pos : ndarray of shape (n_windows,)
+        Position right after each window in its series (the order of time).
+    series_idx : ndarray of shape (n_windows,)
+        Series of each window.
+    horizon : int
+    fraction : float
+        Share of each series' windows held out.
+
+    Returns
+    -------
+    train_idx : ndarray of int64
+    val_idx : ndarray of int64, or None when no window could be held out
+    """
+    train, val = [], []
+    for s in np.unique(series_idx):
+        idx = np.flatnonzero(series_idx == s)
+        idx = idx[np.argsort(end_pos[idx], kind="stable")]
+        n_val = int(round(fraction * len(idx)))
+        if n_val < 1 or len(idx) - n_val - (horizon - 1) < 1:
+            train.append(idx)
+            continue
+        val.append(idx[-n_val:])
+        train.append(idx[: len(idx) - n_val - (horizon - 1)])
+    train = np.concatenate(train) if train else np.zeros(0, np.int64)
+    if not val:
+        return train, None
+    return train, np.concatenate(val)
+
+
+def validation_loss(pred, target, levels, loss):
+    """The training loss (pinball for quantile outputs) as a float, lower is better.
+
+    Parameters
+    ----------
+    pred, target : ndarray of shape (n_windows, n_outputs)
+    levels : sequence of float or None
+        Quantile levels of the outputs, repeated step after step (None: point outputs).
+    loss : {"mse", "mae"}
+        For point outputs.
+    """
+    err = pred.astype(np.float64) - target
+    if levels is not None:
+        q = np.asarray(levels)[np.arange(err.shape[1]) % len(levels)]
+        return float(np.mean(np.where(err < 0, -q * err, (1 - q) * err)))
+    return float(np.mean(err * err) if loss == "mse" else np.mean(np.abs(err)))
+
+
+def _progress(total, verbose):
+    if not verbose:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _PlainProgress(total)
+    return tqdm(total=total, desc="epochs", leave=False)
+
+
+class _PlainProgress:
+    """Fallback when tqdm is missing: a line per epoch."""
+
+    def __init__(self, total):
+        self.total, self.n, self.start = total, 0, time.perf_counter()
+
+    def update(self, k):
+        self.n += k
+
+    def set_postfix(self, post):
+        items = " ".join(f"{k}={v}" for k, v in post.items())
+        print(f"epoch {self.n}/{self.total} {items} ({time.perf_counter() - self.start:.1f}s)")
+
+    def close(self):
+        pass
 
 
 def resolve_device(device):
@@ -111,8 +300,8 @@ class CpuTrainer:
         return self._weights().copy()
 
     def finish(self):
-        """``(params, optimizer)`` after training (params: the moving average, if kept)."""
-        return self._weights(), self.optimizer
+        """The weights after training (the moving average, if kept)."""
+        return self._weights()
 
 
 def _all_finite(params, optimizer_state):
@@ -169,6 +358,6 @@ class CudaTrainer:
         return self.net.get_params(averaged=self._momentum is not None)
 
     def finish(self):
-        """``(params, optimizer)`` after training, both back on the host."""
+        """The weights after training, back on the host; the optimizer gets its state back."""
         self.optimizer.set_state(self.net.get_optimizer_state())
-        return self.params(), self.optimizer
+        return self.params()
