@@ -84,6 +84,8 @@ from _m4_data import DATA_ENV, GROUPS, data_dir, load_group, read_official, to_l
 from _m4_scoring import length_table, per_series, self_check, table
 from sklearn.utils._param_validation import Interval, StrOptions, make_constraint
 
+from tsrnn import RNNForecaster
+
 # --------------------------------------------------------------------------------------------
 # estimator options, derived from RNNForecaster's parameter constraints
 
@@ -93,12 +95,6 @@ from sklearn.utils._param_validation import Interval, StrOptions, make_constrain
 SCRIPT_PARAMETERS = ("horizon", "random_state", "verbose")
 
 
-def _estimator():
-    from tsrnn import RNNForecaster
-
-    return RNNForecaster
-
-
 def model_parameters():
     """The estimator parameters that are options, in the order the estimator declares them.
 
@@ -106,33 +102,33 @@ def model_parameters():
     -------
     list of str
     """
-    return [p for p in _estimator()._parameter_constraints if p not in SCRIPT_PARAMETERS]
+    return [p for p in RNNForecaster._parameter_constraints if p not in SCRIPT_PARAMETERS]
 
 
 def _parse_one(constraint, text):
-    """``text`` as a value of the kind ``constraint`` describes; ``ValueError`` when it is not.
+    """``text`` as a value of the kind ``constraint`` names; ``ValueError`` when it is not one.
 
     Parameters
     ----------
-    constraint : sklearn constraint object (from ``make_constraint``)
+    constraint : StrOptions, Interval, "array-like" or None
+        One entry of a parameter's list in ``RNNForecaster._parameter_constraints``.
     text : str
 
     Returns
     -------
     object
     """
+    if constraint is None:
+        if text.lower() != "none":
+            raise ValueError(text)
+        return None
     if isinstance(constraint, StrOptions):
         return text
     if isinstance(constraint, Interval):
         return int(text) if constraint.type is Integral else float(text)
-    kind = type(constraint).__name__
-    if kind == "_NoneConstraint":
-        if text.lower() == "none":
-            return None
-        raise ValueError(text)
-    if kind == "_ArrayLikes":
+    if constraint == "array-like":
         return tuple(float(v) for v in text.split(","))
-    raise TypeError(f"no command-line form for the constraint {constraint}")
+    raise TypeError(f"no command-line form for the constraint {constraint!r}")
 
 
 def _value_parser(name, constraints):
@@ -150,23 +146,23 @@ def _value_parser(name, constraints):
         str -> value; raises ``argparse.ArgumentTypeError`` naming what is allowed.
     """
     kinds = list(constraints)
-    made = [make_constraint(c) for c in kinds]
-    for c in made:  # an unknown kind fails here, when the parser is built, not at run time
+    for c in kinds:  # a kind with no command-line form fails when the parser is built
         try:
             _parse_one(c, "1")
         except ValueError:
             pass
+    checks = [make_constraint(c) for c in kinds]
+    pairs = list(zip(kinds, checks, strict=True))
 
     def parse(text):
-        for c in made:
+        for kind, check in pairs:
             try:
-                value = _parse_one(c, text)
+                value = _parse_one(kind, text)
             except ValueError:
                 continue
-            if c.is_satisfied_by(value):
+            if check.is_satisfied_by(value):
                 return value
-        pairs = zip(kinds, made, strict=True)
-        allowed = " or ".join("'none'" if c is None else str(m) for c, m in pairs)
+        allowed = " or ".join("'none'" if c is None else str(check) for c, check in pairs)
         raise argparse.ArgumentTypeError(f"{name} must be {allowed}, got {text!r}")
 
     parse.__name__ = name  # argparse names the type in its messages
@@ -201,9 +197,8 @@ def add_model_options(parser):
     ----------
     parser : argparse.ArgumentParser
     """
-    estimator = _estimator()
-    constraints = estimator._parameter_constraints
-    defaults = estimator().get_params()
+    constraints = RNNForecaster._parameter_constraints
+    defaults = RNNForecaster().get_params()
     group = parser.add_argument_group(
         "RNNForecaster parameters (left out: the estimator's default)"
     )
@@ -302,8 +297,6 @@ def fit_predict(data, params, seeds, seed=0, ds="int", verbose=0, finetune=None)
         ``fit_s`` and ``predict_s`` (seconds, summed over the models), and per model its
         ``window_``, ``baseline_period_``, ``n_iter_`` and ``best_epoch_``.
     """
-    from tsrnn import RNNForecaster
-
     long = to_long(data, ds)
     recent = None
     if finetune is not None:
