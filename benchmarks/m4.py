@@ -4,6 +4,10 @@ Trains one global model (or an ensemble of models over seeds) on the training pa
 series of a group, forecasts the held-out horizon, writes the forecasts in the layout of the
 official M4 files and scores them as the M4 competition does, beside the official entries.
 
+Modules: ``_m4_data.py`` reads and writes the M4 files, ``_m4_scoring.py`` scores and
+tabulates (its sMAPE and MASE come from :mod:`tsrnn.metrics`); this script is the command line
+and the training glue.
+
 Scoring (Makridakis et al., 2020)
 ---------------------------------
 For a series with test values ``y`` and forecasts ``f`` over the horizon ``h``::
@@ -45,10 +49,14 @@ Usage::
     python benchmarks/m4.py --data DIR --group Hourly --out h.csv --ds datetime \\
         --cell gru --hidden-size 32 --max-epochs 20
 
-Options not given keep the estimator's defaults; ``horizon`` is always the group's (48 or
-13). ``--limit N`` keeps the first N series, ``--every K`` every K-th series (a subset spread
-over the whole group, for quick runs), ``--history N`` trains on the last N values of each
-series only (fewer windows, faster epochs; the scores still use the whole training part).
+Every ``RNNForecaster`` parameter is an option of the same name with ``-`` for ``_``
+(``--hidden-size``, ``--linear-lags``, ...), built from the estimator's parameter constraints
+(see :func:`add_model_options`); ``none`` gives ``None`` where a parameter allows it, and
+booleans are flag pairs (``--early-stopping`` / ``--no-early-stopping``). Options not given
+keep the estimator's defaults; ``horizon`` is always the group's (48 or 13). ``--limit N``
+keeps the first N series, ``--every K`` every K-th series (a subset spread over the whole
+group, for quick runs), ``--history N`` trains on the last N values of each series only (fewer
+windows, faster epochs; the scores still use the whole training part).
 
 Fine-tuning
 -----------
@@ -65,422 +73,154 @@ Naive2 on the same series, so on a subset only the rows "the N series scored" co
 """
 
 import argparse
-import csv
-import os
 import resource
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from _m4_data import DATA_ENV, GROUPS, data_dir, load_group, read_official, to_long, write_forecasts
+from _m4_scoring import length_table, per_series, self_check, table
+from sklearn.utils._param_validation import Interval, StrOptions, make_constraint
 
-from tsrnn.metrics import mase, owa, smape
-
-#: Largest difference allowed between a score recomputed here and the official table.
-TOLERANCE = 1e-3
-
-#: Environment variable naming the data folder when ``--data`` is not given.
-DATA_ENV = "TSRNN_M4_DATA"
-
-
-@dataclass(frozen=True)
-class Group:
-    """What M4 fixes for a frequency group.
-
-    Attributes
-    ----------
-    horizon : int
-        Steps to forecast.
-    m : int
-        Seasonal lag of the MASE scale.
-    freq : str
-        pandas frequency of the made-up calendar used with ``--ds datetime``.
-    """
-
-    horizon: int
-    m: int
-    freq: str
-
-
-GROUPS = {"Hourly": Group(horizon=48, m=24, freq="h"), "Weekly": Group(horizon=13, m=1, freq="W")}
-
-#: Official entries shown in the table: (row of official_results_by_frequency.csv, label).
-OFFICIAL_ROWS = (
-    ("Naive2", "Naive2"),
-    ("sNaive", "sNaive"),
-    ("Theta", "Theta"),
-    ("RNN", "RNN (M4 benchmark)"),
-    ("118", "ES-RNN (Smyl, #118)"),
-)
-
+from tsrnn import RNNForecaster
 
 # --------------------------------------------------------------------------------------------
-# reading and writing
+# estimator options, derived from RNNForecaster's parameter constraints
+
+#: Parameters the script sets itself, so they have no option of their own: ``horizon`` is the
+#: group's, ``random_state`` is ``--seed`` (then ``--seed + 1``, ... with ``--seeds``), and
+#: ``verbose`` is the script's ``--verbose``.
+SCRIPT_PARAMETERS = ("horizon", "random_state", "verbose")
 
 
-#: Cells that mark the end of a row (the Weekly Naive2 file pads its rows to F48 with NA).
-_EMPTY = ("", "NA")
-
-
-def read_series(path):
-    """Read an M4 data file: a ``"V1","V2",...`` header, then id, values, empty cells.
-
-    Empty and ``NA`` cells are dropped.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-
-    Returns
-    -------
-    ids : list of str
-    values : list of ndarray
-        float64 values of each series, without the trailing empty cells.
-    """
-    ids, values = [], []
-    with open(path, newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        for row in reader:
-            if not row:
-                continue
-            cells = [c for c in row[1:] if c not in _EMPTY]
-            ids.append(row[0])
-            values.append(np.array(cells, dtype=np.float64))
-    return ids, values
-
-
-def read_forecasts(path):
-    """Read a forecast file with rows ``id,F1..Fh`` (and a header line).
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-
-    Returns
-    -------
-    ids : list of str
-    forecasts : ndarray of shape (n_series, horizon)
-    """
-    ids, values = read_series(path)
-    return ids, np.vstack(values)
-
-
-def write_forecasts(path, ids, forecasts):
-    """Write forecasts as the official files do: a header ``id,F1..Fh``, then a row each.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-    ids : list of str
-    forecasts : ndarray of shape (n_series, horizon)
-    """
-    forecasts = np.asarray(forecasts, dtype=np.float64)
-    with open(path, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id"] + [f"F{k + 1}" for k in range(forecasts.shape[1])])
-        for sid, row in zip(ids, forecasts, strict=True):
-            writer.writerow([sid] + [repr(float(v)) for v in row])
-
-
-def read_official(path):
-    """Read the organisers' table ``official_results_by_frequency.csv``.
-
-    The file has two header lines (the measure over its seven columns, then ``User ID`` and
-    the frequencies), then a row per method (``Naive2``, ``Theta``, ``RNN``, ... or the
-    participant's number), then notes.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-
-    Returns
-    -------
-    dict
-        ``{method: {frequency: (sMAPE, MASE, OWA)}}``, frequencies as in the file
-        (``"Yearly"`` ... ``"Hourly"``, ``"Total"``).
-    """
-    with open(path, newline="") as fh:
-        rows = list(csv.reader(fh))
-    measures, freqs = rows[0], rows[1]
-    columns = {}
-    current = None
-    for j in range(1, len(freqs)):
-        if j < len(measures) and measures[j]:
-            current = measures[j]
-        columns[(current, freqs[j])] = j
-    table = {}
-    for row in rows[2:]:
-        if len(row) != len(freqs) or not row[0]:
-            continue
-        try:
-            entry = {
-                f: tuple(float(row[columns[(m, f)]]) for m in ("sMAPE", "MASE", "OWA"))
-                for f in freqs[1:8]
-            }
-        except (KeyError, ValueError):
-            continue
-        table[row[0]] = entry
-    return table
-
-
-def best_entry(official, group):
-    """The method of lowest OWA on ``group`` in the official table.
-
-    Parameters
-    ----------
-    official : dict
-        As returned by :func:`read_official`.
-    group : str
-
-    Returns
-    -------
-    str
-    """
-    return min(official, key=lambda k: official[k][group][2])
-
-
-# --------------------------------------------------------------------------------------------
-# scoring, as in M4
-
-
-def score(insample, y, f, m):
-    """Mean sMAPE and mean MASE over the series (:mod:`tsrnn.metrics`, M4's definitions).
-
-    Parameters
-    ----------
-    insample : list of array_like
-        Training values of each series.
-    y, f : array_like of shape (n_series, horizon)
-        Test values and forecasts.
-    m : int
-        Seasonal lag of the MASE scale (24 Hourly, 1 Weekly).
-
-    Returns
-    -------
-    (float, float)
-        sMAPE and MASE, each averaged over the series.
-    """
-    return smape(y, f), mase(y, f, insample, m=m)
-
-
-# --------------------------------------------------------------------------------------------
-# data
-
-
-@dataclass
-class GroupData:
-    """The series of one M4 group (or its first ``limit`` series).
-
-    Attributes
-    ----------
-    name : str
-    spec : Group
-    ids : list of str
-    train : list of ndarray
-    test : ndarray of shape (n_series, horizon)
-    benchmarks : dict
-        ``{name: ndarray of shape (n_series, horizon)}``: official Naive2 (always) and
-        sNaive (when its file exists) forecasts, in the order of ``ids``.
-    fit_train : list of ndarray or None
-        What the model learns from when not the whole of ``train`` (see :meth:`subset`).
-    """
-
-    name: str
-    spec: Group
-    ids: list
-    train: list
-    test: np.ndarray
-    benchmarks: dict
-    fit_train: list | None = None
-
-    def subset(self, every=1, limit=None, history=None):
-        """Every ``every``-th series, the first ``limit`` of them, the last ``history`` values.
-
-        Parameters
-        ----------
-        every : int, default=1
-            Keep series 0, every, 2 * every, ...
-        limit : int or None, default=None
-            Then keep the first ``limit`` series (all when None).
-        history : int or None, default=None
-            The model learns from the last ``history`` values of each series only (all when
-            None); the MASE scale is still computed on the whole training part.
-
-        Returns
-        -------
-        GroupData
-        """
-        keep = list(range(0, len(self.ids), every))[:limit]
-        train = [self.train[i] for i in keep]
-        return GroupData(
-            self.name,
-            self.spec,
-            [self.ids[i] for i in keep],
-            train,
-            self.test[keep],
-            {k: v[keep] for k, v in self.benchmarks.items()},
-            None if history is None else [v[-history:] for v in train],
-        )
-
-    @property
-    def model_train(self):
-        """The training values the model learns from (see :meth:`subset`)."""
-        return self.train if self.fit_train is None else self.fit_train
-
-
-def data_dir(arg):
-    """The data folder: ``--data``, else ``$TSRNN_M4_DATA``; SystemExit when neither is set.
-
-    Parameters
-    ----------
-    arg : str or None
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    value = arg or os.environ.get(DATA_ENV)
-    if not value:
-        raise SystemExit(f"no data folder: pass --data DIR or set {DATA_ENV}.")
-    path = Path(value)
-    if not path.is_dir():
-        raise SystemExit(f"data folder {str(path)!r} does not exist.")
-    return path
-
-
-def _aligned(path, ids):
-    fids, fc = read_forecasts(path)
-    if fids != ids:
-        raise SystemExit(f"{path}: its series ids are not those of the training file.")
-    return fc
-
-
-def load_group(folder, name):
-    """Load the training and test series and the official benchmark forecasts of a group.
-
-    Parameters
-    ----------
-    folder : str or os.PathLike
-    name : {"Hourly", "Weekly"}
-
-    Returns
-    -------
-    GroupData
-    """
-    folder = Path(folder)
-    spec = GROUPS[name]
-    ids, train = read_series(folder / f"{name}-train.csv")
-    test_ids, test = read_series(folder / f"{name}-test.csv")
-    if test_ids != ids:
-        raise SystemExit(f"{name}: the test file's ids differ from the training file's.")
-    test = np.vstack(test)
-    if test.shape[1] != spec.horizon:
-        raise SystemExit(f"{name}: test horizon {test.shape[1]}, expected {spec.horizon}.")
-    benchmarks = {"Naive2": _aligned(folder / f"Naive2-{name}.csv", ids)}
-    snaive = folder / f"sNaive-{name}.csv"
-    if snaive.exists():
-        benchmarks["sNaive"] = _aligned(snaive, ids)
-    return GroupData(name, spec, ids, train, test, benchmarks)
-
-
-def self_check(data, official):
-    """Score the official benchmark forecasts on the whole group against the official table.
-
-    Parameters
-    ----------
-    data : GroupData
-        The whole group.
-    official : dict
-        As returned by :func:`read_official`.
+def model_parameters():
+    """The estimator parameters that are options, in the order the estimator declares them.
 
     Returns
     -------
     list of str
-        One line per benchmark checked.
-
-    Raises
-    ------
-    SystemExit
-        When a recomputed sMAPE or MASE differs from the table by more than ``TOLERANCE``.
     """
-    lines = []
-    for method, fc in data.benchmarks.items():
-        got = score(data.train, data.test, fc, data.spec.m)
-        want = official[method][data.name][:2]
-        diff = max(abs(g - w) for g, w in zip(got, want, strict=True))
-        status = "ok" if diff <= TOLERANCE else "MISMATCH"
-        lines.append(
-            f"self-check {data.name} {method}: sMAPE {got[0]:.4f} (official {want[0]:.3f}), "
-            f"MASE {got[1]:.4f} (official {want[1]:.3f}): {status}"
-        )
-        if diff > TOLERANCE:
-            raise SystemExit(
-                "\n".join(lines) + f"\nthe {method} scores differ from the official table by "
-                f"{diff:.4g} > {TOLERANCE}: the data or the scoring is not M4's."
-            )
-    return lines
+    return [p for p in RNNForecaster._parameter_constraints if p not in SCRIPT_PARAMETERS]
 
 
-def to_long(data, ds="int"):
-    """The training series as a long DataFrame (``unique_id``, ``ds``, ``y``).
+def _parse_one(constraint, text):
+    """``text`` as a value of the kind ``constraint`` names; ``ValueError`` when it is not one.
 
     Parameters
     ----------
-    data : GroupData
-    ds : {"int", "datetime"}
-        Integer time stamps 0, 1, ... or a made-up calendar of the group's frequency.
+    constraint : StrOptions, Interval, "array-like" or None
+        One entry of a parameter's list in ``RNNForecaster._parameter_constraints``.
+    text : str
 
     Returns
     -------
-    pandas.DataFrame
+    object
     """
-    train = data.model_train
-    lengths = np.array([len(v) for v in train])
-    step = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    if ds == "datetime":
-        calendar = pd.date_range("2000-01-01", periods=int(lengths.max()), freq=data.spec.freq)
-        stamps = calendar[step]
-    else:
-        stamps = step
-    return pd.DataFrame(
-        {
-            "unique_id": np.repeat(np.array(data.ids, dtype=object), lengths),
-            "ds": stamps,
-            "y": np.concatenate(train),
-        }
+    if constraint is None:
+        if text.lower() != "none":
+            raise ValueError(text)
+        return None
+    if isinstance(constraint, StrOptions):
+        return text
+    if isinstance(constraint, Interval):
+        return int(text) if constraint.type is Integral else float(text)
+    if constraint == "array-like":
+        return tuple(float(v) for v in text.split(","))
+    raise TypeError(f"no command-line form for the constraint {constraint!r}")
+
+
+def _value_parser(name, constraints):
+    """argparse ``type`` for one parameter: the first constraint the text parses to and meets.
+
+    Parameters
+    ----------
+    name : str
+    constraints : list
+        The parameter's entry in ``RNNForecaster._parameter_constraints``.
+
+    Returns
+    -------
+    callable
+        str -> value; raises ``argparse.ArgumentTypeError`` naming what is allowed.
+    """
+    kinds = list(constraints)
+    for c in kinds:  # a kind with no command-line form fails when the parser is built
+        try:
+            _parse_one(c, "1")
+        except ValueError:
+            pass
+    checks = [make_constraint(c) for c in kinds]
+    pairs = list(zip(kinds, checks, strict=True))
+
+    def parse(text):
+        for kind, check in pairs:
+            try:
+                value = _parse_one(kind, text)
+            except ValueError:
+                continue
+            if check.is_satisfied_by(value):
+                return value
+        allowed = " or ".join("'none'" if c is None else str(check) for c, check in pairs)
+        raise argparse.ArgumentTypeError(f"{name} must be {allowed}, got {text!r}")
+
+    parse.__name__ = name  # argparse names the type in its messages
+    return parse
+
+
+def _metavar(constraints):
+    parts = []
+    for c in constraints:
+        if c is None:
+            parts.append("none")
+        elif isinstance(c, StrOptions):
+            parts.append("{" + ",".join(sorted(c.options)) + "}")
+        elif isinstance(c, Interval):
+            parts.append("INT" if c.type is Integral else "FLOAT")
+        elif c == "array-like":
+            parts.append("Q1,Q2,...")
+    return "|".join(parts)
+
+
+def add_model_options(parser):
+    """Add an option for every estimator parameter but :data:`SCRIPT_PARAMETERS`.
+
+    The options come from ``RNNForecaster._parameter_constraints``: ``--name-with-dashes``,
+    its value parsed as the constraints say (``Interval`` of integers -> int, of reals ->
+    float, ``StrOptions`` -> one of its strings, ``None`` allowed -> ``none``, ``"array-like"``
+    -> comma-separated floats, ``"boolean"`` -> a ``--name`` / ``--no-name`` flag pair) and
+    checked against them. An option left out is absent from the parsed namespace, so the
+    estimator keeps its own default (shown in the help).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    """
+    constraints = RNNForecaster._parameter_constraints
+    defaults = RNNForecaster().get_params()
+    group = parser.add_argument_group(
+        "RNNForecaster parameters (left out: the estimator's default)"
     )
-
-
-# --------------------------------------------------------------------------------------------
-# the model
-
-#: Estimator parameters settable from the command line: (option, parameter, type).
-MODEL_OPTIONS = (
-    ("--cell", "cell", str),
-    ("--hidden-size", "hidden_size", int),
-    ("--num-layers", "num_layers", int),
-    ("--window", "window", str),
-    ("--linear-lags", "linear_lags", int),
-    ("--loss", "loss", str),
-    ("--baseline", "baseline", str),
-    ("--target-transform", "target_transform", str),
-    ("--seasonal-period", "seasonal_period", int),
-    ("--learning-rate", "learning_rate", float),
-    ("--batch-size", "batch_size", int),
-    ("--max-epochs", "max_epochs", int),
-    ("--max-windows-per-epoch", "max_windows_per_epoch", int),
-    ("--validation-fraction", "validation_fraction", float),
-    ("--n-iter-no-change", "n_iter_no_change", int),
-    ("--tol", "tol", float),
-    ("--clip-norm", "clip_norm", float),
-    ("--optimizer", "optimizer", str),
-    ("--ema-momentum", "ema_momentum", float),
-    ("--dtype", "dtype", str),
-    ("--device", "device", str),
-)
+    for name in model_parameters():
+        option = "--" + name.replace("_", "-")
+        help_text = f"RNNForecaster {name} (default {defaults[name]!r})"
+        kinds = constraints[name]
+        if kinds == ["boolean"]:
+            group.add_argument(
+                option, dest=name, action=argparse.BooleanOptionalAction,
+                default=argparse.SUPPRESS, help=help_text,
+            )  # fmt: skip
+        elif all(isinstance(c, StrOptions) for c in kinds):
+            group.add_argument(
+                option, dest=name, choices=sorted(set().union(*(c.options for c in kinds))),
+                default=argparse.SUPPRESS, help=help_text,
+            )  # fmt: skip
+        else:
+            group.add_argument(
+                option, dest=name, type=_value_parser(name, kinds), metavar=_metavar(kinds),
+                default=argparse.SUPPRESS, help=help_text,
+            )  # fmt: skip
 
 
 def model_params(args, horizon):
@@ -498,16 +238,12 @@ def model_params(args, horizon):
     dict
     """
     params = {"horizon": horizon}
-    for _, name, _ in MODEL_OPTIONS:
-        value = getattr(args, name)
-        if value is None:
-            continue
-        if name == "window" and value != "auto":
-            value = int(value)
-        params[name] = value
-    if args.no_early_stopping:
-        params["early_stopping"] = False
+    params.update({name: getattr(args, name) for name in model_parameters() if name in args})
     return params
+
+
+# --------------------------------------------------------------------------------------------
+# training and forecasting
 
 
 def forecast_matrix(out, ids, horizon):
@@ -561,8 +297,6 @@ def fit_predict(data, params, seeds, seed=0, ds="int", verbose=0, finetune=None)
         ``fit_s`` and ``predict_s`` (seconds, summed over the models), and per model its
         ``window_``, ``baseline_period_``, ``n_iter_`` and ``best_epoch_``.
     """
-    from tsrnn import RNNForecaster
-
     long = to_long(data, ds)
     recent = None
     if finetune is not None:
@@ -608,44 +342,8 @@ def peak_memory_mib():
     return rss / 2**20 if sys.platform == "darwin" else rss / 2**10
 
 
-def table(data, official, model_label, forecasts):
-    """Markdown table: the official entries, the subset's benchmarks and the model.
-
-    Parameters
-    ----------
-    data : GroupData
-        The series scored.
-    official : dict
-        As returned by :func:`read_official`.
-    model_label : str
-    forecasts : ndarray of shape (n_series, horizon)
-
-    Returns
-    -------
-    str
-    """
-    g = data.name
-    rows = [
-        (f"{label} — official", *official[key][g])
-        for key, label in OFFICIAL_ROWS
-        if key in official
-    ]
-    best = best_entry(official, g)
-    rows.append((f"best entry (#{best}) — official", *official[best][g]))
-    n2 = score(data.train, data.test, data.benchmarks["Naive2"], data.spec.m)
-    n = len(data.ids)
-    for method, fc in data.benchmarks.items():
-        s, m = score(data.train, data.test, fc, data.spec.m)
-        rows.append((f"{method} — the {n} series scored", s, m, owa(s, m, *n2)))
-    s, m = score(data.train, data.test, forecasts, data.spec.m)
-    rows.append((f"**{model_label}** — the {n} series scored", s, m, owa(s, m, *n2)))
-    lines = [f"| M4 {g} | sMAPE | MASE | OWA |", "|---|---:|---:|---:|"]
-    lines += [f"| {r[0]} | {r[1]:.3f} | {r[2]:.3f} | {r[3]:.3f} |" for r in rows]
-    return "\n".join(lines)
-
-
-def parse_args(argv=None):
-    """Command-line options (see the module docstring)."""
+def build_parser():
+    """The parser: the script's own options, then :func:`add_model_options`."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data", help=f"folder with the M4 files (default: ${DATA_ENV})")
     p.add_argument("--group", required=True, choices=sorted(GROUPS))
@@ -670,7 +368,6 @@ def parse_args(argv=None):
         help="also write the sMAPE and MASE of every series (model and benchmarks) to CSV, "
         "and print the scores by training length",
     )
-    p.add_argument("--no-early-stopping", action="store_true", help="early_stopping=False")
     p.add_argument(
         "--finetune-last",
         type=int,
@@ -682,14 +379,13 @@ def parse_args(argv=None):
         type=float,
         help="learning rate of the fine-tuning (default: the training's)",
     )
-    for option, name, kind in MODEL_OPTIONS:
-        p.add_argument(
-            option,
-            dest=name,
-            type=kind,
-            default=None,
-            help=f"RNNForecaster {name} (default: the estimator's)",
-        )
+    add_model_options(p)
+    return p
+
+
+def parse_args(argv=None):
+    """Command-line options (see the module docstring), checked."""
+    p = build_parser()
     args = p.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         p.error("--limit must be >= 1")
@@ -705,76 +401,7 @@ def parse_args(argv=None):
         p.error("--finetune-epochs must be >= 1")
     if args.finetune_learning_rate is not None and not args.finetune_learning_rate > 0:
         p.error("--finetune-learning-rate must be > 0")
-    if args.window is not None and args.window != "auto" and not args.window.isdigit():
-        p.error("--window must be a positive integer or 'auto'")
     return args
-
-
-def per_series(data, forecasts):
-    """sMAPE and MASE of every series, for the model and the official benchmarks.
-
-    Parameters
-    ----------
-    data : GroupData
-    forecasts : ndarray of shape (n_series, horizon)
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per series: ``id``, ``n_train`` (training values), then ``smape_<method>``
-        and ``mase_<method>`` for ``model`` and each benchmark.
-    """
-    import pandas as pd
-
-    frame = pd.DataFrame({"id": data.ids, "n_train": [len(x) for x in data.train]})
-    for method, fc in {"model": forecasts, **data.benchmarks}.items():
-        frame[f"smape_{method}"] = smape(data.test, fc, per_series=True)
-        frame[f"mase_{method}"] = mase(data.test, fc, data.train, m=data.spec.m, per_series=True)
-    return frame
-
-
-def length_table(frame, max_groups=4):
-    """Markdown table of the scores by training length (from :func:`per_series`).
-
-    Series of the same length form a group when there are at most ``max_groups`` distinct
-    lengths; otherwise the lengths are cut at their quantiles into ``max_groups`` groups.
-    OWA is relative to Naive2 on the same group.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-    max_groups : int, default=4
-
-    Returns
-    -------
-    str
-    """
-    import pandas as pd
-
-    lengths = frame["n_train"]
-    if lengths.nunique() <= max_groups:
-        groups = lengths.astype(str)
-    else:
-        bins = pd.qcut(lengths, max_groups, duplicates="drop")
-        groups = bins.map(lambda b: f"{int(b.left) + 1}-{int(b.right)}").astype(str)
-    methods = [c[len("smape_") :] for c in frame if c.startswith("smape_") and c != "smape_Naive2"]
-    lines = [
-        "| training length | series | "
-        + " | ".join(f"OWA {m}" for m in methods)
-        + " | sMAPE model | MASE model |",
-        "|---|---:|" + "---:|" * (len(methods) + 2),
-    ]
-    order = sorted(groups.unique(), key=lambda g: int(g.split("-")[0]))
-    for g in order:
-        part = frame[groups == g]
-        n2 = part["smape_Naive2"].mean(), part["mase_Naive2"].mean()
-        owas = [owa(part[f"smape_{m}"].mean(), part[f"mase_{m}"].mean(), *n2) for m in methods]
-        lines.append(
-            f"| {g} | {len(part)} | "
-            + " | ".join(f"{v:.3f}" for v in owas)
-            + f" | {part['smape_model'].mean():.3f} | {part['mase_model'].mean():.3f} |"
-        )
-    return "\n".join(lines)
 
 
 def main(argv=None):
