@@ -586,12 +586,6 @@ class TestMakeWindows:
         ):
             _data.make_windows([np.arange(5.0), np.arange(3.0)], 4, 2)
 
-    def test_stride_keeps_last_window(self):
-        v = np.arange(10.0)
-        X, Y, _, end = _data.make_windows([v], 3, 1, stride=3)
-        np.testing.assert_array_equal(end, [3, 6, 9])
-        np.testing.assert_array_equal(Y[-1], [9.0])
-
     def test_horizon_zero(self):
         X, Y, _, end = _data.make_windows([np.arange(5.0)], 5, 0)
         assert X.shape == (1, 5) and Y.shape == (1, 0)
@@ -605,15 +599,14 @@ class TestMakeWindows:
         np.testing.assert_array_equal(X[1, :, 1], [-1.0, -2.0, -3.0])
         np.testing.assert_array_equal(Y[1], [4.0, 5.0])
 
-    @pytest.mark.parametrize("stride", [1, 2, 3])
-    def test_matches_naive_loop(self, stride):
+    def test_matches_naive_loop(self):
         rng = np.random.default_rng(4)
         values = [rng.standard_normal(n) for n in (3, 11, 6, 20, 7)]
         window, horizon = 4, 3
-        X, Y, sidx, end = _data.make_windows(values, window, horizon, stride=stride)
+        X, Y, sidx, end = _data.make_windows(values, window, horizon)
         rows = []
         for i, v in enumerate(values):
-            starts = list(range(len(v) - window - horizon, -1, -stride))[::-1]
+            starts = range(len(v) - window - horizon + 1)
             rows += [(i, s) for s in starts]
         assert len(rows) == X.shape[0]
         for r, (i, s) in enumerate(rows):
@@ -628,8 +621,6 @@ class TestMakeWindows:
     def test_bad_arguments(self):
         with pytest.raises(ValueError, match="window"):
             _data.make_windows([np.arange(5.0)], 0, 1)
-        with pytest.raises(ValueError, match="stride"):
-            _data.make_windows([np.arange(5.0)], 2, 1, stride=0)
         with pytest.raises(TypeError, match="window"):
             _data.make_windows([np.arange(5.0)], 2.5, 1)
 

@@ -15,7 +15,7 @@ from .validation import _check_positive_int
 
 
 def make_windows(
-    values, window: int, horizon: int, *, stride: int = 1
+    values, window: int, horizon: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Sliding (input, target) windows over every series.
 
@@ -28,9 +28,6 @@ def make_windows(
         Input length, ``>= 1``.
     horizon : int
         Target length, ``>= 0`` (0 gives input windows only, e.g. to predict from them).
-    stride : int, default 1
-        Step between consecutive windows of a series. Windows are aligned on the end of each
-        series, so the most recent window is always included.
 
     Returns
     -------
@@ -51,7 +48,6 @@ def make_windows(
     """
     window = _check_positive_int(window, "window")
     horizon = _check_positive_int(horizon, "horizon", minimum=0)
-    stride = _check_positive_int(stride, "stride")
     if isinstance(values, np.ndarray) and values.ndim == 1:
         values = [values]
     values = [np.asarray(v, dtype=np.float64) for v in values]
@@ -77,12 +73,11 @@ def make_windows(
     # all series end to end, one sliding view over them, and the valid window starts
     cat = np.concatenate(values, axis=0)
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    usable = np.maximum(lengths - total, -1)
-    n_win = np.where(usable >= 0, usable // stride + 1, 0)
-    first = np.where(usable >= 0, usable % stride, 0)
+    n_win = np.maximum(lengths - total + 1, 0)  # windows per series
     series_idx = np.repeat(np.arange(len(values), dtype=np.int64), n_win)
-    k = np.arange(series_idx.shape[0], dtype=np.int64) - np.repeat(np.cumsum(n_win) - n_win, n_win)
-    pos = first[series_idx] + stride * k  # start of each window within its series
+    first_row = np.cumsum(n_win) - n_win  # row of each series' first window
+    # start of each window within its series: 0, 1, ..., n_win - 1 for each series
+    pos = np.arange(series_idx.shape[0], dtype=np.int64) - np.repeat(first_row, n_win)
     sw = np.lib.stride_tricks.sliding_window_view(cat, total, axis=0)
     W = sw[offsets[series_idx] + pos]  # (n_windows, total) or (n_windows, n_features, total)
     if W.ndim == 3:
