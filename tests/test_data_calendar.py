@@ -1,5 +1,6 @@
 """Tests of tsrnn._data.calendar: season_length and auto_window."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -80,3 +81,30 @@ class TestAutoWindow:
     def test_empty_lengths(self):
         with pytest.raises(ValueError, match="empty"):
             _data.auto_window([], 1, "D")
+
+
+# --------------------------------------------------------------------------------------------
+# calendar_features
+# --------------------------------------------------------------------------------------------
+
+
+def test_calendar_features_monthly():
+    out = _data.calendar_features(pd.date_range("2020-01-01", periods=3, freq="MS"))
+    angle = 2 * np.pi * np.arange(3) / 12
+    np.testing.assert_allclose(out, np.column_stack([np.sin(angle), np.cos(angle)]))
+
+
+def test_calendar_features_period_index():
+    out = _data.calendar_features(pd.period_range("2020Q1", periods=2, freq="Q"))
+    np.testing.assert_allclose(out, [[0.0, 1.0], [1.0, 0.0]], atol=1e-15)
+
+
+@pytest.mark.parametrize(("freq", "n_features"), [("h", 4), ("D", 4), ("W", 2), ("YS", 0)])
+def test_calendar_features_count(freq, n_features):
+    out = _data.calendar_features(pd.date_range("2020-01-01", periods=3, freq=freq))
+    assert out.shape == (3, n_features)
+
+
+def test_calendar_features_need_dates():
+    with pytest.raises(ValueError, match="DatetimeIndex or a PeriodIndex"):
+        _data.calendar_features(pd.RangeIndex(3))

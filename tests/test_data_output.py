@@ -198,3 +198,37 @@ class TestToOutput:
         out = _data.to_output(pred, d)
         assert len(out) == 6
         assert out["ds"].iloc[0] == pd.Timestamp("2020-02-10")
+
+
+# --------------------------------------------------------------------------------------------
+# to_output_quantiles
+# --------------------------------------------------------------------------------------------
+
+
+class TestToOutputQuantiles:
+    PRED = np.arange(12.0).reshape(2, 2, 3)  # (n_series, horizon, n_labels)
+    LABELS = [0.1, 0.5, 0.9]
+
+    def test_wide(self):
+        d = _data.check_series(pd.DataFrame({"a": np.arange(4.0), "b": np.arange(4.0)}))
+        out = _data.to_output_quantiles(self.PRED, d, self.LABELS)
+        assert list(out.columns) == [(s, q) for s in "ab" for q in self.LABELS]
+        assert list(out.index) == [4, 5]
+        np.testing.assert_array_equal(out[("b", 0.5)], [7.0, 10.0])
+
+    def test_long(self):
+        d = _data.check_series(
+            make_long([("a", "2020-01-01", 4, 0.0), ("b", "2020-01-02", 4, 0.0)])
+        )
+        out = _data.to_output_quantiles(self.PRED, d, self.LABELS)
+        assert list(out.columns) == ["unique_id", "ds", *self.LABELS]
+        np.testing.assert_array_equal(out[0.9], [2.0, 5.0, 8.0, 11.0])
+
+    def test_series_and_arrays(self):
+        d = _data.check_series(make_series(5, "D"))
+        out = _data.to_output_quantiles(self.PRED[:1], d, self.LABELS)
+        assert out.shape == (2, 3) and out.index[0] == pd.Timestamp("2020-01-06")
+        d = _data.check_series(np.arange(8.0).reshape(4, 2))
+        out = _data.to_output_quantiles(self.PRED, d, self.LABELS)
+        assert out.shape == (2, 2, 3)  # (horizon, n_series, n_labels)
+        np.testing.assert_array_equal(out[1, 0], [3.0, 4.0, 5.0])

@@ -163,3 +163,18 @@ class TestScaling:
             _data.scale_windows(np.ones((2, 3)), np.ones((3, 1)))
         with pytest.raises(ValueError, match="first dimension"):
             _data.unscale(np.ones((2, 3)), np.ones(3), np.ones(3))
+
+
+# --------------------------------------------------------------------------------------------
+# naive_baseline
+# --------------------------------------------------------------------------------------------
+
+
+def test_naive_baseline_repeats_the_last_period():
+    X = np.arange(12.0).reshape(2, 6)
+    np.testing.assert_array_equal(
+        _data.naive_baseline(X, 5, 2), [[4.0, 5.0, 4.0, 5.0, 4.0], [10.0, 11.0, 10.0, 11.0, 10.0]]
+    )
+    np.testing.assert_array_equal(_data.naive_baseline(X, 2, 1), [[5.0, 5.0], [11.0, 11.0]])
+    with pytest.raises(ValueError, match="between 1 and the window 6"):
+        _data.naive_baseline(X, 2, 7)
