@@ -24,6 +24,8 @@ _NUMERIC_INFERRED = frozenset(
 def _as_float(values, label: str) -> np.ndarray:
     """Convert numeric values (pandas Series or ndarray) to a float64 ndarray.
 
+    Used for the target and for covariate columns.
+
     Parameters
     ----------
     values : pandas.Series or ndarray
@@ -51,13 +53,14 @@ def _as_float(values, label: str) -> np.ndarray:
             kind = pd.api.types.infer_dtype(flat, skipna=True)
             if kind not in _NUMERIC_INFERRED:
                 raise TypeError(
-                    f"{label} holds non-numeric values (inferred type {kind!r}); the target must "
-                    "be numeric (int, float or bool). Convert it with pd.to_numeric or drop it."
+                    f"{label} holds non-numeric values (inferred type {kind!r}); targets and "
+                    "covariates must be numeric (int, float or bool). Convert it with "
+                    "pd.to_numeric or drop it."
                 )
         else:
             raise TypeError(
-                f"{label} has non-numeric dtype {dtype}; the target must be numeric (int, float "
-                "or bool). Convert it with pd.to_numeric or drop it."
+                f"{label} has non-numeric dtype {dtype}; targets and covariates must be numeric "
+                "(int, float or bool). Convert it with pd.to_numeric or drop it."
             )
     if isinstance(values, pd.Series):
         out = values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
