@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
+from ._state import MODE_STATES, TrainingState
+
 FORMAT = "tsrnn-model"
 FORMAT_VERSION = 2
 
@@ -216,7 +218,50 @@ def ids_to_json(ids):
 
 
 # --------------------------------------------------------------------------------------------
-# the fitted state, field by field
+# an estimator, and its fitted state field by field
+
+
+def save_estimator(estimator, path):
+    """Write a fitted :class:`~tsrnn.RNNForecaster`: its parameters, its mode and every field
+    of its fitted state (:mod:`tsrnn._state`)."""
+    params = estimator.get_params()
+    if not isinstance(params["random_state"], int | type(None)):
+        params["random_state"] = None
+    if params["quantiles"] is not None:
+        params["quantiles"] = [float(q) for q in params["quantiles"]]
+    meta = {"params": params, "mode": estimator._mode, "state": {}}
+    arrays = {}
+    for kind in (TrainingState, MODE_STATES[estimator._mode]):
+        encode_state(kind.taken_from(estimator), meta["state"], arrays)
+    if hasattr(estimator, "feature_names_in_"):
+        meta["feature_names_in"] = [str(c) for c in estimator.feature_names_in_]
+    write_model(path, meta, arrays)
+
+
+def load_estimator(cls, path):
+    """Inverse of :func:`save_estimator`: an instance of ``cls``, fitted.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a tsrnn model of a readable version, or is truncated, altered or
+        inconsistent.
+    """
+    meta, arrays = read_model(path)
+    try:
+        est = cls(**meta["params"])
+        est._mode = meta["mode"]
+        for kind in (TrainingState, MODE_STATES[est._mode]):
+            decode_state(kind, meta["state"], arrays, meta["params"]).put_on(est)
+        if est.params_.shape != (est.spec_.n_params,) or est.params_.dtype.kind != "f":
+            raise ValueError("its parameter vector does not fit the network it describes")
+        if "feature_names_in" in meta:
+            est.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise ValueError(f"{path!r} is not a valid tsrnn model file: {exc!r}") from exc
+    except ValueError as exc:
+        raise ValueError(f"{path!r} is not a valid tsrnn model file: {exc}") from exc
+    return est
 
 
 def encode_state(state, meta, arrays):

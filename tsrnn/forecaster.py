@@ -442,18 +442,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         path : str or os.PathLike
         """
         check_is_fitted(self, "params_")
-        params = self.get_params()
-        if not isinstance(params["random_state"], int | type(None)):
-            params["random_state"] = None
-        if params["quantiles"] is not None:
-            params["quantiles"] = [float(q) for q in params["quantiles"]]
-        meta = {"params": params, "mode": self._mode, "state": {}}
-        arrays = {}
-        for state in self._states():
-            _persist.encode_state(state, meta["state"], arrays)
-        if hasattr(self, "feature_names_in_"):
-            meta["feature_names_in"] = [str(c) for c in self.feature_names_in_]
-        _persist.write_model(path, meta, arrays)
+        _persist.save_estimator(self, path)
 
     @classmethod
     def load(cls, path):
@@ -473,21 +462,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             If the file is not a tsrnn model of a readable version, or is truncated or
             altered.
         """
-        meta, arrays = _persist.read_model(path)
-        try:
-            est = cls(**meta["params"])
-            est._mode = meta["mode"]
-            for kind in (TrainingState, MODE_STATES[est._mode]):
-                _persist.decode_state(kind, meta["state"], arrays, meta["params"]).put_on(est)
-            if est.params_.shape != (est.spec_.n_params,) or est.params_.dtype.kind != "f":
-                raise ValueError("its parameter vector does not fit the network it describes")
-            if "feature_names_in" in meta:
-                est.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
-        except (KeyError, TypeError, IndexError, AttributeError) as exc:
-            raise ValueError(f"{path!r} is not a valid tsrnn model file: {exc!r}") from exc
-        except ValueError as exc:
-            raise ValueError(f"{path!r} is not a valid tsrnn model file: {exc}") from exc
-        return est
+        return _persist.load_estimator(cls, path)
 
     def _states(self):
         """The fitted state: training's and the mode's (see :mod:`tsrnn._state`)."""
