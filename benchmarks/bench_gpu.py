@@ -52,8 +52,8 @@ class TsrnnCase:
     """tsrnn's CUDA network with its windows on the device."""
 
     def __init__(self, cell, n_in, hidden, window, batch, seed=0):
+        from tsrnn._cuda import CudaNetwork
         from tsrnn._network import NetworkSpec
-        from tsrnn.cuda_kernels import CudaNetwork
 
         rng = np.random.default_rng(seed)
         spec = NetworkSpec(cell, n_in, hidden, 1, 1)
@@ -114,7 +114,7 @@ def main(argv=None):
     parser.add_argument("--seqs-per-block", type=int, help="tsrnn SEQS_PER_BLOCK")
     args = parser.parse_args(argv)
 
-    from tsrnn.cuda_kernels import cuda_available
+    from tsrnn._cuda import cuda_available
 
     if not cuda_available():
         sys.exit(
@@ -123,7 +123,7 @@ def main(argv=None):
         )
     from numba import cuda
 
-    from tsrnn.cuda_kernels import network as cn
+    from tsrnn._cuda import network as cn
 
     if args.threads:
         cn.THREADS_PER_BLOCK = args.threads

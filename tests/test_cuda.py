@@ -12,13 +12,13 @@ import sys
 import numpy as np
 import pytest
 
-from tsrnn import cuda_kernels
+from tsrnn import _cuda
 from tsrnn._network import NetworkSpec, forward, loss_and_grad
 from tsrnn._optim import Adam, clip_grad_norm
 
-check_device = cuda_kernels.check_device
-cuda_available = cuda_kernels.cuda_available
-simulator_enabled = cuda_kernels.simulator_enabled
+check_device = _cuda.check_device
+cuda_available = _cuda.cuda_available
+simulator_enabled = _cuda.simulator_enabled
 
 if not (simulator_enabled() or cuda_available()):
     pytest.skip(
@@ -27,8 +27,8 @@ if not (simulator_enabled() or cuda_available()):
         allow_module_level=True,
     )
 
-from tsrnn.cuda_kernels import network as cn  # noqa: E402
-from tsrnn.cuda_kernels._kernels import shared_words  # noqa: E402
+from tsrnn._cuda import network as cn  # noqa: E402
+from tsrnn._cuda._kernels import shared_words  # noqa: E402
 
 CELLS = ("lstm", "gru", "rnn")
 N_FEATURES, HIDDEN, N_OUTPUTS = 2, 5, 3
@@ -149,7 +149,7 @@ def test_weights_from_global_memory(monkeypatch, cell, mode):
 
 def test_refused_shared_memory_falls_back(monkeypatch):
     """A driver refusing more than the default shared memory: weights from global memory."""
-    from tsrnn.cuda_kernels import _device
+    from tsrnn._cuda import _device
 
     spec, params, X, Y = problem("lstm", 2, seed=9)
     monkeypatch.setattr(_device, "simulator_enabled", lambda: False)
@@ -170,7 +170,7 @@ def test_refused_shared_memory_falls_back(monkeypatch):
 
 def test_shared_memory_allowance_only_grows(monkeypatch):
     """The driver keeps one allowance per kernel: never lower it for a smaller launch."""
-    from tsrnn.cuda_kernels import _device
+    from tsrnn._cuda import _device
 
     asked = []
 
@@ -330,7 +330,7 @@ def test_bad_inputs():
 
 
 def test_check_device(monkeypatch):
-    from tsrnn.cuda_kernels import _device
+    from tsrnn._cuda import _device
 
     assert check_device("cpu") == "cpu"
     assert check_device("cuda") == "cuda"
@@ -349,7 +349,7 @@ def test_check_device(monkeypatch):
 
 def test_import_tsrnn_does_not_import_numba_cuda():
     code = (
-        "import sys, tsrnn, tsrnn.cuda_kernels as c; c.check_device('cpu'); "
+        "import sys, tsrnn, tsrnn._cuda as c; c.check_device('cpu'); "
         "assert 'numba.cuda' not in sys.modules, 'numba.cuda imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -14,7 +14,7 @@ Typical training loop, with one host round trip per batch (the scalar loss)::
 One training step is four or five kernel launches: :func:`forward` (every layer, the head,
 the loss and its gradient), :func:`backward` (BPTT into per-block partials), ``reduce``
 (partials summed in block order: deterministic), ``sqnorm`` (only when clipping) and
-``adam``. See :mod:`tsrnn.cuda_kernels._kernels` for the thread mapping.
+``adam``. See :mod:`tsrnn._cuda._kernels` for the thread mapping.
 """
 
 import functools
@@ -23,8 +23,7 @@ import warnings
 import numpy as np
 from numba import cuda
 
-from tsrnn._network import DOT, LOSS_CODES, NetworkSpec
-
+from .._network import DOT, LOSS_CODES, NetworkSpec
 from . import _device
 from ._kernels import (
     D_B,

@@ -45,8 +45,7 @@ from functools import cache
 import numpy as np
 from numba import cuda, from_dtype
 
-from tsrnn._network import DOT, GRU, LSTM, MAE, MSE, PINBALL
-
+from .._network import DOT, GRU, LSTM, MAE, MSE, PINBALL
 from ._device import simulator_enabled
 
 #: Indices into ``dims``.
