@@ -65,7 +65,8 @@ class TsrnnCase:
         self.idx = self.net.to_device_indices(np.arange(batch))
 
     def train(self):
-        self.net.train_step(idx=self.idx, sync=False)
+        _, grad = self.net.loss_and_grad(idx=self.idx, sync=False)
+        self.net.apply_gradient(grad)
 
     def infer(self):
         self.net.forward(idx=self.idx)

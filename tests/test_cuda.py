@@ -60,6 +60,13 @@ def network(spec, params, dtype=np.float32, **adam):
     return net
 
 
+def train_step(net, X=None, Y=None, clip_norm=None, idx=None):
+    """One training step as the CUDA trainer takes it: loss and gradient, then Adam."""
+    loss, grad = net.loss_and_grad(X, Y, "mse", idx=idx)
+    net.apply_gradient(grad, clip_norm)
+    return loss
+
+
 def assert_close(got, ref, rtol):
     """Equal to ``rtol`` relative to the largest magnitude of ``ref``."""
     ref = np.asarray(ref, dtype=np.float64)
@@ -111,7 +118,7 @@ def test_float64_matches_cpu(cell):
     assert_close(grad.copy_to_host(), ref_grad, 1e-10)
 
 
-@pytest.mark.parametrize("loss", ["mae", "pinball", "dot"])
+@pytest.mark.parametrize("loss", ["mae", "pinball"])
 def test_losses_match_cpu(loss):
     spec, params, X, Y = problem("lstm", 1, seed=1)
     quantiles = np.array([0.1, 0.5, 0.9]) if loss == "pinball" else None
@@ -245,7 +252,7 @@ def test_train_steps_match_cpu(clip):
     adam = Adam(learning_rate=1e-2)
     ref = params.copy()
     for _ in range(3):
-        loss = net.train_step(X, Y, "mse", clip_norm=clip)
+        loss = train_step(net, X, Y, clip_norm=clip)
         ref_loss, g = loss_and_grad(ref, X, Y, spec, "mse")
         clip_grad_norm(g, clip)
         adam.update(ref, g)
@@ -258,7 +265,7 @@ def test_train_step_reduces_loss():
     net = network(spec, params, learning_rate=3e-2)
     net.upload_windows(X, Y)
     idx = net.to_device_indices(np.arange(BATCH))
-    losses = [net.train_step(idx=idx) for _ in range(8)]
+    losses = [train_step(net, idx=idx) for _ in range(8)]
     assert losses[-1] < 0.7 * losses[0]
     assert all(np.isfinite(losses))
 
@@ -279,7 +286,7 @@ def test_uploaded_windows_and_indices():
 
 def run_training(spec, params, X, Y):
     net = network(spec, params, learning_rate=1e-2)
-    losses = [net.train_step(X, Y, "mse", clip_norm=1.0)]
+    losses = [train_step(net, X, Y, clip_norm=1.0)]
     _, grad = net.loss_and_grad(X, Y, "mse")
     return losses, grad.copy_to_host(), net.get_params()
 
@@ -306,13 +313,13 @@ def test_optimizer_state_round_trip():
     spec, params, X, Y = problem("gru", 1, seed=8)
     net = network(spec, params)
     assert net.get_optimizer_state() == {"t": 0, "m": None, "v": None}
-    net.train_step(X, Y)
+    train_step(net, X, Y)
     state = net.get_optimizer_state()
     saved = net.get_params()
-    after = [net.train_step(X, Y) for _ in range(2)]
+    after = [train_step(net, X, Y) for _ in range(2)]
     other = network(spec, saved)
     other.set_optimizer_state(state)
-    assert [other.train_step(X, Y) for _ in range(2)] == after
+    assert [train_step(other, X, Y) for _ in range(2)] == after
     np.testing.assert_array_equal(other.get_params(), net.get_params())
 
 

@@ -39,11 +39,10 @@ _TRANSPOSE_FROM = 4
 CELL_CODES = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 N_GATES = {LSTM: 4, GRU: 3, RNN: 1}
 
-MSE, MAE, DOT, PINBALL = 0, 1, 2, 3
+MSE, MAE, PINBALL = 0, 1, 2
 #: Loss names -> codes. "mse" and "mae" are means over every output of the batch; "pinball"
-#: is the mean quantile loss, each output column with its own quantile level; "dot" is
-#: ``sum(yhat * y)``, which backpropagates ``y`` as the upstream gradient (for tests).
-LOSS_CODES = {"mse": MSE, "mae": MAE, "dot": DOT, "pinball": PINBALL}
+#: is the mean quantile loss, each output column with its own quantile level.
+LOSS_CODES = {"mse": MSE, "mae": MAE, "pinball": PINBALL}
 
 
 @dataclass(frozen=True)
@@ -141,23 +140,25 @@ class NetworkSpec:
         bound = 1.0 / sqrt(self.hidden_size)
         return rng.uniform(-bound, bound, self.n_params).astype(dtype)
 
-    def training_bytes(self, batch_size, window, itemsize=4, n_threads=None):
+    def training_bytes(self, batch_size, window, itemsize=4):
         """Working memory of one training step, in bytes (an upper estimate).
 
-        The scratch of the chunks that run at once (one per thread: each thread reuses its
-        own), the per-chunk gradients, the optimizer's vectors and the batch.
+        The scratch of the chunks that run at once (one per thread of Numba's current number:
+        each thread reuses its own), the per-chunk gradients, the optimizer's vectors and the
+        batch.
 
         Parameters
         ----------
         batch_size, window : int
         itemsize : int, default=4
-        n_threads : int, optional
-            Threads of the engine; default Numba's current number.
+
+        Returns
+        -------
+        int
         """
         chunk = chunk_size_for(batch_size)
         n_chunks = -(-batch_size // chunk)
-        threads = get_num_threads() if n_threads is None else n_threads
-        busy = min(n_chunks, threads)
+        busy = min(n_chunks, get_num_threads())
         scratch = busy * _work_size(self, min(chunk, batch_size), window, True)
         batch = batch_size * (window * self.n_features + self.n_outputs + self.n_head_features)
         return itemsize * (scratch + self.n_params * (n_chunks + 6) + batch)
@@ -484,7 +485,7 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
             elif loss == MAE:
                 total += abs(e)
                 dy[b, k] = scale if e > zero else (-scale if e < zero else zero)
-            elif loss == PINBALL:
+            else:  # PINBALL
                 q = quantiles[k]
                 # pinball(y - yhat): q * u for u >= 0, (q - 1) * u for u < 0, u = -e
                 if e < zero:
@@ -493,9 +494,6 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
                 else:
                     total += (1.0 - q) * e
                     dy[b, k] = (1 - q) * scale if e > zero else zero
-            else:  # DOT
-                total += yhat[b, k] * y[b, k]
-                dy[b, k] = y[b, k]
     return total
 
 
@@ -769,7 +767,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
     X : ndarray of shape (batch, window, n_features)
     Y : ndarray of shape (batch, n_outputs)
     spec : NetworkSpec
-    loss : {"mse", "mae", "pinball", "dot"}
+    loss : {"mse", "mae", "pinball"}
     quantiles : array-like of shape (n_outputs,), optional
         Quantile level of each output column, for ``loss="pinball"``.
     Z : ndarray of shape (batch, n_head_features), optional
@@ -788,7 +786,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
     if quantiles is None:
         quantiles = np.full(spec.n_outputs, 0.5)
     quantiles = np.ascontiguousarray(quantiles, dtype=np.float64)
-    norm = 1.0 if code == DOT else float(Y.size)
+    norm = float(Y.size)
     chunk = chunk_size_for(X.shape[0])
     B, T = X.shape[0], X.shape[1]
     rows = _step_rows(spec)

@@ -45,7 +45,7 @@ from functools import cache
 import numpy as np
 from numba import cuda, from_dtype
 
-from .._network import DOT, GRU, LSTM, MAE, MSE, PINBALL
+from .._network import GRU, LSTM, MAE, MSE
 from ._device import simulator_enabled
 
 #: Indices into ``dims``.
@@ -327,7 +327,7 @@ def build(dtype):
                 elif loss == MAE:
                     lossb[b * O + k] = abs(err)
                     dy[b * O + k] = scale if err > zero else (-scale if err < zero else zero)
-                elif loss == PINBALL:
+                else:  # PINBALL
                     q = fpar[1 + k]
                     if err < zero:
                         lossb[b * O + k] = -q * err
@@ -335,9 +335,6 @@ def build(dtype):
                     else:
                         lossb[b * O + k] = (1.0 - q) * err
                         dy[b * O + k] = ft(1.0 - q) * scale if err > zero else zero
-                else:  # DOT
-                    lossb[b * O + k] = yhat * y
-                    dy[b * O + k] = y
 
     @cuda.jit(**_options(fast))
     def backward(params, X, Z, idx, dims, hs, ss, acts, dy, dseq, gpart):
@@ -635,4 +632,4 @@ def build(dtype):
     )  # fmt: skip
 
 
-__all__ = ["build", "shared_words", "DOT", "MAE", "MSE", "PINBALL"]
+__all__ = ["build", "shared_words"]

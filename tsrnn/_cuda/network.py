@@ -8,7 +8,8 @@ Typical training loop, with one host round trip per batch (the scalar loss)::
     for epoch in range(n_epochs):
         perm = net.to_device_indices(rng.permutation(N))
         for start in range(0, N, batch):
-            loss = net.train_step(idx=perm[start:start + batch], clip_norm=1.0)
+            loss, grad = net.loss_and_grad(idx=perm[start:start + batch])
+            net.apply_gradient(grad, clip_norm=1.0)
     params = net.get_params()
 
 One training step is four or five kernel launches: :func:`forward` (every layer, the head,
@@ -23,7 +24,7 @@ import warnings
 import numpy as np
 from numba import cuda
 
-from .._network import DOT, LOSS_CODES, NetworkSpec
+from .._network import LOSS_CODES, NetworkSpec
 from . import _device
 from ._kernels import (
     D_B,
@@ -148,8 +149,8 @@ class CudaNetwork:
     ----------
     params : numba.cuda device array of shape (n_params,)
     grad : numba.cuda device array of shape (n_params,)
-        Gradient of the last :meth:`loss_and_grad` or :meth:`train_step` (clipped, if the
-        step clipped it).
+        Gradient of the last :meth:`loss_and_grad` (clipped, if :meth:`apply_gradient`
+        clipped it).
     m, v : numba.cuda device array of shape (n_params,) or None
         Adam's moments, allocated by the first update.
     t : int
@@ -336,7 +337,7 @@ class CudaNetwork:
             None (both): the uploaded windows, rows ``idx``.
         Z : ndarray of shape (batch, n_head_features), optional
             Head features of ``X`` (with the uploaded windows, theirs are used).
-        loss : {"mse", "mae", "pinball", "dot"}
+        loss : {"mse", "mae", "pinball"}
         quantiles : array-like of shape (n_outputs,), optional
             Quantile level of each output (pinball loss).
         idx : device array or array-like of int, shape (batch,), optional
@@ -355,7 +356,7 @@ class CudaNetwork:
         code = LOSS_CODES[loss]
         ws = self._workspace(B, T, train=True)
         dims_f, dims_b = self._train_dims(ws, code)
-        fpar = self._fpar(B, code, quantiles)
+        fpar = self._fpar(B, quantiles)
         k, nb, tpb = self._k, ws["n_blocks"], THREADS_PER_BLOCK
         hs, ss, acts, dy = ws["hs"], ws["ss"], ws["acts"], ws["dy"]
         args = (self.params, X, Z, Y, idx, dims_f, fpar, hs, ss, acts, ws["out"], dy, ws["lossb"])
@@ -423,30 +424,6 @@ class CudaNetwork:
         self.params, self.m, self.v = new_params, new_m, new_v
         return True
 
-    def train_step(
-        self, X=None, Y=None, loss="mse", quantiles=None, clip_norm=None, idx=None, sync=True,
-        Z=None,
-    ):  # fmt: skip
-        """Forward, BPTT, optional clipping and one Adam step, all on the device.
-
-        Parameters
-        ----------
-        X, Y, loss, quantiles, idx, sync, Z
-            As :meth:`loss_and_grad`.
-        clip_norm : float or None
-            Largest gradient norm; None disables clipping.
-
-        Returns
-        -------
-        float or None
-            The batch's loss before the step (None when ``sync`` is False).
-        """
-        value, grad = self.loss_and_grad(X, Y, loss, quantiles, idx, sync=False, Z=Z)
-        self.apply_gradient(grad, clip_norm)
-        if sync:
-            value = float(self._loss_out.copy_to_host()[0])
-        return value
-
     # ---------------------------------------------------------------------------------------
     # internals
 
@@ -510,10 +487,10 @@ class CudaNetwork:
             self._cache[key] = cuda.to_device(np.arange(n, dtype=np.int64))
         return self._cache[key]
 
-    def _fpar(self, B, code, quantiles):
+    def _fpar(self, B, quantiles):
         O = self.spec.n_outputs
         q = np.full(O, 0.5) if quantiles is None else np.asarray(quantiles, dtype=np.float64)
-        norm = 1.0 if code == DOT else float(B * O)
+        norm = float(B * O)
         host = np.concatenate([[norm], q.reshape(O)])
         key = ("fpar", host.tobytes())
         if key not in self._cache:
