@@ -131,10 +131,8 @@ def test_losses_match_cpu(loss):
 
 def mode_one_limit(spec, dtype=np.float32):
     """Shared-memory bytes that hold ``W_hh`` but not ``W_ih`` as well."""
-    dims = np.zeros(cn.N_DIMS, np.int64)
-    dims[[cn.D_CELL, cn.D_F, cn.D_H, cn.D_L, cn.D_O, cn.D_E]] = spec.dims
-    dims[cn.D_S], dims[cn.D_MODE] = cn.SEQS_PER_BLOCK, 1
-    words = max(shared_words(dims, False), shared_words(dims, True))
+    seqs = cn.SEQS_PER_BLOCK
+    words = max(shared_words(spec, seqs, 1, False), shared_words(spec, seqs, 1, True))
     return words * np.dtype(dtype).itemsize
 
 

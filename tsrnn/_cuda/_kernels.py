@@ -36,7 +36,9 @@ read from global memory). The host side picks the mode from the bytes available.
 
 ``dims`` (int64): ``[cell, F, H, L, O, T, B, S, smem_mode, train, loss, E]``; ``E`` head
 features per window (``Z``, row ``idx[b]`` like ``X``) follow the last hidden state in the
-head, whose ``W_out`` is ``(O, H + E)``.
+head, whose ``W_out`` is ``(O, H + E)``. ``offsets`` (int64, ``(L + 1, 4)``): where every
+parameter block starts, :attr:`tsrnn._network.NetworkSpec.offsets` as it is; the kernels
+read the layout from it and compute none of their own.
 """
 
 import math
@@ -45,7 +47,7 @@ from functools import cache
 import numpy as np
 from numba import cuda, from_dtype
 
-from .._network import GRU, LSTM, MAE, MSE
+from .._network import B_HH, B_IH, B_OUT, END, GRU, LSTM, MAE, MSE, W_HH, W_IH, W_OUT
 from ._device import simulator_enabled
 
 #: Indices into ``dims``.
@@ -67,12 +69,16 @@ MAX_REGISTERS = 128
 NORM_PARTS = 256
 
 
-def shared_words(dims, backward):
+def shared_words(spec, seqs_per_block, mode, backward):
     """Words of dynamic shared memory one block of a kernel needs.
 
     Parameters
     ----------
-    dims : ndarray of shape (N_DIMS,)
+    spec : NetworkSpec
+    seqs_per_block : int
+        Sequences one block handles (``dims[D_S]``).
+    mode : {0, 1, 2}
+        What shared memory holds besides the per-step buffers (``dims[D_MODE]``).
     backward : bool
         The backward kernel (True) or the forward kernel (False).
 
@@ -80,11 +86,9 @@ def shared_words(dims, backward):
     -------
     int
     """
-    cell, H, S, mode = int(dims[D_CELL]), int(dims[D_H]), int(dims[D_S]), int(dims[D_MODE])
-    G = 4 if cell == LSTM else (3 if cell == GRU else 1)
-    GH = G * H
+    H, S, GH = spec.hidden_size, seqs_per_block, spec.gates * spec.hidden_size
     if backward:
-        n_dr = GH if cell == GRU else 0
+        n_dr = GH if spec.cell_code == GRU else 0
         return mode * GH * H + S * (5 * H + GH + n_dr)
     return mode * GH * H + S * (2 * H + 2 * GH)
 
@@ -123,23 +127,13 @@ def build(dtype):
         return 4 if cell == LSTM else (3 if cell == GRU else 1)
 
     @cuda.jit(device=True)
-    def layer_offsets(dims, layer):
-        F, H = dims[D_F], dims[D_H]
-        G = n_gates(dims[D_CELL])
-        offset = 0
-        for k in range(layer):
-            n_in = F if k == 0 else H
-            offset += G * H * (n_in + H + 2)
-        n_in = F if layer == 0 else H
-        o_hh = offset + G * H * n_in
-        o_bih = o_hh + G * H * H
-        o_bhh = o_bih + G * H
-        return offset, o_hh, o_bih, o_bhh, n_in
-
-    @cuda.jit(device=True)
-    def head_offset(dims):
-        _, _, _, o_bhh, _ = layer_offsets(dims, dims[D_L] - 1)
-        return o_bhh + n_gates(dims[D_CELL]) * dims[D_H]
+    def layer_offsets(dims, offsets, layer):
+        """Where W_ih, W_hh, b_ih, b_hh of ``layer`` start, and the width of its input."""
+        n_in = dims[D_F] if layer == 0 else dims[D_H]
+        return (
+            offsets[layer, W_IH], offsets[layer, W_HH], offsets[layer, B_IH],
+            offsets[layer, B_HH], n_in,
+        )  # fmt: skip
 
     @cuda.jit(device=True)
     def sigmoid(x):
@@ -179,11 +173,11 @@ def build(dtype):
         return q, r
 
     @cuda.jit(**_options(fast))
-    def forward(params, X, Z, Y, idx, dims, fpar, hs, ss, acts, out, dy, lossb):
+    def forward(params, X, Z, Y, idx, dims, offsets, fpar, hs, ss, acts, out, dy, lossb):
         """Forward pass of ``S`` sequences per block; loss and ``dy`` when training.
 
         params (P,); X (N, T, F), Z (N, E) and Y (N, O) windows, row ``idx[b]`` for batch
-        entry b (Z is not read when E = 0);
+        entry b (Z is not read when E = 0); offsets (L + 1, 4) the parameter layout;
         fpar float64 ``[norm, q_0 .. q_{O-1}]``; hs, ss (L', B, T+1, H) flat, hidden and
         secondary states, step 0 zero (L' = L when training, else min(L, 2) slots reused);
         acts (L, B, T, G H) flat gate activations (training only); out (B, O) outputs;
@@ -209,7 +203,7 @@ def build(dtype):
         s_h0, j_h0 = split(tid, H)
         ds_h, dj_h = split(nt, H)
         for layer in range(L):
-            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, layer)
+            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, offsets, layer)
             slot = layer if train else layer % 2
             prev = layer - 1 if train else (layer - 1) % 2
             if mode >= 1:
@@ -302,7 +296,8 @@ def build(dtype):
 
         # dense head on the last hidden state of the top layer and the head features, then
         # the loss
-        o = head_offset(dims)
+        o = offsets[L, W_OUT]
+        o_bout = offsets[L, B_OUT]
         E = dims[D_E]
         HE = H + E
         for e in range(tid, ns * O, nt):
@@ -314,7 +309,7 @@ def build(dtype):
                 acc += params[o + k * HE + j] * sm[o_h + s * H + j]
             for j in range(E):
                 acc += params[o + k * HE + H + j] * Z[idx[b], j]
-            yhat = acc + params[o + O * HE + k]
+            yhat = acc + params[o_bout + k]
             out[b, k] = yhat
             if train:
                 loss = dims[D_LOSS]
@@ -337,11 +332,11 @@ def build(dtype):
                         dy[b * O + k] = ft(1.0 - q) * scale if err > zero else zero
 
     @cuda.jit(**_options(fast))
-    def backward(params, X, Z, idx, dims, hs, ss, acts, dy, dseq, gpart):
+    def backward(params, X, Z, idx, dims, offsets, hs, ss, acts, dy, dseq, gpart):
         """BPTT of ``S`` sequences per block into row ``blockIdx.x`` of ``gpart``.
 
         Reads what :func:`forward` stored when training (hs, ss, acts, dy) and the head
-        features Z (N, E). dseq (B, T, H)
+        features Z (N, E); offsets (L + 1, 4) the parameter layout. dseq (B, T, H)
         flat: gradient with respect to the outputs of the current layer coming from the
         layer above, overwritten in place with the gradient for the layer below.
         gpart (n_blocks, P) flat: per-block gradient partials.
@@ -358,7 +353,7 @@ def build(dtype):
         ns = S if B - b0 > S else B - b0
         E = dims[D_E]
         HE = H + E
-        P = head_offset(dims) + O * HE + O
+        P = offsets[L, END]
         gb = blk * P
         o_dh = mode * GH * H
         o_dc = o_dh + S * H
@@ -377,7 +372,8 @@ def build(dtype):
         cuda.syncthreads()
 
         # head: dW_out = dy^T [h_last, z], db_out = sum dy
-        o = head_offset(dims)
+        o = offsets[L, W_OUT]
+        o_bout = offsets[L, B_OUT]
         for e in range(tid, O * HE, nt):
             k = e // HE
             j = e - k * HE
@@ -393,12 +389,12 @@ def build(dtype):
             acc = zero
             for s in range(ns):
                 acc += dy[(b0 + s) * O + k]
-            gpart[gb + o + O * HE + k] = acc
+            gpart[gb + o_bout + k] = acc
 
         acc_hh = cuda.local.array(LOCAL_ACC, nbt)
         acc_ih = cuda.local.array(LOCAL_ACC, nbt)
         for layer in range(L - 1, -1, -1):
-            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, layer)
+            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, offsets, layer)
             # weight-gradient elements of this thread accumulate in registers / local memory
             # over the time loop when they fit, else in the block's row of gpart
             local_hh = (GH * H + nt - 1) // nt <= LOCAL_ACC

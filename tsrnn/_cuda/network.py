@@ -173,6 +173,7 @@ class CudaNetwork:
         self.beta2 = beta2
         self.epsilon = epsilon
         self._k = build(self.dtype.type)
+        self._offsets = cuda.to_device(np.array(spec.offsets))  # the layout, as the CPU's
         P = spec.n_params
         self.params = cuda.to_device(np.zeros(P, self.dtype))
         self.grad = cuda.device_array(P, self.dtype)
@@ -318,8 +319,8 @@ class CudaNetwork:
         dims = ws["dims_f"]
         args = (
             self.average if averaged else self.params, X, Z, self._dummy_y, idx, dims,
-            self._dummy64, ws["hs"], self._dummy, self._dummy, ws["out"], self._dummy,
-            self._dummy64,
+            self._offsets, self._dummy64, ws["hs"], self._dummy, self._dummy, ws["out"],
+            self._dummy, self._dummy64,
         )  # fmt: skip
         _launch(self._k.forward, ws["n_blocks"], THREADS_PER_BLOCK, ws["bytes_f"], args)
         return ws["out"].copy_to_host()
@@ -359,9 +360,15 @@ class CudaNetwork:
         fpar = self._fpar(B, quantiles)
         k, nb, tpb = self._k, ws["n_blocks"], THREADS_PER_BLOCK
         hs, ss, acts, dy = ws["hs"], ws["ss"], ws["acts"], ws["dy"]
-        args = (self.params, X, Z, Y, idx, dims_f, fpar, hs, ss, acts, ws["out"], dy, ws["lossb"])
+        args = (
+            self.params, X, Z, Y, idx, dims_f, self._offsets, fpar, hs, ss, acts, ws["out"], dy,
+            ws["lossb"],
+        )  # fmt: skip
         _launch(k.forward, nb, tpb, ws["bytes_f"], args)
-        args = (self.params, X, Z, idx, dims_b, hs, ss, acts, dy, ws["dseq"], ws["gpart"])
+        args = (
+            self.params, X, Z, idx, dims_b, self._offsets, hs, ss, acts, dy, ws["dseq"],
+            ws["gpart"],
+        )  # fmt: skip
         _launch(k.backward, nb, tpb, ws["bytes_b"], args)
         P = self.spec.n_params
         k.reduce[-(-P // tpb), tpb](ws["gpart"], nb, self.grad, ws["lossb"], fpar, self._loss_out)
@@ -508,14 +515,13 @@ class CudaNetwork:
             self._cache[key] = cuda.to_device(host)
         return self._cache[key], host
 
-    def _pick_mode(self, B, T, S, train, backward):
+    def _pick_mode(self, S, backward):
         """Largest shared-memory mode that fits, and its bytes."""
         limit = _shared_limit()
         for mode in (2, 1, 0):
             if mode == 2 and self.spec.num_layers == 1:
                 continue
-            _, host = self._dims(B, T, S, mode, train, 0)
-            nbytes = shared_words(host, backward) * self.dtype.itemsize
+            nbytes = shared_words(self.spec, S, mode, backward) * self.dtype.itemsize
             if nbytes <= limit or mode == 0:
                 return mode, nbytes
         raise AssertionError("unreachable")
@@ -537,11 +543,11 @@ class CudaNetwork:
         s, dt = self.spec, self.dtype
         H, L, O, G = s.hidden_size, s.num_layers, s.n_outputs, s.gates
         n_blocks = -(-B // S)
-        mode_f, bytes_f = self._pick_mode(B, T, S, train, backward=False)
+        mode_f, bytes_f = self._pick_mode(S, backward=False)
         ws = {"B": B, "T": T, "S": S, "n_blocks": n_blocks, "mode_f": mode_f, "bytes_f": bytes_f}
         ws["out"] = cuda.device_array((B, O), dt)
         if train:
-            mode_b, bytes_b = self._pick_mode(B, T, S, True, backward=True)
+            mode_b, bytes_b = self._pick_mode(S, backward=True)
             ws["mode_b"], ws["bytes_b"] = mode_b, bytes_b
             ws["hs"] = cuda.device_array(L * B * (T + 1) * H, dt)
             ws["ss"] = cuda.device_array(L * B * (T + 1) * H, dt)
