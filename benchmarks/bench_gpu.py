@@ -111,8 +111,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--latency-repeats", type=int, default=300)
     parser.add_argument("--no-tf32", action="store_true", help="cuDNN in strict float32")
-    parser.add_argument("--threads", type=int, help="tsrnn THREADS_PER_BLOCK")
-    parser.add_argument("--seqs-per-block", type=int, help="tsrnn SEQS_PER_BLOCK")
+    parser.add_argument("--threads", type=int, help="tsrnn _config.CUDA_THREADS_PER_BLOCK")
+    parser.add_argument("--seqs-per-block", type=int, help="tsrnn _config.CUDA_SEQS_PER_BLOCK")
     args = parser.parse_args(argv)
 
     from tsrnn._cuda import cuda_available
@@ -124,12 +124,12 @@ def main(argv=None):
         )
     from numba import cuda
 
-    from tsrnn._cuda import network as cn
+    from tsrnn import _config
 
     if args.threads:
-        cn.THREADS_PER_BLOCK = args.threads
+        _config.CUDA_THREADS_PER_BLOCK = args.threads
     if args.seqs_per_block:
-        cn.SEQS_PER_BLOCK = args.seqs_per_block
+        _config.CUDA_SEQS_PER_BLOCK = args.seqs_per_block
 
     try:
         import torch
@@ -182,8 +182,8 @@ def main(argv=None):
 
     device = cuda.get_current_device()
     name = device.name.decode() if isinstance(device.name, bytes) else device.name
-    print(f"\nDevice: {name}; tsrnn THREADS_PER_BLOCK={cn.THREADS_PER_BLOCK}, "
-          f"SEQS_PER_BLOCK={cn.SEQS_PER_BLOCK}; torch "
+    print(f"\nDevice: {name}; tsrnn THREADS_PER_BLOCK={_config.CUDA_THREADS_PER_BLOCK}, "
+          f"SEQS_PER_BLOCK={_config.CUDA_SEQS_PER_BLOCK}; torch "
           f"{'-' if torch is None else torch.__version__}, TF32 "
           f"{'off' if args.no_tf32 else 'on (default)'}\n")  # fmt: skip
     header = ["case", "cell", "kind", "unit", "tsrnn", "torch (cuDNN)", "torch time / tsrnn"]

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from tsrnn import _cuda
+from tsrnn import _config, _cuda
 from tsrnn._network import NetworkSpec, forward, loss_and_grad
 from tsrnn._optim import Adam, clip_grad_norm
 
@@ -39,9 +39,9 @@ RTOL = {np.float32: 1e-4, np.float64: 1e-10}
 @pytest.fixture(autouse=True)
 def small_blocks(monkeypatch):
     """Blocks of 8 threads and 2 sequences, shared memory as the device allows."""
-    monkeypatch.setattr(cn, "THREADS_PER_BLOCK", 8)
-    monkeypatch.setattr(cn, "SEQS_PER_BLOCK", 2)
-    monkeypatch.setattr(cn, "SHARED_MEMORY_LIMIT", None)
+    monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", 8)
+    monkeypatch.setattr(_config, "CUDA_SEQS_PER_BLOCK", 2)
+    monkeypatch.setattr(_config, "CUDA_SHARED_MEMORY_LIMIT", None)
 
 
 def problem(cell, num_layers, dtype=np.float32, seed=0, batch=BATCH):
@@ -131,7 +131,7 @@ def test_losses_match_cpu(loss):
 
 def mode_one_limit(spec, dtype=np.float32):
     """Shared-memory bytes that hold ``W_hh`` but not ``W_ih`` as well."""
-    seqs = cn.SEQS_PER_BLOCK
+    seqs = _config.CUDA_SEQS_PER_BLOCK
     words = max(shared_words(spec, seqs, 1, False), shared_words(spec, seqs, 1, True))
     return words * np.dtype(dtype).itemsize
 
@@ -141,7 +141,8 @@ def mode_one_limit(spec, dtype=np.float32):
 def test_weights_from_global_memory(monkeypatch, cell, mode):
     """Smaller shared memory: W_ih, then W_hh too, read from global memory."""
     spec, params, X, Y = problem(cell, 2, seed=2)
-    monkeypatch.setattr(cn, "SHARED_MEMORY_LIMIT", 0 if mode == 0 else mode_one_limit(spec))
+    limit = 0 if mode == 0 else mode_one_limit(spec)
+    monkeypatch.setattr(_config, "CUDA_SHARED_MEMORY_LIMIT", limit)
     net = network(spec, params)
     loss, grad = net.loss_and_grad(X, Y, "mse")
     ws = next(v for k, v in net._cache.items() if k[0] == "ws")
@@ -191,7 +192,7 @@ def test_shared_memory_allowance_only_grows(monkeypatch):
     monkeypatch.setattr(cn, "_OPTED_IN", {})
     net = network(spec, params)
     for seqs in (4, 2, 8, 4):
-        monkeypatch.setattr(cn, "SEQS_PER_BLOCK", seqs)
+        monkeypatch.setattr(_config, "CUDA_SEQS_PER_BLOCK", seqs)
         net.forward(X)
     forward_sizes = [n for d, n in asked if d is net._k.forward]
     assert len(forward_sizes) == 2 and forward_sizes[0] < forward_sizes[1]
@@ -200,8 +201,8 @@ def test_shared_memory_allowance_only_grows(monkeypatch):
 @pytest.mark.skipif(simulator_enabled(), reason="shared-memory opt-in needs a real GPU")
 def test_real_gpu_keeps_weights_in_shared_memory(monkeypatch):
     """Above 48 KiB, the driver must accept the opt-in: weights stay in shared memory."""
-    monkeypatch.setattr(cn, "THREADS_PER_BLOCK", 256)
-    monkeypatch.setattr(cn, "SEQS_PER_BLOCK", 4)
+    monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", 256)
+    monkeypatch.setattr(_config, "CUDA_SEQS_PER_BLOCK", 4)
     monkeypatch.setattr(cn, "_OPT_IN_REFUSED", [])
     rng = np.random.default_rng(0)
     spec = NetworkSpec("lstm", 1, 64, 1, 1)  # W_hh alone is 64 KiB in float32
@@ -299,12 +300,28 @@ def test_deterministic_for_any_block_size(monkeypatch):
     # are accumulated in global memory instead (same order of summation); 48 threads: more
     # than twice the 4 * 5 gate rows, so a thread's next item wraps past several rows
     for threads in (3, 1, 48):
-        monkeypatch.setattr(cn, "THREADS_PER_BLOCK", threads)
+        monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", threads)
         others.append(run_training(spec, params, X, Y))
     for other in others:
         assert other[0] == first[0]
         np.testing.assert_array_equal(other[1], first[1])
         np.testing.assert_array_equal(other[2], first[2])
+
+
+def test_compile_time_tunables_rebuild_the_kernels(monkeypatch):
+    """Tunables the kernels bake in are read at call time: patched, they get kernels of
+    their own. Accumulating weight gradients in global memory (no private accumulators)
+    sums in the same order; another count of norm pieces only reorders the norm's sum."""
+    spec, params, X, Y = problem("gru", 2, seed=7)
+    first = run_training(spec, params, X, Y)
+    kernels = cn.build(np.float32)
+    monkeypatch.setattr(_config, "CUDA_LOCAL_ACC", 1)
+    monkeypatch.setattr(_config, "CUDA_NORM_PARTS", 3)
+    assert cn.build(np.float32) is not kernels
+    other = run_training(spec, params, X, Y)
+    assert other[0] == first[0]
+    np.testing.assert_array_equal(other[1], first[1])
+    assert_close(other[2], first[2], 1e-6)
 
 
 def test_optimizer_state_round_trip():

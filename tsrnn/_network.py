@@ -36,9 +36,6 @@ from ._kernels_lstm import lstm_backward_step, lstm_forward_step
 from ._kernels_rnn import rnn_backward_step, rnn_forward_step
 
 LSTM, GRU, RNN = 0, 1, 2
-#: Sequences per chunk from which the forward pass multiplies by transposed copies of the
-#: weights (BLAS's no-transpose path is faster for the per-step products from there on).
-_TRANSPOSE_FROM = 4
 CELL_CODES = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 N_GATES = {LSTM: 4, GRU: 3, RNN: 1}
 
@@ -655,10 +652,11 @@ def _predict_engine(params, X, Z, dims, offsets, chunk, step_rows, work):
 
 
 @njit(cache=True, **_JIT)
-def _predict_serial(params, X, Z, dims, offsets, step_rows, work):
-    """Outputs of a batch small enough to be one chunk, without a parallel region."""
+def _predict_serial(params, X, Z, dims, offsets, transposed, step_rows, work):
+    """Outputs of a batch small enough to be one chunk, without a parallel region; with
+    transposed copies of the weights if ``transposed``."""
     out = np.empty((X.shape[0], dims[4]), dtype=X.dtype)
-    if X.shape[0] >= _TRANSPOSE_FROM:
+    if transposed:
         pt = _transposed_weights(params, dims, offsets)
         _chunk_predict(pt, True, X, Z, dims, offsets, step_rows, work, out)
     else:
@@ -791,7 +789,10 @@ def forward(params, X, spec, Z=None):
     rows = _step_rows(spec)
     if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
         work = _workspace(1, _work_size(spec, B, T, False), X.dtype)
-        return _predict_serial(params, X, Z, spec.dims, spec.offsets, rows, work[0])
+        transposed = B >= _config.CPU_TRANSPOSE_FROM
+        return _predict_serial(
+            params, X, Z, spec.dims, spec.offsets, transposed, rows, work[0]
+        )
     work = _workspace(get_num_threads(), _work_size(spec, chunk, T, False), X.dtype)
     with _single_threaded_blas():
         return _predict_engine(params, X, Z, spec.dims, spec.offsets, chunk, rows, work)
@@ -832,7 +833,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
     if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
         grad = np.zeros_like(params)
         work = _workspace(1, _work_size(spec, B, T, True), X.dtype)
-        transposed = B >= _TRANSPOSE_FROM
+        transposed = B >= _config.CPU_TRANSPOSE_FROM
         pt = _transposed_weights(params, spec.dims, spec.offsets) if transposed else params
         total = _chunk_loss_grad(
             params, pt, transposed, X, Z, Y, spec.dims, spec.offsets, rows, code, quantiles,

@@ -18,8 +18,8 @@ phases separated by ``cuda.syncthreads()``:
   gradient ``dr @ W_hh`` (``W_hh`` in shared memory), the gradient to the layer below
   ``dp @ W_ih`` and the weight gradients. Every weight-gradient
   element is owned by one thread of the block, which adds the step's contribution of the
-  block's sequences to a private accumulator (``LOCAL_ACC`` per matrix, else directly to
-  global memory) and at the end of the layer writes it to the block's own row of a
+  block's sequences to a private accumulator (``_config.CUDA_LOCAL_ACC`` per matrix, else
+  directly to global memory) and at the end of the layer writes it to the block's own row of a
   ``(n_blocks, n_params)`` array of partials: no atomics, and each element is summed in a
   fixed order (steps descending, sequences ascending). The ``reduce`` kernel then adds the
   rows in block order, so gradients are bit-identical from run to run and for every block
@@ -47,26 +47,13 @@ from functools import cache
 import numpy as np
 from numba import cuda, from_dtype
 
+from .. import _config
 from .._network import B_HH, B_IH, B_OUT, END, GRU, LSTM, MAE, MSE, W_HH, W_IH, W_OUT
 from ._device import simulator_enabled
 
 #: Indices into ``dims``.
 D_CELL, D_F, D_H, D_L, D_O, D_T, D_B, D_S, D_MODE, D_TRAIN, D_LOSS, D_E = range(12)
 N_DIMS = 12
-
-#: Weight-gradient elements one thread of the backward kernel accumulates privately over the
-#: time loop (per weight matrix); with more, it adds into global memory at every step. Same
-#: summation order either way, so the results are identical.
-LOCAL_ACC = 64
-
-#: Register cap of the forward and backward kernels (None: the compiler's choice). Uncapped,
-#: the forward kernel took more than 128, so one block of 256 threads filled a
-#: multiprocessor's registers; with 128, two blocks share one (1.3x faster training on an
-#: H100).
-MAX_REGISTERS = 128
-
-#: Partial sums of squares of the gradient norm (a fixed count, so the order is fixed).
-NORM_PARTS = 256
 
 
 def shared_words(spec, seqs_per_block, mode, backward):
@@ -93,17 +80,19 @@ def shared_words(spec, seqs_per_block, mode, backward):
     return mode * GH * H + S * (2 * H + 2 * GH)
 
 
-def _options(fast):
+def _options(fast, max_registers):
     """``cuda.jit`` options of the forward and backward kernels."""
     options = {"fastmath": fast}
-    if MAX_REGISTERS is not None and not simulator_enabled():
-        options["max_registers"] = MAX_REGISTERS  # the simulator has no registers
+    if max_registers is not None and not simulator_enabled():
+        options["max_registers"] = int(max_registers)  # the simulator has no registers
     return options
 
 
-@cache
 def build(dtype):
-    """Compile-time specialisation of every kernel for one float type.
+    """The kernels for one float type and the current compile-time tunables.
+
+    Reads ``_config.CUDA_LOCAL_ACC`` and ``_config.CUDA_MAX_REGISTERS`` at every call (the
+    kernels bake them in), so that a patched value gets kernels built for it.
 
     Parameters
     ----------
@@ -112,11 +101,32 @@ def build(dtype):
     Returns
     -------
     types.SimpleNamespace
-        ``forward``, ``backward``, ``reduce``, ``sqnorm`` and ``adam`` kernels.
+        See :func:`_build`.
+    """
+    ft = np.float32 if np.dtype(dtype) == np.float32 else np.float64
+    return _build(ft, int(_config.CUDA_LOCAL_ACC), _config.CUDA_MAX_REGISTERS)
+
+
+@cache
+def _build(ft, local_acc, max_registers):
+    """Compile-time specialisation of every kernel, once per set of arguments.
+
+    Parameters
+    ----------
+    ft : {np.float32, np.float64}
+    local_acc : int
+        Weight-gradient elements a thread of the backward kernel accumulates privately
+        (``_config.CUDA_LOCAL_ACC``).
+    max_registers : int or None
+        Register cap of the forward and backward kernels (``_config.CUDA_MAX_REGISTERS``).
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``forward``, ``backward``, ``reduce``, ``sqnorm``, ``adam`` and ``average`` kernels.
     """
     from types import SimpleNamespace
 
-    ft = np.float32 if np.dtype(dtype) == np.float32 else np.float64
     nbt = from_dtype(np.dtype(ft))
     # float32 forward and backward kernels use the GPU's fast exp and division; float64 ones
     # stay exact (they are the reference precision)
@@ -172,7 +182,7 @@ def build(dtype):
             q += 1
         return q, r
 
-    @cuda.jit(**_options(fast))
+    @cuda.jit(**_options(fast, max_registers))
     def forward(params, X, Z, Y, idx, dims, offsets, fpar, hs, ss, acts, out, dy, lossb):
         """Forward pass of ``S`` sequences per block; loss and ``dy`` when training.
 
@@ -331,7 +341,7 @@ def build(dtype):
                         lossb[b * O + k] = (1.0 - q) * err
                         dy[b * O + k] = ft(1.0 - q) * scale if err > zero else zero
 
-    @cuda.jit(**_options(fast))
+    @cuda.jit(**_options(fast, max_registers))
     def backward(params, X, Z, idx, dims, offsets, hs, ss, acts, dy, dseq, gpart):
         """BPTT of ``S`` sequences per block into row ``blockIdx.x`` of ``gpart``.
 
@@ -391,15 +401,15 @@ def build(dtype):
                 acc += dy[(b0 + s) * O + k]
             gpart[gb + o_bout + k] = acc
 
-        acc_hh = cuda.local.array(LOCAL_ACC, nbt)
-        acc_ih = cuda.local.array(LOCAL_ACC, nbt)
+        acc_hh = cuda.local.array(local_acc, nbt)
+        acc_ih = cuda.local.array(local_acc, nbt)
         for layer in range(L - 1, -1, -1):
             o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, offsets, layer)
             # weight-gradient elements of this thread accumulate in registers / local memory
             # over the time loop when they fit, else in the block's row of gpart
-            local_hh = (GH * H + nt - 1) // nt <= LOCAL_ACC
-            local_ih = (GH * n_in + nt - 1) // nt <= LOCAL_ACC
-            for i in range(LOCAL_ACC):
+            local_hh = (GH * H + nt - 1) // nt <= local_acc
+            local_ih = (GH * n_in + nt - 1) // nt <= local_acc
+            for i in range(local_acc):
                 acc_hh[i] = zero
                 acc_ih[i] = zero
             if mode >= 1:
@@ -562,11 +572,12 @@ def build(dtype):
 
     @cuda.jit
     def sqnorm(grad, parts):
-        """``parts[c] = sum(grad[c::NORM_PARTS] ** 2)`` in float64, c < NORM_PARTS."""
+        """``parts[c] = sum(grad[c::n] ** 2)`` in float64, ``c < n = parts.shape[0]``."""
         c = cuda.grid(1)
-        if c < NORM_PARTS:
+        n_parts = parts.shape[0]
+        if c < n_parts:
             acc = 0.0
-            for i in range(c, grad.shape[0], NORM_PARTS):
+            for i in range(c, grad.shape[0], n_parts):
                 g = float(grad[i])
                 acc += g * g
             parts[c] = acc
@@ -585,7 +596,7 @@ def build(dtype):
         """
         i = cuda.grid(1)
         total = 0.0
-        for c in range(NORM_PARTS):
+        for c in range(parts.shape[0]):
             total += parts[c]
         norm = math.sqrt(total)
         if i == 0:

@@ -24,6 +24,7 @@ import warnings
 import numpy as np
 from numba import cuda
 
+from .. import _config
 from .._network import LOSS_CODES, NetworkSpec
 from . import _device
 from ._kernels import (
@@ -40,21 +41,9 @@ from ._kernels import (
     D_T,
     D_TRAIN,
     N_DIMS,
-    NORM_PARTS,
     build,
     shared_words,
 )
-
-#: Threads per block of every kernel. Any value >= 1 gives the same results (tests use 8).
-THREADS_PER_BLOCK = 256
-#: Sequences handled by one block of the forward and backward kernels. Results depend on
-#: it (it sets how the gradient is cut into partials), never on the thread count.
-SEQS_PER_BLOCK = 4
-#: Bytes of dynamic shared memory a block may use; None: the device's opt-in maximum on a
-#: real GPU (227 KiB on an H100), 48 KiB under the simulator. Weights that do not fit are
-#: read from global memory.
-SHARED_MEMORY_LIMIT = None
-
 
 #: Dynamic shared memory each compiled kernel is allowed, in bytes, keyed by dispatcher and
 #: argument types. The driver keeps one value per kernel, so it only ever grows.
@@ -80,8 +69,8 @@ def _arg_key(a):
 
 
 def _shared_limit():
-    if SHARED_MEMORY_LIMIT is not None:
-        return int(SHARED_MEMORY_LIMIT)
+    if _config.CUDA_SHARED_MEMORY_LIMIT is not None:
+        return int(_config.CUDA_SHARED_MEMORY_LIMIT)
     if _device.simulator_enabled() or _OPT_IN_REFUSED:
         return _device.DEFAULT_SHARED_BYTES
     return _device.opt_in_limit()
@@ -123,6 +112,11 @@ def _retry_small_shared(method):
             return method(*args, **kwargs)
 
     return wrapper
+
+
+def _threads():
+    """Threads per block of the next launch (``_config.CUDA_THREADS_PER_BLOCK``)."""
+    return max(1, int(_config.CUDA_THREADS_PER_BLOCK))
 
 
 def _is_device_array(a):
@@ -172,7 +166,6 @@ class CudaNetwork:
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
-        self._k = build(self.dtype.type)
         self._offsets = cuda.to_device(np.array(spec.offsets))  # the layout, as the CPU's
         P = spec.n_params
         self.params = cuda.to_device(np.zeros(P, self.dtype))
@@ -183,7 +176,7 @@ class CudaNetwork:
         self._X = self._Y = self._Z = None
         self._cache = {}
         self._loss_out = cuda.device_array(1, np.float64)
-        self._norm_parts = cuda.device_array(NORM_PARTS, np.float64)
+        self._norm_parts = None  # float64 (_config.CUDA_NORM_PARTS,), by apply_gradient
         # the adam kernel's gradient norm and overflow mark, its launches, its output buffers
         self._status = cuda.to_device(np.zeros(2, np.float64))
         self._calls = 0
@@ -230,7 +223,7 @@ class CudaNetwork:
         momentum : float
             In [0, 1).
         """
-        P, tpb = self.spec.n_params, THREADS_PER_BLOCK
+        P, tpb = self.spec.n_params, _threads()
         self._k.average[-(-P // tpb), tpb](self.average, self.params, float(momentum))
 
     def upload_windows(self, X, Y=None, Z=None):
@@ -322,7 +315,7 @@ class CudaNetwork:
             self._offsets, self._dummy64, ws["hs"], self._dummy, self._dummy, ws["out"],
             self._dummy, self._dummy64,
         )  # fmt: skip
-        _launch(self._k.forward, ws["n_blocks"], THREADS_PER_BLOCK, ws["bytes_f"], args)
+        _launch(self._k.forward, ws["n_blocks"], _threads(), ws["bytes_f"], args)
         return ws["out"].copy_to_host()
 
     @_retry_small_shared
@@ -358,7 +351,7 @@ class CudaNetwork:
         ws = self._workspace(B, T, train=True)
         dims_f, dims_b = self._train_dims(ws, code)
         fpar = self._fpar(B, quantiles)
-        k, nb, tpb = self._k, ws["n_blocks"], THREADS_PER_BLOCK
+        k, nb, tpb = self._k, ws["n_blocks"], _threads()
         hs, ss, acts, dy = ws["hs"], ws["ss"], ws["acts"], ws["dy"]
         args = (
             self.params, X, Z, Y, idx, dims_f, self._offsets, fpar, hs, ss, acts, ws["out"], dy,
@@ -408,9 +401,12 @@ class CudaNetwork:
             self._next = tuple(cuda.device_array(P, self.dtype) for _ in range(3))
         self.t += 1
         self._calls += 1
-        tpb = THREADS_PER_BLOCK
+        tpb = _threads()
         clip = -1.0 if clip_norm is None else float(clip_norm)
-        self._k.sqnorm[-(-NORM_PARTS // tpb), tpb](grad, self._norm_parts)
+        n_parts = int(_config.CUDA_NORM_PARTS)
+        if self._norm_parts is None or self._norm_parts.shape[0] != n_parts:
+            self._norm_parts = cuda.device_array(n_parts, np.float64)
+        self._k.sqnorm[-(-n_parts // tpb), tpb](grad, self._norm_parts)
         dt = self.dtype.type
         bias1 = 1.0 - self.beta1**self.t
         bias2 = 1.0 - self.beta2**self.t
@@ -433,6 +429,11 @@ class CudaNetwork:
 
     # ---------------------------------------------------------------------------------------
     # internals
+
+    @property
+    def _k(self):
+        """The kernels for this dtype and the current compile-time tunables (built once)."""
+        return build(self.dtype.type)
 
     def _as_device(self, a, ndim, last):
         if _is_device_array(a):
@@ -533,7 +534,7 @@ class CudaNetwork:
         return dims_f, dims_b
 
     def _workspace(self, B, T, train):
-        S = max(1, int(SEQS_PER_BLOCK))
+        S = max(1, int(_config.CUDA_SEQS_PER_BLOCK))
         key = ("ws", B, T, S, train, _shared_limit())
         ws = self._cache.get(key)
         if ws is not None:
