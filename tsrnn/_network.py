@@ -22,8 +22,8 @@ Inside a chunk the data is time-major: row ``t * n_seq + b`` holds sequence ``b`
 """
 
 from contextlib import nullcontext
-from dataclasses import dataclass, fields
-from functools import cached_property
+from dataclasses import dataclass
+from functools import cache
 from math import sqrt
 
 import numpy as np
@@ -104,12 +104,13 @@ class NetworkSpec:
         rows.append(((self.n_outputs, H + self.n_head_features), (self.n_outputs,)))
         return rows
 
-    @cached_property
+    @property
     def offsets(self):
         """Where every parameter block starts: the one layout table of every engine.
 
-        Computed once per spec; the CPU and CUDA kernels receive it as an argument and
-        derive no offset of their own.
+        Computed once per spec (and kept outside the instance, whose state stays its
+        fields); the CPU and CUDA kernels receive it as an argument and derive no offset of
+        their own.
 
         Returns
         -------
@@ -119,20 +120,7 @@ class NetworkSpec:
             ``offsets[num_layers, B_OUT]`` and ``offsets[num_layers, END] = n_params``
             (module constants ``W_IH`` ... ``END``).
         """
-        table = np.zeros((self.num_layers + 1, 4), dtype=np.int64)
-        offset = 0
-        for row, shapes in zip(table, self._shapes(), strict=True):
-            for column, shape in enumerate(shapes):
-                row[column] = offset
-                offset += int(np.prod(shape))
-        table[self.num_layers, END] = offset
-        table.setflags(write=False)
-        return table
-
-    def __getstate__(self):
-        # the fields only: an unpickled spec builds its offset table afresh, read-only, the
-        # array type the kernels were compiled for
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return _offset_table(self)
 
     def blocks(self):
         """Named parameter blocks in vector order (see :attr:`offsets`).
@@ -203,6 +191,20 @@ class NetworkSpec:
         scratch = busy * _work_size(self, min(chunk, batch_size), window, True)
         batch = batch_size * (window * self.n_features + self.n_outputs + self.n_head_features)
         return itemsize * (scratch + self.n_params * (n_chunks + 6) + batch)
+
+
+@cache
+def _offset_table(spec):
+    """:attr:`NetworkSpec.offsets` of ``spec``, built once per distinct spec."""
+    table = np.zeros((spec.num_layers + 1, 4), dtype=np.int64)
+    offset = 0
+    for row, shapes in zip(table, spec._shapes(), strict=True):
+        for column, shape in enumerate(shapes):
+            row[column] = offset
+            offset += int(np.prod(shape))
+    table[spec.num_layers, END] = offset
+    table.setflags(write=False)
+    return table
 
 
 def chunk_size_for(batch_size):
@@ -452,7 +454,7 @@ def _chunk_predict(pt, transposed, x, z, dims, offsets, step_rows, work, out):
 
     Parameters
     ----------
-    pt, transposed, x, dims, step_rows
+    pt, transposed, x, dims, offsets, step_rows
         As for :func:`_chunk_forward`.
     z : ndarray of shape (n_seq, E)
     work : ndarray of shape (W,)
