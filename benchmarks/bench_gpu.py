@@ -52,8 +52,8 @@ class TsrnnCase:
     """tsrnn's CUDA network with its windows on the device."""
 
     def __init__(self, cell, n_in, hidden, window, batch, seed=0):
+        from tsrnn._cuda import CudaNetwork
         from tsrnn._network import NetworkSpec
-        from tsrnn.cuda_kernels import CudaNetwork
 
         rng = np.random.default_rng(seed)
         spec = NetworkSpec(cell, n_in, hidden, 1, 1)
@@ -65,7 +65,8 @@ class TsrnnCase:
         self.idx = self.net.to_device_indices(np.arange(batch))
 
     def train(self):
-        self.net.train_step(idx=self.idx, sync=False)
+        _, grad = self.net.loss_and_grad(idx=self.idx, sync=False)
+        self.net.apply_gradient(grad)
 
     def infer(self):
         self.net.forward(idx=self.idx)
@@ -110,11 +111,11 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--latency-repeats", type=int, default=300)
     parser.add_argument("--no-tf32", action="store_true", help="cuDNN in strict float32")
-    parser.add_argument("--threads", type=int, help="tsrnn THREADS_PER_BLOCK")
-    parser.add_argument("--seqs-per-block", type=int, help="tsrnn SEQS_PER_BLOCK")
+    parser.add_argument("--threads", type=int, help="tsrnn _config.CUDA_THREADS_PER_BLOCK")
+    parser.add_argument("--seqs-per-block", type=int, help="tsrnn _config.CUDA_SEQS_PER_BLOCK")
     args = parser.parse_args(argv)
 
-    from tsrnn.cuda_kernels import cuda_available
+    from tsrnn._cuda import cuda_available
 
     if not cuda_available():
         sys.exit(
@@ -123,12 +124,12 @@ def main(argv=None):
         )
     from numba import cuda
 
-    from tsrnn.cuda_kernels import network as cn
+    from tsrnn import _config
 
     if args.threads:
-        cn.THREADS_PER_BLOCK = args.threads
+        _config.CUDA_THREADS_PER_BLOCK = args.threads
     if args.seqs_per_block:
-        cn.SEQS_PER_BLOCK = args.seqs_per_block
+        _config.CUDA_SEQS_PER_BLOCK = args.seqs_per_block
 
     try:
         import torch
@@ -181,8 +182,8 @@ def main(argv=None):
 
     device = cuda.get_current_device()
     name = device.name.decode() if isinstance(device.name, bytes) else device.name
-    print(f"\nDevice: {name}; tsrnn THREADS_PER_BLOCK={cn.THREADS_PER_BLOCK}, "
-          f"SEQS_PER_BLOCK={cn.SEQS_PER_BLOCK}; torch "
+    print(f"\nDevice: {name}; tsrnn THREADS_PER_BLOCK={_config.CUDA_THREADS_PER_BLOCK}, "
+          f"SEQS_PER_BLOCK={_config.CUDA_SEQS_PER_BLOCK}; torch "
           f"{'-' if torch is None else torch.__version__}, TF32 "
           f"{'off' if args.no_tf32 else 'on (default)'}\n")  # fmt: skip
     header = ["case", "cell", "kind", "unit", "tsrnn", "torch (cuDNN)", "torch time / tsrnn"]

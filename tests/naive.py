@@ -18,7 +18,7 @@ last hidden state of the top layer followed by ``E`` head features per sequence
 import numpy as np
 
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
-LOSSES = ("mse", "mae", "dot")
+LOSSES = ("mse", "mae")
 
 
 def param_shapes(cell, n_features, hidden_size, num_layers, n_outputs, n_head_features=0):
@@ -289,10 +289,9 @@ def loss_value_and_dyhat(yhat, Y, loss):
     yhat : ndarray of shape (B, O)
         Predictions.
     Y : ndarray of shape (B, O)
-        Targets (for ``"dot"``: the upstream gradient ``dL/dyhat``).
-    loss : {"mse", "mae", "dot"}
-        ``"mse"`` and ``"mae"`` are means over all ``B * O`` elements;
-        ``"dot"`` is ``sum(yhat * Y)`` with no mean.
+        Targets.
+    loss : {"mse", "mae"}
+        Means over all ``B * O`` elements.
 
     Returns
     -------
@@ -309,8 +308,6 @@ def loss_value_and_dyhat(yhat, Y, loss):
     if loss == "mae":
         diff = yhat - Y
         return float(np.mean(np.abs(diff))), np.sign(diff) / diff.size
-    if loss == "dot":
-        return float(np.sum(yhat * Y)), Y.copy()
     raise ValueError(f"unknown loss {loss!r}")
 
 
@@ -325,7 +322,7 @@ def naive_loss(
         See :func:`naive_forward`.
     Y : ndarray of shape (B, n_outputs)
         Targets.
-    loss : {"mse", "mae", "dot"}
+    loss : {"mse", "mae"}
         See :func:`loss_value_and_dyhat`.
 
     Returns
@@ -349,10 +346,10 @@ def naive_loss_and_grad(
     X : ndarray of shape (B, T, n_features)
         Input windows.
     Y : ndarray of shape (B, n_outputs)
-        Targets (for ``"dot"``: the upstream gradient ``dL/dyhat``).
+        Targets.
     cell, n_features, hidden_size, num_layers, n_outputs
         See :func:`param_shapes`.
-    loss : {"mse", "mae", "dot"}
+    loss : {"mse", "mae"}
         See :func:`loss_value_and_dyhat`.
     Z : ndarray of shape (B, E), optional
         Head features.

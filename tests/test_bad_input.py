@@ -468,7 +468,7 @@ def test_memory_estimate_refuses_huge_network_fast():
 
 
 def test_cuda_without_gpu(monkeypatch):
-    from tsrnn.cuda_kernels import _device
+    from tsrnn._cuda import _device
 
     if _device._gpu_visible():
         pytest.skip("an NVIDIA GPU is present")

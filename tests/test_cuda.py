@@ -12,13 +12,13 @@ import sys
 import numpy as np
 import pytest
 
-from tsrnn import cuda_kernels
+from tsrnn import _config, _cuda
 from tsrnn._network import NetworkSpec, forward, loss_and_grad
 from tsrnn._optim import Adam, clip_grad_norm
 
-check_device = cuda_kernels.check_device
-cuda_available = cuda_kernels.cuda_available
-simulator_enabled = cuda_kernels.simulator_enabled
+check_device = _cuda.check_device
+cuda_available = _cuda.cuda_available
+simulator_enabled = _cuda.simulator_enabled
 
 if not (simulator_enabled() or cuda_available()):
     pytest.skip(
@@ -27,8 +27,8 @@ if not (simulator_enabled() or cuda_available()):
         allow_module_level=True,
     )
 
-from tsrnn.cuda_kernels import network as cn  # noqa: E402
-from tsrnn.cuda_kernels._kernels import shared_words  # noqa: E402
+from tsrnn._cuda import network as cn  # noqa: E402
+from tsrnn._cuda._kernels import shared_words  # noqa: E402
 
 CELLS = ("lstm", "gru", "rnn")
 N_FEATURES, HIDDEN, N_OUTPUTS = 2, 5, 3
@@ -39,9 +39,9 @@ RTOL = {np.float32: 1e-4, np.float64: 1e-10}
 @pytest.fixture(autouse=True)
 def small_blocks(monkeypatch):
     """Blocks of 8 threads and 2 sequences, shared memory as the device allows."""
-    monkeypatch.setattr(cn, "THREADS_PER_BLOCK", 8)
-    monkeypatch.setattr(cn, "SEQS_PER_BLOCK", 2)
-    monkeypatch.setattr(cn, "SHARED_MEMORY_LIMIT", None)
+    monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", 8)
+    monkeypatch.setattr(_config, "CUDA_SEQS_PER_BLOCK", 2)
+    monkeypatch.setattr(_config, "CUDA_SHARED_MEMORY_LIMIT", None)
 
 
 def problem(cell, num_layers, dtype=np.float32, seed=0, batch=BATCH):
@@ -58,6 +58,13 @@ def network(spec, params, dtype=np.float32, **adam):
     net = cn.CudaNetwork(spec, dtype, **adam)
     net.to_device(params)
     return net
+
+
+def train_step(net, X=None, Y=None, clip_norm=None, idx=None):
+    """One training step as the CUDA trainer takes it: loss and gradient, then Adam."""
+    loss, grad = net.loss_and_grad(X, Y, "mse", idx=idx)
+    net.apply_gradient(grad, clip_norm)
+    return loss
 
 
 def assert_close(got, ref, rtol):
@@ -111,7 +118,7 @@ def test_float64_matches_cpu(cell):
     assert_close(grad.copy_to_host(), ref_grad, 1e-10)
 
 
-@pytest.mark.parametrize("loss", ["mae", "pinball", "dot"])
+@pytest.mark.parametrize("loss", ["mae", "pinball"])
 def test_losses_match_cpu(loss):
     spec, params, X, Y = problem("lstm", 1, seed=1)
     quantiles = np.array([0.1, 0.5, 0.9]) if loss == "pinball" else None
@@ -124,10 +131,8 @@ def test_losses_match_cpu(loss):
 
 def mode_one_limit(spec, dtype=np.float32):
     """Shared-memory bytes that hold ``W_hh`` but not ``W_ih`` as well."""
-    dims = np.zeros(cn.N_DIMS, np.int64)
-    dims[[cn.D_CELL, cn.D_F, cn.D_H, cn.D_L, cn.D_O, cn.D_E]] = spec.dims
-    dims[cn.D_S], dims[cn.D_MODE] = cn.SEQS_PER_BLOCK, 1
-    words = max(shared_words(dims, False), shared_words(dims, True))
+    seqs = _config.CUDA_SEQS_PER_BLOCK
+    words = max(shared_words(spec, seqs, 1, False), shared_words(spec, seqs, 1, True))
     return words * np.dtype(dtype).itemsize
 
 
@@ -136,7 +141,8 @@ def mode_one_limit(spec, dtype=np.float32):
 def test_weights_from_global_memory(monkeypatch, cell, mode):
     """Smaller shared memory: W_ih, then W_hh too, read from global memory."""
     spec, params, X, Y = problem(cell, 2, seed=2)
-    monkeypatch.setattr(cn, "SHARED_MEMORY_LIMIT", 0 if mode == 0 else mode_one_limit(spec))
+    limit = 0 if mode == 0 else mode_one_limit(spec)
+    monkeypatch.setattr(_config, "CUDA_SHARED_MEMORY_LIMIT", limit)
     net = network(spec, params)
     loss, grad = net.loss_and_grad(X, Y, "mse")
     ws = next(v for k, v in net._cache.items() if k[0] == "ws")
@@ -149,7 +155,7 @@ def test_weights_from_global_memory(monkeypatch, cell, mode):
 
 def test_refused_shared_memory_falls_back(monkeypatch):
     """A driver refusing more than the default shared memory: weights from global memory."""
-    from tsrnn.cuda_kernels import _device
+    from tsrnn._cuda import _device
 
     spec, params, X, Y = problem("lstm", 2, seed=9)
     monkeypatch.setattr(_device, "simulator_enabled", lambda: False)
@@ -170,7 +176,7 @@ def test_refused_shared_memory_falls_back(monkeypatch):
 
 def test_shared_memory_allowance_only_grows(monkeypatch):
     """The driver keeps one allowance per kernel: never lower it for a smaller launch."""
-    from tsrnn.cuda_kernels import _device
+    from tsrnn._cuda import _device
 
     asked = []
 
@@ -186,7 +192,7 @@ def test_shared_memory_allowance_only_grows(monkeypatch):
     monkeypatch.setattr(cn, "_OPTED_IN", {})
     net = network(spec, params)
     for seqs in (4, 2, 8, 4):
-        monkeypatch.setattr(cn, "SEQS_PER_BLOCK", seqs)
+        monkeypatch.setattr(_config, "CUDA_SEQS_PER_BLOCK", seqs)
         net.forward(X)
     forward_sizes = [n for d, n in asked if d is net._k.forward]
     assert len(forward_sizes) == 2 and forward_sizes[0] < forward_sizes[1]
@@ -195,8 +201,8 @@ def test_shared_memory_allowance_only_grows(monkeypatch):
 @pytest.mark.skipif(simulator_enabled(), reason="shared-memory opt-in needs a real GPU")
 def test_real_gpu_keeps_weights_in_shared_memory(monkeypatch):
     """Above 48 KiB, the driver must accept the opt-in: weights stay in shared memory."""
-    monkeypatch.setattr(cn, "THREADS_PER_BLOCK", 256)
-    monkeypatch.setattr(cn, "SEQS_PER_BLOCK", 4)
+    monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", 256)
+    monkeypatch.setattr(_config, "CUDA_SEQS_PER_BLOCK", 4)
     monkeypatch.setattr(cn, "_OPT_IN_REFUSED", [])
     rng = np.random.default_rng(0)
     spec = NetworkSpec("lstm", 1, 64, 1, 1)  # W_hh alone is 64 KiB in float32
@@ -245,7 +251,7 @@ def test_train_steps_match_cpu(clip):
     adam = Adam(learning_rate=1e-2)
     ref = params.copy()
     for _ in range(3):
-        loss = net.train_step(X, Y, "mse", clip_norm=clip)
+        loss = train_step(net, X, Y, clip_norm=clip)
         ref_loss, g = loss_and_grad(ref, X, Y, spec, "mse")
         clip_grad_norm(g, clip)
         adam.update(ref, g)
@@ -258,7 +264,7 @@ def test_train_step_reduces_loss():
     net = network(spec, params, learning_rate=3e-2)
     net.upload_windows(X, Y)
     idx = net.to_device_indices(np.arange(BATCH))
-    losses = [net.train_step(idx=idx) for _ in range(8)]
+    losses = [train_step(net, idx=idx) for _ in range(8)]
     assert losses[-1] < 0.7 * losses[0]
     assert all(np.isfinite(losses))
 
@@ -279,7 +285,7 @@ def test_uploaded_windows_and_indices():
 
 def run_training(spec, params, X, Y):
     net = network(spec, params, learning_rate=1e-2)
-    losses = [net.train_step(X, Y, "mse", clip_norm=1.0)]
+    losses = [train_step(net, X, Y, clip_norm=1.0)]
     _, grad = net.loss_and_grad(X, Y, "mse")
     return losses, grad.copy_to_host(), net.get_params()
 
@@ -294,7 +300,7 @@ def test_deterministic_for_any_block_size(monkeypatch):
     # are accumulated in global memory instead (same order of summation); 48 threads: more
     # than twice the 4 * 5 gate rows, so a thread's next item wraps past several rows
     for threads in (3, 1, 48):
-        monkeypatch.setattr(cn, "THREADS_PER_BLOCK", threads)
+        monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", threads)
         others.append(run_training(spec, params, X, Y))
     for other in others:
         assert other[0] == first[0]
@@ -302,17 +308,33 @@ def test_deterministic_for_any_block_size(monkeypatch):
         np.testing.assert_array_equal(other[2], first[2])
 
 
+def test_compile_time_tunables_rebuild_the_kernels(monkeypatch):
+    """Tunables the kernels bake in are read at call time: patched, they get kernels of
+    their own. Accumulating weight gradients in global memory (no private accumulators)
+    sums in the same order; another count of norm pieces only reorders the norm's sum."""
+    spec, params, X, Y = problem("gru", 2, seed=7)
+    first = run_training(spec, params, X, Y)
+    kernels = cn.build(np.float32)
+    monkeypatch.setattr(_config, "CUDA_LOCAL_ACC", 1)
+    monkeypatch.setattr(_config, "CUDA_NORM_PARTS", 3)
+    assert cn.build(np.float32) is not kernels
+    other = run_training(spec, params, X, Y)
+    assert other[0] == first[0]
+    np.testing.assert_array_equal(other[1], first[1])
+    assert_close(other[2], first[2], 1e-6)
+
+
 def test_optimizer_state_round_trip():
     spec, params, X, Y = problem("gru", 1, seed=8)
     net = network(spec, params)
     assert net.get_optimizer_state() == {"t": 0, "m": None, "v": None}
-    net.train_step(X, Y)
+    train_step(net, X, Y)
     state = net.get_optimizer_state()
     saved = net.get_params()
-    after = [net.train_step(X, Y) for _ in range(2)]
+    after = [train_step(net, X, Y) for _ in range(2)]
     other = network(spec, saved)
     other.set_optimizer_state(state)
-    assert [other.train_step(X, Y) for _ in range(2)] == after
+    assert [train_step(other, X, Y) for _ in range(2)] == after
     np.testing.assert_array_equal(other.get_params(), net.get_params())
 
 
@@ -330,7 +352,7 @@ def test_bad_inputs():
 
 
 def test_check_device(monkeypatch):
-    from tsrnn.cuda_kernels import _device
+    from tsrnn._cuda import _device
 
     assert check_device("cpu") == "cpu"
     assert check_device("cuda") == "cuda"
@@ -349,7 +371,7 @@ def test_check_device(monkeypatch):
 
 def test_import_tsrnn_does_not_import_numba_cuda():
     code = (
-        "import sys, tsrnn, tsrnn.cuda_kernels as c; c.check_device('cpu'); "
+        "import sys, tsrnn, tsrnn._cuda as c; c.check_device('cpu'); "
         "assert 'numba.cuda' not in sys.modules, 'numba.cuda imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -14,7 +14,7 @@ from tsrnn._network import NetworkSpec, forward, loss_and_grad
 
 CELLS = ("lstm", "gru", "rnn")
 LAYERS = (1, 2, 3)
-LOSSES = ("mse", "mae", "dot")
+LOSSES = ("mse", "mae")
 DTYPES = (np.float32, np.float64)
 RTOL = {np.float32: 1e-4, np.float64: 1e-10}
 
@@ -81,10 +81,6 @@ def assert_blocks_close(actual, desired, cell, dims, num_layers, rtol):
 
 def loss_scale(yhat, Y, loss):
     """Magnitude against which a loss value is compared (no cancellation in it)."""
-    yhat = np.asarray(yhat, dtype=np.float64)
-    Y = np.asarray(Y, dtype=np.float64)
-    if loss == "dot":
-        return float(np.sum(np.abs(yhat * Y)))
     return naive.loss_value_and_dyhat(yhat, Y, loss)[0]
 
 
@@ -141,10 +137,9 @@ def test_naive_gradient_matches_finite_differences(cell, num_layers):
     _check_naive_gradient(cell, num_layers, "mse", seed=10 + num_layers)
 
 
-@pytest.mark.parametrize("loss", ("mae", "dot"))
 @pytest.mark.parametrize("cell", CELLS)
-def test_naive_gradient_other_losses(cell, loss):
-    _check_naive_gradient(cell, 1, loss, seed=20)
+def test_naive_gradient_mae(cell):
+    _check_naive_gradient(cell, 1, "mae", seed=20)
 
 
 # ---------------------------------------------------------------------------------------------

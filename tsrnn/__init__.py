@@ -4,18 +4,8 @@ Importing tsrnn compiles nothing and imports no CUDA: kernels compile on first u
 cached on disk), or ahead of time with :func:`warmup`.
 """
 
-import os as _os
-
-# An installed tsrnn holds the GPU kernels as tsrnn.cuda_kernels; in a source checkout they
-# sit beside the package, in cuda_kernels/. Let the same import find them in both.
-_here = _os.path.dirname(_os.path.abspath(__file__))
-if not _os.path.isdir(_os.path.join(_here, "cuda_kernels")) and _os.path.isfile(
-    _os.path.join(_here, _os.pardir, "cuda_kernels", "__init__.py")
-):
-    __path__.append(_os.path.dirname(_here))
-
-from .backtest import BacktestResult, backtest  # noqa: E402
-from .forecaster import RNNForecaster, TrainingDivergedWarning  # noqa: E402
+from .backtest import BacktestResult, backtest
+from .forecaster import RNNForecaster, TrainingDivergedWarning
 
 __version__ = "0.1.0"
 

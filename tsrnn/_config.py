@@ -1,8 +1,14 @@
 """Tunables, in one place.
 
 Numba reads module globals once, at compile time, so kernels never read these: the Python
-side passes them to the kernels as arguments.
+side reads them at call time and passes them to the kernels as arguments (or, for the CUDA
+kernels' compile-time sizes, builds the kernels for the values it reads: see
+:func:`tsrnn._cuda._kernels.build`). Tests and benchmarks patch them here, for example
+``monkeypatch.setattr(_config, "CUDA_THREADS_PER_BLOCK", 8)``.
 """
+
+# --------------------------------------------------------------------------------------------
+# CPU engines (tsrnn._network)
 
 #: Sequences handled together by one worker of the CPU engines. The batch is cut into chunks
 #: of this size whatever the number of threads, and the per-chunk gradients are summed in
@@ -25,5 +31,41 @@ CPU_MIN_CHUNKS = 4
 #: result of a row.
 CPU_SMALL_GEMM = 2**19
 
+#: Sequences per chunk from which the forward pass multiplies by transposed copies of the
+#: weights (BLAS's no-transpose path is faster for the per-step products from there on; the
+#: transposition costs about as much as a few steps). Changes no result.
+CPU_TRANSPOSE_FROM = 4
+
 #: Bytes of working memory the estimator allows a training batch before it refuses to start.
 MAX_TRAINING_BYTES = 8 * 2**30
+
+# --------------------------------------------------------------------------------------------
+# CUDA engine (tsrnn._cuda)
+
+#: Threads per block of every kernel. Any value >= 1 gives the same results (tests use 8).
+CUDA_THREADS_PER_BLOCK = 256
+
+#: Sequences handled by one block of the forward and backward kernels. Results depend on
+#: it (it sets how the gradient is cut into partials), never on the thread count.
+CUDA_SEQS_PER_BLOCK = 4
+
+#: Bytes of dynamic shared memory a block may use; None: the device's opt-in maximum on a
+#: real GPU (227 KiB on an H100), 48 KiB under the simulator. Weights that do not fit are
+#: read from global memory.
+CUDA_SHARED_MEMORY_LIMIT = None
+
+#: Weight-gradient elements one thread of the backward kernel accumulates privately over the
+#: time loop (per weight matrix); with more, it adds into global memory at every step. Same
+#: summation order either way, so the results are identical. A compile-time size (a local
+#: array): the kernels are built once per value.
+CUDA_LOCAL_ACC = 64
+
+#: Register cap of the forward and backward kernels (None: the compiler's choice). Uncapped,
+#: the forward kernel took more than 128, so one block of 256 threads filled a
+#: multiprocessor's registers; with 128, two blocks share one (1.3x faster training on an
+#: H100). A compile option: the kernels are built once per value.
+CUDA_MAX_REGISTERS = 128
+
+#: Partial sums of squares of the gradient norm before clipping (a fixed count, so the order
+#: of summation is fixed; another count may change the last bits of the norm).
+CUDA_NORM_PARTS = 256

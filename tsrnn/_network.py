@@ -3,8 +3,10 @@
 Layout of the parameter vector (float32 or float64, one 1-D array): for each layer
 ``l = 0 .. num_layers - 1`` in order ``W_ih`` of shape ``(G * H, F_l)`` row-major, ``W_hh``
 ``(G * H, H)``, ``b_ih`` ``(G * H,)``, ``b_hh`` ``(G * H,)``; then the head ``W_out``
-``(n_outputs, H + E)`` and ``b_out`` ``(n_outputs,)``. ``G`` is 4 for the LSTM (gates i, f, g, o),
-3 for the GRU (r, z, n) and 1 for the Elman cell; ``F_0 = n_features`` and ``F_l = H`` above.
+``(n_outputs, H + E)`` and ``b_out`` ``(n_outputs,)``. ``G`` is 4 for the LSTM (gates i, f, g,
+o), 3 for the GRU (r, z, n) and 1 for the Elman cell; ``F_0 = n_features`` and ``F_l = H``
+above. Where each block starts is the offset table :attr:`NetworkSpec.offsets`, computed once
+per spec and passed to every engine, CPU and CUDA alike.
 The blocks are exactly PyTorch's ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
 ``bias_hh_l{k}`` and ``nn.Linear``'s ``weight`` and ``bias``. The head reads the last hidden
 state of the top layer followed by ``E`` head features of the sequence (``E =
@@ -21,6 +23,7 @@ Inside a chunk the data is time-major: row ``t * n_seq + b`` holds sequence ``b`
 
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache
 from math import sqrt
 
 import numpy as np
@@ -33,17 +36,21 @@ from ._kernels_lstm import lstm_backward_step, lstm_forward_step
 from ._kernels_rnn import rnn_backward_step, rnn_forward_step
 
 LSTM, GRU, RNN = 0, 1, 2
-#: Sequences per chunk from which the forward pass multiplies by transposed copies of the
-#: weights (BLAS's no-transpose path is faster for the per-step products from there on).
-_TRANSPOSE_FROM = 4
 CELL_CODES = {"lstm": LSTM, "gru": GRU, "rnn": RNN}
 N_GATES = {LSTM: 4, GRU: 3, RNN: 1}
 
-MSE, MAE, DOT, PINBALL = 0, 1, 2, 3
+MSE, MAE, PINBALL = 0, 1, 2
 #: Loss names -> codes. "mse" and "mae" are means over every output of the batch; "pinball"
-#: is the mean quantile loss, each output column with its own quantile level; "dot" is
-#: ``sum(yhat * y)``, which backpropagates ``y`` as the upstream gradient (for tests).
-LOSS_CODES = {"mse": MSE, "mae": MAE, "dot": DOT, "pinball": PINBALL}
+#: is the mean quantile loss, each output column with its own quantile level.
+LOSS_CODES = {"mse": MSE, "mae": MAE, "pinball": PINBALL}
+
+
+#: Columns of the offset table :attr:`NetworkSpec.offsets`, an int64 array of shape
+#: ``(num_layers + 1, 4)``. Row ``l < num_layers``: where ``W_ih``, ``W_hh``, ``b_ih`` and
+#: ``b_hh`` of layer ``l`` start in the parameter vector. Last row (``num_layers``): where
+#: ``W_out`` and ``b_out`` start, then ``n_params`` (where the vector ends), then 0.
+W_IH, W_HH, B_IH, B_HH = 0, 1, 2, 3
+W_OUT, B_OUT, END = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -87,8 +94,36 @@ class NetworkSpec:
             dtype=np.int64,
         )  # fmt: skip
 
+    def _shapes(self):
+        """Shapes of the blocks in vector order, in rows of the offset table."""
+        G, H = self.gates, self.hidden_size
+        rows = []
+        for layer in range(self.num_layers):
+            n_in = self.n_features if layer == 0 else H
+            rows.append(((G * H, n_in), (G * H, H), (G * H,), (G * H,)))
+        rows.append(((self.n_outputs, H + self.n_head_features), (self.n_outputs,)))
+        return rows
+
+    @property
+    def offsets(self):
+        """Where every parameter block starts: the one layout table of every engine.
+
+        Computed once per spec (and kept outside the instance, whose state stays its
+        fields); the CPU and CUDA kernels receive it as an argument and derive no offset of
+        their own.
+
+        Returns
+        -------
+        ndarray of shape (num_layers + 1, 4), int64, read-only
+            ``offsets[l, W_IH]``, ``offsets[l, W_HH]``, ``offsets[l, B_IH]``,
+            ``offsets[l, B_HH]`` for layer ``l``; ``offsets[num_layers, W_OUT]``,
+            ``offsets[num_layers, B_OUT]`` and ``offsets[num_layers, END] = n_params``
+            (module constants ``W_IH`` ... ``END``).
+        """
+        return _offset_table(self)
+
     def blocks(self):
-        """Named parameter blocks in vector order.
+        """Named parameter blocks in vector order (see :attr:`offsets`).
 
         Returns
         -------
@@ -96,28 +131,21 @@ class NetworkSpec:
             ``(name, offset, shape)`` with names ``W_ih_l0``, ``W_hh_l0``, ``b_ih_l0``,
             ``b_hh_l0``, ..., ``W_out``, ``b_out``.
         """
-        G, H = self.gates, self.hidden_size
-        out, offset = [], 0
-        for layer in range(self.num_layers):
-            n_in = self.n_features if layer == 0 else H
-            for name, shape in (
-                ("W_ih", (G * H, n_in)),
-                ("W_hh", (G * H, H)),
-                ("b_ih", (G * H,)),
-                ("b_hh", (G * H,)),
-            ):
-                out.append((f"{name}_l{layer}", offset, shape))
-                offset += int(np.prod(shape))
-        width = H + self.n_head_features
-        out.append(("W_out", offset, (self.n_outputs, width)))
-        offset += self.n_outputs * width
-        out.append(("b_out", offset, (self.n_outputs,)))
+        out = []
+        for layer, (row, shapes) in enumerate(zip(self.offsets, self._shapes(), strict=True)):
+            names = (
+                ("W_out", "b_out") if layer == self.num_layers
+                else tuple(f"{n}_l{layer}" for n in ("W_ih", "W_hh", "b_ih", "b_hh"))
+            )  # fmt: skip
+            out.extend(
+                (name, int(row[k]), shape)
+                for k, (name, shape) in enumerate(zip(names, shapes, strict=True))
+            )
         return out
 
     @property
     def n_params(self):
-        name, offset, shape = self.blocks()[-1]
-        return offset + shape[0]
+        return int(self.offsets[self.num_layers, END])
 
     def unpack(self, params):
         """Views of the blocks of ``params``, by name (see :meth:`blocks`)."""
@@ -141,26 +169,42 @@ class NetworkSpec:
         bound = 1.0 / sqrt(self.hidden_size)
         return rng.uniform(-bound, bound, self.n_params).astype(dtype)
 
-    def training_bytes(self, batch_size, window, itemsize=4, n_threads=None):
+    def training_bytes(self, batch_size, window, itemsize=4):
         """Working memory of one training step, in bytes (an upper estimate).
 
-        The scratch of the chunks that run at once (one per thread: each thread reuses its
-        own), the per-chunk gradients, the optimizer's vectors and the batch.
+        The scratch of the chunks that run at once (one per thread of Numba's current number:
+        each thread reuses its own), the per-chunk gradients, the optimizer's vectors and the
+        batch.
 
         Parameters
         ----------
         batch_size, window : int
         itemsize : int, default=4
-        n_threads : int, optional
-            Threads of the engine; default Numba's current number.
+
+        Returns
+        -------
+        int
         """
         chunk = chunk_size_for(batch_size)
         n_chunks = -(-batch_size // chunk)
-        threads = get_num_threads() if n_threads is None else n_threads
-        busy = min(n_chunks, threads)
+        busy = min(n_chunks, get_num_threads())
         scratch = busy * _work_size(self, min(chunk, batch_size), window, True)
         batch = batch_size * (window * self.n_features + self.n_outputs + self.n_head_features)
         return itemsize * (scratch + self.n_params * (n_chunks + 6) + batch)
+
+
+@cache
+def _offset_table(spec):
+    """:attr:`NetworkSpec.offsets` of ``spec``, built once per distinct spec."""
+    table = np.zeros((spec.num_layers + 1, 4), dtype=np.int64)
+    offset = 0
+    for row, shapes in zip(table, spec._shapes(), strict=True):
+        for column, shape in enumerate(shapes):
+            row[column] = offset
+            offset += int(np.prod(shape))
+    table[spec.num_layers, END] = offset
+    table.setflags(write=False)
+    return table
 
 
 def chunk_size_for(batch_size):
@@ -179,25 +223,12 @@ def _n_gates(cell):
 
 
 @njit(cache=True, **_JIT)
-def _layer_offsets(dims, layer):
-    """Offsets of W_ih, W_hh, b_ih, b_hh of ``layer`` and the width of its input."""
-    F, H = dims[1], dims[2]
-    G = _n_gates(dims[0])
-    offset = 0
-    for k in range(layer):
-        n_in = F if k == 0 else H
-        offset += G * H * (n_in + H + 2)
-    n_in = F if layer == 0 else H
-    o_hh = offset + G * H * n_in
-    o_bih = o_hh + G * H * H
-    o_bhh = o_bih + G * H
-    return offset, o_hh, o_bih, o_bhh, n_in
-
-
-@njit(cache=True, **_JIT)
-def _head_offset(dims):
-    _, _, _, o_bhh, _ = _layer_offsets(dims, dims[3] - 1)
-    return o_bhh + _n_gates(dims[0]) * dims[2]
+def _layer_offsets(dims, offsets, layer):
+    """Where W_ih, W_hh, b_ih, b_hh of ``layer`` start (read from the offset table) and the
+    width of its input."""
+    row = offsets[layer]
+    n_in = dims[1] if layer == 0 else dims[2]
+    return row[W_IH], row[W_HH], row[B_IH], row[B_HH], n_in
 
 
 @njit(cache=True, **_JIT)
@@ -230,7 +261,7 @@ def _time_major(x, xt):
 
 
 @njit(cache=True, **_JIT)
-def _transposed_weights(params, dims):
+def _transposed_weights(params, dims, offsets):
     """Copy of ``params`` with every ``W_ih`` and ``W_hh`` block stored transposed.
 
     The forward pass multiplies by ``W.T``; with the transpose contiguous, BLAS takes its
@@ -246,7 +277,7 @@ def _transposed_weights(params, dims):
     GH = _n_gates(dims[0]) * H
     pt = params.copy()
     for layer in range(L):
-        o_ih, o_hh, o_bih, _, n_in = _layer_offsets(dims, layer)
+        o_ih, o_hh, o_bih, _, n_in = _layer_offsets(dims, offsets, layer)
         pt[o_ih:o_hh].reshape(n_in, GH)[:] = params[o_ih:o_hh].reshape(GH, n_in).T
         pt[o_hh:o_bih].reshape(H, GH)[:] = params[o_hh:o_bih].reshape(GH, H).T
     return pt
@@ -286,7 +317,7 @@ def _column_sums(m, out):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts):
+def _chunk_forward(pt, transposed, x, dims, offsets, step_rows, xt, hs, ss, acts):
     """Forward pass of one chunk through every layer, keeping what BPTT needs.
 
     Parameters
@@ -299,6 +330,8 @@ def _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts):
         as a few steps; it pays from a few sequences per chunk on.
     x : ndarray of shape (n_seq, T, F)
     dims : int64 ndarray ``[cell, F, H, L, O, E]``
+    offsets : int64 ndarray of shape (L + 1, 4)
+        Where every parameter block starts (:attr:`NetworkSpec.offsets`).
     step_rows : int
         Rows per product in the per-step recurrence (:func:`_dot_rows`).
     xt : ndarray of shape (T * n_seq, F)
@@ -316,7 +349,7 @@ def _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts):
     _time_major(x, xt)
     rec = np.empty((n_seq, GH), dtype=x.dtype)
     for layer in range(L):
-        o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, layer)
+        o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
         b_ih = pt[o_bih:o_bhh]
         b_hh = pt[o_bhh : o_bhh + GH]
         inp = xt if layer == 0 else hs[layer - 1][n_seq:]
@@ -341,22 +374,22 @@ def _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts):
 
 
 @njit(cache=True, **_JIT)
-def _head_weights(params, dims):
+def _head_weights(params, dims, offsets):
     """Contiguous copies of the head's blocks: ``W_out[:, :H]`` (O, H), ``W_out[:, H:]``
     (O, E) and ``b_out`` (O,)."""
-    H, O, E = dims[2], dims[4], dims[5]
-    o = _head_offset(dims)
-    W_out = params[o : o + O * (H + E)].reshape(O, H + E)
+    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
+    o_w, o_b = offsets[L, W_OUT], offsets[L, B_OUT]
+    W_out = params[o_w:o_b].reshape(O, H + E)
     W_h = np.ascontiguousarray(W_out[:, :H])
     W_z = np.ascontiguousarray(W_out[:, H:])
-    return W_h, W_z, params[o + O * (H + E) : o + O * (H + E) + O]
+    return W_h, W_z, params[o_b : o_b + O]
 
 
 @njit(cache=True, **_JIT)
-def _head_forward(params, dims, h_last, z, out):
+def _head_forward(params, dims, offsets, h_last, z, out):
     """``out = [h_last, z] @ W_out.T + b_out``; h_last (n_seq, H), z (n_seq, E), out
     (n_seq, O)."""
-    W_h, W_z, b_out = _head_weights(params, dims)
+    W_h, W_z, b_out = _head_weights(params, dims, offsets)
     np.dot(h_last, W_h.T, out)
     if z.shape[1] > 0:
         out += np.dot(z, W_z.T)
@@ -411,7 +444,7 @@ def _chunk_buffers(work, n_seq, T, dims):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_predict(pt, transposed, x, z, dims, step_rows, work, out):
+def _chunk_predict(pt, transposed, x, z, dims, offsets, step_rows, work, out):
     """Outputs of one chunk: x (n_seq, T, F) and head features z (n_seq, E) -> out (n_seq, O).
 
     The same arithmetic as :func:`_chunk_forward`, streamed: every layer advances one step at
@@ -421,7 +454,7 @@ def _chunk_predict(pt, transposed, x, z, dims, step_rows, work, out):
 
     Parameters
     ----------
-    pt, transposed, x, dims, step_rows
+    pt, transposed, x, dims, offsets, step_rows
         As for :func:`_chunk_forward`.
     z : ndarray of shape (n_seq, E)
     work : ndarray of shape (W,)
@@ -448,7 +481,7 @@ def _chunk_predict(pt, transposed, x, z, dims, step_rows, work, out):
     for t in range(T):
         now, before = t % 2, (t + 1) % 2
         for layer in range(L):
-            o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, layer)
+            o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
             inp = xt[t * n_seq : (t + 1) * n_seq] if layer == 0 else hs[now, layer - 1]
             if n_in == 1:  # one input (a univariate series): cheaper than a BLAS call
                 _outer(inp[:, 0], pt[o_ih:o_hh], a)
@@ -466,7 +499,7 @@ def _chunk_predict(pt, transposed, x, z, dims, step_rows, work, out):
                 cell, a, rec, pt[o_bih:o_bhh], pt[o_bhh : o_bhh + GH],
                 hs[before, layer], ss[before, layer], hs[now, layer], ss[now, layer],
             )  # fmt: skip
-    _head_forward(pt, dims, hs[(T - 1) % 2, L - 1], z, out)
+    _head_forward(pt, dims, offsets, hs[(T - 1) % 2, L - 1], z, out)
 
 
 @njit(cache=True, **_JIT)
@@ -484,7 +517,7 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
             elif loss == MAE:
                 total += abs(e)
                 dy[b, k] = scale if e > zero else (-scale if e < zero else zero)
-            elif loss == PINBALL:
+            else:  # PINBALL
                 q = quantiles[k]
                 # pinball(y - yhat): q * u for u >= 0, (q - 1) * u for u < 0, u = -e
                 if e < zero:
@@ -493,15 +526,13 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
                 else:
                     total += (1.0 - q) * e
                     dy[b, k] = (1 - q) * scale if e > zero else zero
-            else:  # DOT
-                total += yhat[b, k] * y[b, k]
-                dy[b, k] = y[b, k]
     return total
 
 
 @njit(cache=True, **_JIT)
 def _chunk_loss_grad(
-    params, pt, transposed, x, z, y, dims, step_rows, loss, quantiles, norm, work, grad
+    params, pt, transposed, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work,
+    grad,
 ):
     """Loss and parameter gradient of one chunk; the gradient is written into ``grad``.
 
@@ -517,6 +548,8 @@ def _chunk_loss_grad(
         Head features.
     y : ndarray of shape (n_seq, O)
     dims : int64 ndarray ``[cell, F, H, L, O, E]``
+    offsets : int64 ndarray of shape (L + 1, 4)
+        Where every parameter block starts (:attr:`NetworkSpec.offsets`).
     step_rows : int
         Rows per product in the per-step recurrence (:func:`_dot_rows`).
     loss : int
@@ -538,18 +571,18 @@ def _chunk_loss_grad(
     dt = x.dtype
     zero = dt.type(0)
     xt, hs, ss, acts, dseq, dr = _chunk_buffers(work, n_seq, T, dims)
-    _chunk_forward(pt, transposed, x, dims, step_rows, xt, hs, ss, acts)
+    _chunk_forward(pt, transposed, x, dims, offsets, step_rows, xt, hs, ss, acts)
     GH = acts.shape[2]
 
     # head and loss
     h_last = hs[L - 1][T * n_seq :]
     yhat = np.empty((n_seq, O), dtype=dt)
-    _head_forward(params, dims, h_last, z, yhat)
+    _head_forward(params, dims, offsets, h_last, z, yhat)
     dy = np.empty((n_seq, O), dtype=dt)
     total = _loss_gradient(yhat, y, loss, quantiles, norm, dy)
-    W_h, _, _ = _head_weights(params, dims)
-    o = _head_offset(dims)
-    dW_out = grad[o : o + O * (H + E)].reshape(O, H + E)
+    W_h, _, _ = _head_weights(params, dims, offsets)
+    o_w, o_b = offsets[L, W_OUT], offsets[L, B_OUT]
+    dW_out = grad[o_w:o_b].reshape(O, H + E)
     dW_out[:, :H] = np.dot(dy.T, h_last)
     if E > 0:
         dW_out[:, H:] = np.dot(dy.T, z)
@@ -557,7 +590,7 @@ def _chunk_loss_grad(
         acc = zero
         for b in range(n_seq):
             acc += dy[b, k]
-        grad[o + O * (H + E) + k] = acc
+        grad[o_b + k] = acc
 
     # gradient with respect to every hidden state of the current layer, from above
     dseq[: (T - 1) * n_seq] = zero
@@ -567,7 +600,7 @@ def _chunk_loss_grad(
     sink = np.zeros((n_seq, H), dtype=dt)  # dh_up_prev of the first step, discarded
 
     for layer in range(L - 1, -1, -1):
-        o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, layer)
+        o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
         W_ih = params[o_ih:o_hh].reshape(GH, n_in)
         W_hh = params[o_hh:o_bih].reshape(GH, H)
         h_all, s_all, dp = hs[layer], ss[layer], acts[layer]
@@ -604,39 +637,43 @@ def _chunk_loss_grad(
 
 
 @njit(parallel=True, cache=True, **_JIT)
-def _predict_engine(params, X, Z, dims, chunk, step_rows, work):
+def _predict_engine(params, X, Z, dims, offsets, chunk, step_rows, work):
     """Outputs of a batch, chunk by chunk; work (n_threads, W) is scratch, a row per thread."""
     B = X.shape[0]
     out = np.empty((B, dims[4]), dtype=X.dtype)
-    pt = _transposed_weights(params, dims)
+    pt = _transposed_weights(params, dims, offsets)
     n_chunks = (B + chunk - 1) // chunk
     for k in prange(n_chunks):
         b0 = k * chunk
         b1 = min(B, b0 + chunk)
         _chunk_predict(
-            pt, True, X[b0:b1], Z[b0:b1], dims, step_rows, work[get_thread_id()], out[b0:b1]
+            pt, True, X[b0:b1], Z[b0:b1], dims, offsets, step_rows, work[get_thread_id()],
+            out[b0:b1],
         )
     return out
 
 
 @njit(cache=True, **_JIT)
-def _predict_serial(params, X, Z, dims, step_rows, work):
-    """Outputs of a batch small enough to be one chunk, without a parallel region."""
+def _predict_serial(params, X, Z, dims, offsets, transposed, step_rows, work):
+    """Outputs of a batch small enough to be one chunk, without a parallel region; with
+    transposed copies of the weights if ``transposed``."""
     out = np.empty((X.shape[0], dims[4]), dtype=X.dtype)
-    if X.shape[0] >= _TRANSPOSE_FROM:
-        pt = _transposed_weights(params, dims)
-        _chunk_predict(pt, True, X, Z, dims, step_rows, work, out)
+    if transposed:
+        pt = _transposed_weights(params, dims, offsets)
+        _chunk_predict(pt, True, X, Z, dims, offsets, step_rows, work, out)
     else:
-        _chunk_predict(params, False, X, Z, dims, step_rows, work, out)
+        _chunk_predict(params, False, X, Z, dims, offsets, step_rows, work, out)
     return out
 
 
 @njit(parallel=True, cache=True, **_JIT)
-def _loss_grad_engine(params, X, Z, Y, dims, step_rows, loss, quantiles, norm, chunk, work):
+def _loss_grad_engine(
+    params, X, Z, Y, dims, offsets, step_rows, loss, quantiles, norm, chunk, work
+):
     """Loss and gradient of a batch; per-chunk gradients summed in chunk order."""
     B = X.shape[0]
     P = params.shape[0]
-    pt = _transposed_weights(params, dims)
+    pt = _transposed_weights(params, dims, offsets)
     n_chunks = (B + chunk - 1) // chunk
     grads = np.zeros((n_chunks, P), dtype=params.dtype)
     losses = np.zeros(n_chunks)
@@ -644,8 +681,8 @@ def _loss_grad_engine(params, X, Z, Y, dims, step_rows, loss, quantiles, norm, c
         b0 = k * chunk
         b1 = min(B, b0 + chunk)
         losses[k] = _chunk_loss_grad(
-            params, pt, True, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, step_rows, loss, quantiles,
-            norm, work[get_thread_id()], grads[k],
+            params, pt, True, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, offsets, step_rows, loss,
+            quantiles, norm, work[get_thread_id()], grads[k],
         )  # fmt: skip
     grad = np.empty(P, dtype=params.dtype)
     for j in prange(P):
@@ -754,10 +791,13 @@ def forward(params, X, spec, Z=None):
     rows = _step_rows(spec)
     if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
         work = _workspace(1, _work_size(spec, B, T, False), X.dtype)
-        return _predict_serial(params, X, Z, spec.dims, rows, work[0])
+        transposed = B >= _config.CPU_TRANSPOSE_FROM
+        return _predict_serial(
+            params, X, Z, spec.dims, spec.offsets, transposed, rows, work[0]
+        )
     work = _workspace(get_num_threads(), _work_size(spec, chunk, T, False), X.dtype)
     with _single_threaded_blas():
-        return _predict_engine(params, X, Z, spec.dims, chunk, rows, work)
+        return _predict_engine(params, X, Z, spec.dims, spec.offsets, chunk, rows, work)
 
 
 def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
@@ -769,7 +809,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
     X : ndarray of shape (batch, window, n_features)
     Y : ndarray of shape (batch, n_outputs)
     spec : NetworkSpec
-    loss : {"mse", "mae", "pinball", "dot"}
+    loss : {"mse", "mae", "pinball"}
     quantiles : array-like of shape (n_outputs,), optional
         Quantile level of each output column, for ``loss="pinball"``.
     Z : ndarray of shape (batch, n_head_features), optional
@@ -788,22 +828,22 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
     if quantiles is None:
         quantiles = np.full(spec.n_outputs, 0.5)
     quantiles = np.ascontiguousarray(quantiles, dtype=np.float64)
-    norm = 1.0 if code == DOT else float(Y.size)
+    norm = float(Y.size)
     chunk = chunk_size_for(X.shape[0])
     B, T = X.shape[0], X.shape[1]
     rows = _step_rows(spec)
     if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
         grad = np.zeros_like(params)
         work = _workspace(1, _work_size(spec, B, T, True), X.dtype)
-        transposed = B >= _TRANSPOSE_FROM
-        pt = _transposed_weights(params, spec.dims) if transposed else params
+        transposed = B >= _config.CPU_TRANSPOSE_FROM
+        pt = _transposed_weights(params, spec.dims, spec.offsets) if transposed else params
         total = _chunk_loss_grad(
-            params, pt, transposed, X, Z, Y, spec.dims, rows, code, quantiles, norm, work[0],
-            grad,
+            params, pt, transposed, X, Z, Y, spec.dims, spec.offsets, rows, code, quantiles,
+            norm, work[0], grad,
         )  # fmt: skip
         return total / norm, grad
     work = _workspace(get_num_threads(), _work_size(spec, chunk, T, True), X.dtype)
     with _single_threaded_blas():
         return _loss_grad_engine(
-            params, X, Z, Y, spec.dims, rows, code, quantiles, norm, chunk, work
+            params, X, Z, Y, spec.dims, spec.offsets, rows, code, quantiles, norm, chunk, work
         )

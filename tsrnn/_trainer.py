@@ -217,7 +217,7 @@ def resolve_device(device):
     """
     if device == "cpu":
         return "cpu"
-    from .cuda_kernels import check_device
+    from ._cuda import check_device
 
     return check_device(device)
 
@@ -319,7 +319,7 @@ class CudaTrainer:
     ):  # fmt: skip
         if not isinstance(optimizer, Adam):
             raise ValueError("device='cuda' trains with Adam only; use optimizer='adam'.")
-        from .cuda_kernels import CudaNetwork
+        from ._cuda import CudaNetwork
 
         self.optimizer, self.loss, self.clip_norm = optimizer, loss, clip_norm
         self.quantiles = quantiles

@@ -8,13 +8,14 @@ Typical training loop, with one host round trip per batch (the scalar loss)::
     for epoch in range(n_epochs):
         perm = net.to_device_indices(rng.permutation(N))
         for start in range(0, N, batch):
-            loss = net.train_step(idx=perm[start:start + batch], clip_norm=1.0)
+            loss, grad = net.loss_and_grad(idx=perm[start:start + batch])
+            net.apply_gradient(grad, clip_norm=1.0)
     params = net.get_params()
 
 One training step is four or five kernel launches: :func:`forward` (every layer, the head,
 the loss and its gradient), :func:`backward` (BPTT into per-block partials), ``reduce``
 (partials summed in block order: deterministic), ``sqnorm`` (only when clipping) and
-``adam``. See :mod:`tsrnn.cuda_kernels._kernels` for the thread mapping.
+``adam``. See :mod:`tsrnn._cuda._kernels` for the thread mapping.
 """
 
 import functools
@@ -23,8 +24,8 @@ import warnings
 import numpy as np
 from numba import cuda
 
-from tsrnn._network import DOT, LOSS_CODES, NetworkSpec
-
+from .. import _config
+from .._network import LOSS_CODES, NetworkSpec
 from . import _device
 from ._kernels import (
     D_B,
@@ -40,21 +41,9 @@ from ._kernels import (
     D_T,
     D_TRAIN,
     N_DIMS,
-    NORM_PARTS,
     build,
     shared_words,
 )
-
-#: Threads per block of every kernel. Any value >= 1 gives the same results (tests use 8).
-THREADS_PER_BLOCK = 256
-#: Sequences handled by one block of the forward and backward kernels. Results depend on
-#: it (it sets how the gradient is cut into partials), never on the thread count.
-SEQS_PER_BLOCK = 4
-#: Bytes of dynamic shared memory a block may use; None: the device's opt-in maximum on a
-#: real GPU (227 KiB on an H100), 48 KiB under the simulator. Weights that do not fit are
-#: read from global memory.
-SHARED_MEMORY_LIMIT = None
-
 
 #: Dynamic shared memory each compiled kernel is allowed, in bytes, keyed by dispatcher and
 #: argument types. The driver keeps one value per kernel, so it only ever grows.
@@ -80,8 +69,8 @@ def _arg_key(a):
 
 
 def _shared_limit():
-    if SHARED_MEMORY_LIMIT is not None:
-        return int(SHARED_MEMORY_LIMIT)
+    if _config.CUDA_SHARED_MEMORY_LIMIT is not None:
+        return int(_config.CUDA_SHARED_MEMORY_LIMIT)
     if _device.simulator_enabled() or _OPT_IN_REFUSED:
         return _device.DEFAULT_SHARED_BYTES
     return _device.opt_in_limit()
@@ -125,6 +114,11 @@ def _retry_small_shared(method):
     return wrapper
 
 
+def _threads():
+    """Threads per block of the next launch (``_config.CUDA_THREADS_PER_BLOCK``)."""
+    return max(1, int(_config.CUDA_THREADS_PER_BLOCK))
+
+
 def _is_device_array(a):
     """A numba device array or any object exposing ``__cuda_array_interface__``."""
     return hasattr(a, "copy_to_host") or hasattr(a, "__cuda_array_interface__")
@@ -149,8 +143,8 @@ class CudaNetwork:
     ----------
     params : numba.cuda device array of shape (n_params,)
     grad : numba.cuda device array of shape (n_params,)
-        Gradient of the last :meth:`loss_and_grad` or :meth:`train_step` (clipped, if the
-        step clipped it).
+        Gradient of the last :meth:`loss_and_grad` (clipped, if :meth:`apply_gradient`
+        clipped it).
     m, v : numba.cuda device array of shape (n_params,) or None
         Adam's moments, allocated by the first update.
     t : int
@@ -172,7 +166,7 @@ class CudaNetwork:
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
-        self._k = build(self.dtype.type)
+        self._offsets = cuda.to_device(np.array(spec.offsets))  # the layout, as the CPU's
         P = spec.n_params
         self.params = cuda.to_device(np.zeros(P, self.dtype))
         self.grad = cuda.device_array(P, self.dtype)
@@ -182,7 +176,7 @@ class CudaNetwork:
         self._X = self._Y = self._Z = None
         self._cache = {}
         self._loss_out = cuda.device_array(1, np.float64)
-        self._norm_parts = cuda.device_array(NORM_PARTS, np.float64)
+        self._norm_parts = None  # float64 (_config.CUDA_NORM_PARTS,), by apply_gradient
         # the adam kernel's gradient norm and overflow mark, its launches, its output buffers
         self._status = cuda.to_device(np.zeros(2, np.float64))
         self._calls = 0
@@ -229,7 +223,7 @@ class CudaNetwork:
         momentum : float
             In [0, 1).
         """
-        P, tpb = self.spec.n_params, THREADS_PER_BLOCK
+        P, tpb = self.spec.n_params, _threads()
         self._k.average[-(-P // tpb), tpb](self.average, self.params, float(momentum))
 
     def upload_windows(self, X, Y=None, Z=None):
@@ -318,10 +312,10 @@ class CudaNetwork:
         dims = ws["dims_f"]
         args = (
             self.average if averaged else self.params, X, Z, self._dummy_y, idx, dims,
-            self._dummy64, ws["hs"], self._dummy, self._dummy, ws["out"], self._dummy,
-            self._dummy64,
+            self._offsets, self._dummy64, ws["hs"], self._dummy, self._dummy, ws["out"],
+            self._dummy, self._dummy64,
         )  # fmt: skip
-        _launch(self._k.forward, ws["n_blocks"], THREADS_PER_BLOCK, ws["bytes_f"], args)
+        _launch(self._k.forward, ws["n_blocks"], _threads(), ws["bytes_f"], args)
         return ws["out"].copy_to_host()
 
     @_retry_small_shared
@@ -337,7 +331,7 @@ class CudaNetwork:
             None (both): the uploaded windows, rows ``idx``.
         Z : ndarray of shape (batch, n_head_features), optional
             Head features of ``X`` (with the uploaded windows, theirs are used).
-        loss : {"mse", "mae", "pinball", "dot"}
+        loss : {"mse", "mae", "pinball"}
         quantiles : array-like of shape (n_outputs,), optional
             Quantile level of each output (pinball loss).
         idx : device array or array-like of int, shape (batch,), optional
@@ -356,12 +350,18 @@ class CudaNetwork:
         code = LOSS_CODES[loss]
         ws = self._workspace(B, T, train=True)
         dims_f, dims_b = self._train_dims(ws, code)
-        fpar = self._fpar(B, code, quantiles)
-        k, nb, tpb = self._k, ws["n_blocks"], THREADS_PER_BLOCK
+        fpar = self._fpar(B, quantiles)
+        k, nb, tpb = self._k, ws["n_blocks"], _threads()
         hs, ss, acts, dy = ws["hs"], ws["ss"], ws["acts"], ws["dy"]
-        args = (self.params, X, Z, Y, idx, dims_f, fpar, hs, ss, acts, ws["out"], dy, ws["lossb"])
+        args = (
+            self.params, X, Z, Y, idx, dims_f, self._offsets, fpar, hs, ss, acts, ws["out"], dy,
+            ws["lossb"],
+        )  # fmt: skip
         _launch(k.forward, nb, tpb, ws["bytes_f"], args)
-        args = (self.params, X, Z, idx, dims_b, hs, ss, acts, dy, ws["dseq"], ws["gpart"])
+        args = (
+            self.params, X, Z, idx, dims_b, self._offsets, hs, ss, acts, dy, ws["dseq"],
+            ws["gpart"],
+        )  # fmt: skip
         _launch(k.backward, nb, tpb, ws["bytes_b"], args)
         P = self.spec.n_params
         k.reduce[-(-P // tpb), tpb](ws["gpart"], nb, self.grad, ws["lossb"], fpar, self._loss_out)
@@ -401,9 +401,12 @@ class CudaNetwork:
             self._next = tuple(cuda.device_array(P, self.dtype) for _ in range(3))
         self.t += 1
         self._calls += 1
-        tpb = THREADS_PER_BLOCK
+        tpb = _threads()
         clip = -1.0 if clip_norm is None else float(clip_norm)
-        self._k.sqnorm[-(-NORM_PARTS // tpb), tpb](grad, self._norm_parts)
+        n_parts = int(_config.CUDA_NORM_PARTS)
+        if self._norm_parts is None or self._norm_parts.shape[0] != n_parts:
+            self._norm_parts = cuda.device_array(n_parts, np.float64)
+        self._k.sqnorm[-(-n_parts // tpb), tpb](grad, self._norm_parts)
         dt = self.dtype.type
         bias1 = 1.0 - self.beta1**self.t
         bias2 = 1.0 - self.beta2**self.t
@@ -424,32 +427,13 @@ class CudaNetwork:
         self.params, self.m, self.v = new_params, new_m, new_v
         return True
 
-    def train_step(
-        self, X=None, Y=None, loss="mse", quantiles=None, clip_norm=None, idx=None, sync=True,
-        Z=None,
-    ):  # fmt: skip
-        """Forward, BPTT, optional clipping and one Adam step, all on the device.
-
-        Parameters
-        ----------
-        X, Y, loss, quantiles, idx, sync, Z
-            As :meth:`loss_and_grad`.
-        clip_norm : float or None
-            Largest gradient norm; None disables clipping.
-
-        Returns
-        -------
-        float or None
-            The batch's loss before the step (None when ``sync`` is False).
-        """
-        value, grad = self.loss_and_grad(X, Y, loss, quantiles, idx, sync=False, Z=Z)
-        self.apply_gradient(grad, clip_norm)
-        if sync:
-            value = float(self._loss_out.copy_to_host()[0])
-        return value
-
     # ---------------------------------------------------------------------------------------
     # internals
+
+    @property
+    def _k(self):
+        """The kernels for this dtype and the current compile-time tunables (built once)."""
+        return build(self.dtype.type)
 
     def _as_device(self, a, ndim, last):
         if _is_device_array(a):
@@ -511,10 +495,10 @@ class CudaNetwork:
             self._cache[key] = cuda.to_device(np.arange(n, dtype=np.int64))
         return self._cache[key]
 
-    def _fpar(self, B, code, quantiles):
+    def _fpar(self, B, quantiles):
         O = self.spec.n_outputs
         q = np.full(O, 0.5) if quantiles is None else np.asarray(quantiles, dtype=np.float64)
-        norm = 1.0 if code == DOT else float(B * O)
+        norm = float(B * O)
         host = np.concatenate([[norm], q.reshape(O)])
         key = ("fpar", host.tobytes())
         if key not in self._cache:
@@ -532,14 +516,13 @@ class CudaNetwork:
             self._cache[key] = cuda.to_device(host)
         return self._cache[key], host
 
-    def _pick_mode(self, B, T, S, train, backward):
+    def _pick_mode(self, S, backward):
         """Largest shared-memory mode that fits, and its bytes."""
         limit = _shared_limit()
         for mode in (2, 1, 0):
             if mode == 2 and self.spec.num_layers == 1:
                 continue
-            _, host = self._dims(B, T, S, mode, train, 0)
-            nbytes = shared_words(host, backward) * self.dtype.itemsize
+            nbytes = shared_words(self.spec, S, mode, backward) * self.dtype.itemsize
             if nbytes <= limit or mode == 0:
                 return mode, nbytes
         raise AssertionError("unreachable")
@@ -551,7 +534,7 @@ class CudaNetwork:
         return dims_f, dims_b
 
     def _workspace(self, B, T, train):
-        S = max(1, int(SEQS_PER_BLOCK))
+        S = max(1, int(_config.CUDA_SEQS_PER_BLOCK))
         key = ("ws", B, T, S, train, _shared_limit())
         ws = self._cache.get(key)
         if ws is not None:
@@ -561,11 +544,11 @@ class CudaNetwork:
         s, dt = self.spec, self.dtype
         H, L, O, G = s.hidden_size, s.num_layers, s.n_outputs, s.gates
         n_blocks = -(-B // S)
-        mode_f, bytes_f = self._pick_mode(B, T, S, train, backward=False)
+        mode_f, bytes_f = self._pick_mode(S, backward=False)
         ws = {"B": B, "T": T, "S": S, "n_blocks": n_blocks, "mode_f": mode_f, "bytes_f": bytes_f}
         ws["out"] = cuda.device_array((B, O), dt)
         if train:
-            mode_b, bytes_b = self._pick_mode(B, T, S, True, backward=True)
+            mode_b, bytes_b = self._pick_mode(S, backward=True)
             ws["mode_b"], ws["bytes_b"] = mode_b, bytes_b
             ws["hs"] = cuda.device_array(L * B * (T + 1) * H, dt)
             ws["ss"] = cuda.device_array(L * B * (T + 1) * H, dt)

@@ -18,8 +18,8 @@ phases separated by ``cuda.syncthreads()``:
   gradient ``dr @ W_hh`` (``W_hh`` in shared memory), the gradient to the layer below
   ``dp @ W_ih`` and the weight gradients. Every weight-gradient
   element is owned by one thread of the block, which adds the step's contribution of the
-  block's sequences to a private accumulator (``LOCAL_ACC`` per matrix, else directly to
-  global memory) and at the end of the layer writes it to the block's own row of a
+  block's sequences to a private accumulator (``_config.CUDA_LOCAL_ACC`` per matrix, else
+  directly to global memory) and at the end of the layer writes it to the block's own row of a
   ``(n_blocks, n_params)`` array of partials: no atomics, and each element is summed in a
   fixed order (steps descending, sequences ascending). The ``reduce`` kernel then adds the
   rows in block order, so gradients are bit-identical from run to run and for every block
@@ -36,7 +36,9 @@ read from global memory). The host side picks the mode from the bytes available.
 
 ``dims`` (int64): ``[cell, F, H, L, O, T, B, S, smem_mode, train, loss, E]``; ``E`` head
 features per window (``Z``, row ``idx[b]`` like ``X``) follow the last hidden state in the
-head, whose ``W_out`` is ``(O, H + E)``.
+head, whose ``W_out`` is ``(O, H + E)``. ``offsets`` (int64, ``(L + 1, 4)``): where every
+parameter block starts, :attr:`tsrnn._network.NetworkSpec.offsets` as it is; the kernels
+read the layout from it and compute none of their own.
 """
 
 import math
@@ -45,35 +47,25 @@ from functools import cache
 import numpy as np
 from numba import cuda, from_dtype
 
-from tsrnn._network import DOT, GRU, LSTM, MAE, MSE, PINBALL
-
+from .. import _config
+from .._network import B_HH, B_IH, B_OUT, END, GRU, LSTM, MAE, MSE, W_HH, W_IH, W_OUT
 from ._device import simulator_enabled
 
 #: Indices into ``dims``.
 D_CELL, D_F, D_H, D_L, D_O, D_T, D_B, D_S, D_MODE, D_TRAIN, D_LOSS, D_E = range(12)
 N_DIMS = 12
 
-#: Weight-gradient elements one thread of the backward kernel accumulates privately over the
-#: time loop (per weight matrix); with more, it adds into global memory at every step. Same
-#: summation order either way, so the results are identical.
-LOCAL_ACC = 64
 
-#: Register cap of the forward and backward kernels (None: the compiler's choice). Uncapped,
-#: the forward kernel took more than 128, so one block of 256 threads filled a
-#: multiprocessor's registers; with 128, two blocks share one (1.3x faster training on an
-#: H100).
-MAX_REGISTERS = 128
-
-#: Partial sums of squares of the gradient norm (a fixed count, so the order is fixed).
-NORM_PARTS = 256
-
-
-def shared_words(dims, backward):
+def shared_words(spec, seqs_per_block, mode, backward):
     """Words of dynamic shared memory one block of a kernel needs.
 
     Parameters
     ----------
-    dims : ndarray of shape (N_DIMS,)
+    spec : NetworkSpec
+    seqs_per_block : int
+        Sequences one block handles (``dims[D_S]``).
+    mode : {0, 1, 2}
+        What shared memory holds besides the per-step buffers (``dims[D_MODE]``).
     backward : bool
         The backward kernel (True) or the forward kernel (False).
 
@@ -81,26 +73,26 @@ def shared_words(dims, backward):
     -------
     int
     """
-    cell, H, S, mode = int(dims[D_CELL]), int(dims[D_H]), int(dims[D_S]), int(dims[D_MODE])
-    G = 4 if cell == LSTM else (3 if cell == GRU else 1)
-    GH = G * H
+    H, S, GH = spec.hidden_size, seqs_per_block, spec.gates * spec.hidden_size
     if backward:
-        n_dr = GH if cell == GRU else 0
+        n_dr = GH if spec.cell_code == GRU else 0
         return mode * GH * H + S * (5 * H + GH + n_dr)
     return mode * GH * H + S * (2 * H + 2 * GH)
 
 
-def _options(fast):
+def _options(fast, max_registers):
     """``cuda.jit`` options of the forward and backward kernels."""
     options = {"fastmath": fast}
-    if MAX_REGISTERS is not None and not simulator_enabled():
-        options["max_registers"] = MAX_REGISTERS  # the simulator has no registers
+    if max_registers is not None and not simulator_enabled():
+        options["max_registers"] = int(max_registers)  # the simulator has no registers
     return options
 
 
-@cache
 def build(dtype):
-    """Compile-time specialisation of every kernel for one float type.
+    """The kernels for one float type and the current compile-time tunables.
+
+    Reads ``_config.CUDA_LOCAL_ACC`` and ``_config.CUDA_MAX_REGISTERS`` at every call (the
+    kernels bake them in), so that a patched value gets kernels built for it.
 
     Parameters
     ----------
@@ -109,11 +101,32 @@ def build(dtype):
     Returns
     -------
     types.SimpleNamespace
-        ``forward``, ``backward``, ``reduce``, ``sqnorm`` and ``adam`` kernels.
+        See :func:`_build`.
+    """
+    ft = np.float32 if np.dtype(dtype) == np.float32 else np.float64
+    return _build(ft, int(_config.CUDA_LOCAL_ACC), _config.CUDA_MAX_REGISTERS)
+
+
+@cache
+def _build(ft, local_acc, max_registers):
+    """Compile-time specialisation of every kernel, once per set of arguments.
+
+    Parameters
+    ----------
+    ft : {np.float32, np.float64}
+    local_acc : int
+        Weight-gradient elements a thread of the backward kernel accumulates privately
+        (``_config.CUDA_LOCAL_ACC``).
+    max_registers : int or None
+        Register cap of the forward and backward kernels (``_config.CUDA_MAX_REGISTERS``).
+
+    Returns
+    -------
+    types.SimpleNamespace
+        ``forward``, ``backward``, ``reduce``, ``sqnorm``, ``adam`` and ``average`` kernels.
     """
     from types import SimpleNamespace
 
-    ft = np.float32 if np.dtype(dtype) == np.float32 else np.float64
     nbt = from_dtype(np.dtype(ft))
     # float32 forward and backward kernels use the GPU's fast exp and division; float64 ones
     # stay exact (they are the reference precision)
@@ -124,23 +137,13 @@ def build(dtype):
         return 4 if cell == LSTM else (3 if cell == GRU else 1)
 
     @cuda.jit(device=True)
-    def layer_offsets(dims, layer):
-        F, H = dims[D_F], dims[D_H]
-        G = n_gates(dims[D_CELL])
-        offset = 0
-        for k in range(layer):
-            n_in = F if k == 0 else H
-            offset += G * H * (n_in + H + 2)
-        n_in = F if layer == 0 else H
-        o_hh = offset + G * H * n_in
-        o_bih = o_hh + G * H * H
-        o_bhh = o_bih + G * H
-        return offset, o_hh, o_bih, o_bhh, n_in
-
-    @cuda.jit(device=True)
-    def head_offset(dims):
-        _, _, _, o_bhh, _ = layer_offsets(dims, dims[D_L] - 1)
-        return o_bhh + n_gates(dims[D_CELL]) * dims[D_H]
+    def layer_offsets(dims, offsets, layer):
+        """Where W_ih, W_hh, b_ih, b_hh of ``layer`` start, and the width of its input."""
+        n_in = dims[D_F] if layer == 0 else dims[D_H]
+        return (
+            offsets[layer, W_IH], offsets[layer, W_HH], offsets[layer, B_IH],
+            offsets[layer, B_HH], n_in,
+        )  # fmt: skip
 
     @cuda.jit(device=True)
     def sigmoid(x):
@@ -179,12 +182,12 @@ def build(dtype):
             q += 1
         return q, r
 
-    @cuda.jit(**_options(fast))
-    def forward(params, X, Z, Y, idx, dims, fpar, hs, ss, acts, out, dy, lossb):
+    @cuda.jit(**_options(fast, max_registers))
+    def forward(params, X, Z, Y, idx, dims, offsets, fpar, hs, ss, acts, out, dy, lossb):
         """Forward pass of ``S`` sequences per block; loss and ``dy`` when training.
 
         params (P,); X (N, T, F), Z (N, E) and Y (N, O) windows, row ``idx[b]`` for batch
-        entry b (Z is not read when E = 0);
+        entry b (Z is not read when E = 0); offsets (L + 1, 4) the parameter layout;
         fpar float64 ``[norm, q_0 .. q_{O-1}]``; hs, ss (L', B, T+1, H) flat, hidden and
         secondary states, step 0 zero (L' = L when training, else min(L, 2) slots reused);
         acts (L, B, T, G H) flat gate activations (training only); out (B, O) outputs;
@@ -210,7 +213,7 @@ def build(dtype):
         s_h0, j_h0 = split(tid, H)
         ds_h, dj_h = split(nt, H)
         for layer in range(L):
-            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, layer)
+            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, offsets, layer)
             slot = layer if train else layer % 2
             prev = layer - 1 if train else (layer - 1) % 2
             if mode >= 1:
@@ -303,7 +306,8 @@ def build(dtype):
 
         # dense head on the last hidden state of the top layer and the head features, then
         # the loss
-        o = head_offset(dims)
+        o = offsets[L, W_OUT]
+        o_bout = offsets[L, B_OUT]
         E = dims[D_E]
         HE = H + E
         for e in range(tid, ns * O, nt):
@@ -315,7 +319,7 @@ def build(dtype):
                 acc += params[o + k * HE + j] * sm[o_h + s * H + j]
             for j in range(E):
                 acc += params[o + k * HE + H + j] * Z[idx[b], j]
-            yhat = acc + params[o + O * HE + k]
+            yhat = acc + params[o_bout + k]
             out[b, k] = yhat
             if train:
                 loss = dims[D_LOSS]
@@ -328,7 +332,7 @@ def build(dtype):
                 elif loss == MAE:
                     lossb[b * O + k] = abs(err)
                     dy[b * O + k] = scale if err > zero else (-scale if err < zero else zero)
-                elif loss == PINBALL:
+                else:  # PINBALL
                     q = fpar[1 + k]
                     if err < zero:
                         lossb[b * O + k] = -q * err
@@ -336,16 +340,13 @@ def build(dtype):
                     else:
                         lossb[b * O + k] = (1.0 - q) * err
                         dy[b * O + k] = ft(1.0 - q) * scale if err > zero else zero
-                else:  # DOT
-                    lossb[b * O + k] = yhat * y
-                    dy[b * O + k] = y
 
-    @cuda.jit(**_options(fast))
-    def backward(params, X, Z, idx, dims, hs, ss, acts, dy, dseq, gpart):
+    @cuda.jit(**_options(fast, max_registers))
+    def backward(params, X, Z, idx, dims, offsets, hs, ss, acts, dy, dseq, gpart):
         """BPTT of ``S`` sequences per block into row ``blockIdx.x`` of ``gpart``.
 
         Reads what :func:`forward` stored when training (hs, ss, acts, dy) and the head
-        features Z (N, E). dseq (B, T, H)
+        features Z (N, E); offsets (L + 1, 4) the parameter layout. dseq (B, T, H)
         flat: gradient with respect to the outputs of the current layer coming from the
         layer above, overwritten in place with the gradient for the layer below.
         gpart (n_blocks, P) flat: per-block gradient partials.
@@ -362,7 +363,7 @@ def build(dtype):
         ns = S if B - b0 > S else B - b0
         E = dims[D_E]
         HE = H + E
-        P = head_offset(dims) + O * HE + O
+        P = offsets[L, END]
         gb = blk * P
         o_dh = mode * GH * H
         o_dc = o_dh + S * H
@@ -381,7 +382,8 @@ def build(dtype):
         cuda.syncthreads()
 
         # head: dW_out = dy^T [h_last, z], db_out = sum dy
-        o = head_offset(dims)
+        o = offsets[L, W_OUT]
+        o_bout = offsets[L, B_OUT]
         for e in range(tid, O * HE, nt):
             k = e // HE
             j = e - k * HE
@@ -397,17 +399,17 @@ def build(dtype):
             acc = zero
             for s in range(ns):
                 acc += dy[(b0 + s) * O + k]
-            gpart[gb + o + O * HE + k] = acc
+            gpart[gb + o_bout + k] = acc
 
-        acc_hh = cuda.local.array(LOCAL_ACC, nbt)
-        acc_ih = cuda.local.array(LOCAL_ACC, nbt)
+        acc_hh = cuda.local.array(local_acc, nbt)
+        acc_ih = cuda.local.array(local_acc, nbt)
         for layer in range(L - 1, -1, -1):
-            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, layer)
+            o_ih, o_hh, o_bih, o_bhh, n_in = layer_offsets(dims, offsets, layer)
             # weight-gradient elements of this thread accumulate in registers / local memory
             # over the time loop when they fit, else in the block's row of gpart
-            local_hh = (GH * H + nt - 1) // nt <= LOCAL_ACC
-            local_ih = (GH * n_in + nt - 1) // nt <= LOCAL_ACC
-            for i in range(LOCAL_ACC):
+            local_hh = (GH * H + nt - 1) // nt <= local_acc
+            local_ih = (GH * n_in + nt - 1) // nt <= local_acc
+            for i in range(local_acc):
                 acc_hh[i] = zero
                 acc_ih[i] = zero
             if mode >= 1:
@@ -570,11 +572,12 @@ def build(dtype):
 
     @cuda.jit
     def sqnorm(grad, parts):
-        """``parts[c] = sum(grad[c::NORM_PARTS] ** 2)`` in float64, c < NORM_PARTS."""
+        """``parts[c] = sum(grad[c::n] ** 2)`` in float64, ``c < n = parts.shape[0]``."""
         c = cuda.grid(1)
-        if c < NORM_PARTS:
+        n_parts = parts.shape[0]
+        if c < n_parts:
             acc = 0.0
-            for i in range(c, grad.shape[0], NORM_PARTS):
+            for i in range(c, grad.shape[0], n_parts):
                 g = float(grad[i])
                 acc += g * g
             parts[c] = acc
@@ -593,7 +596,7 @@ def build(dtype):
         """
         i = cuda.grid(1)
         total = 0.0
-        for c in range(NORM_PARTS):
+        for c in range(parts.shape[0]):
             total += parts[c]
         norm = math.sqrt(total)
         if i == 0:
@@ -636,4 +639,4 @@ def build(dtype):
     )  # fmt: skip
 
 
-__all__ = ["build", "shared_words", "DOT", "MAE", "MSE", "PINBALL"]
+__all__ = ["build", "shared_words"]
