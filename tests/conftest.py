@@ -18,3 +18,21 @@ import pytest  # noqa: E402
 def rng():
     """Seeded random generator, fresh for every test."""
     return np.random.default_rng(12345)
+
+
+# Hypothesis profiles for the property tests (tests/test_properties.py): "fast" by default (450
+# examples in all, for CI), "medium" (~1,000) and "long" (10,500), chosen with
+# TSRNN_HYPOTHESIS_PROFILE=medium or =long. max_examples is what a test of weight 1 runs (the
+# series-mode test has weight 1, the windows-mode test 2). Tests that set max_examples
+# themselves (test_reliability.py) keep their own.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+_SLOW_OK = {
+    "deadline": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+settings.register_profile("fast", max_examples=150, **_SLOW_OK)
+settings.register_profile("medium", max_examples=350, **_SLOW_OK)
+settings.register_profile("long", max_examples=3500, **_SLOW_OK)
+settings.load_profile(os.environ.get("TSRNN_HYPOTHESIS_PROFILE", "fast"))
