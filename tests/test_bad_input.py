@@ -537,3 +537,77 @@ def test_windows_with_a_constant_feature_train_finite():
         warnings.simplefilter("error")
         est = RNNForecaster(hidden_size=4, max_epochs=2, random_state=0).fit(X, y)
     assert np.isfinite(est.params_).all() and np.isfinite(est.predict(X)).all()
+
+
+# --------------------------------------------------------------------------------------------
+# what the property-based test of the public surface found (tests/test_properties.py)
+
+
+@pytest.mark.parametrize("shape", [(5, 3, 0), (5, 0, 2), (5, 0)])
+def test_windows_without_steps_or_features(shape):
+    with pytest.raises(ValueError, match="window >= 1 and n_features >= 1|0 feature"):
+        RNNForecaster(**FAST).fit(np.zeros(shape), np.zeros(5))
+
+
+def test_windows_targets_as_text_or_infinite():
+    X = np.random.default_rng(0).normal(size=(20, 4))
+    f = RNNForecaster(**FAST).fit(X, np.array(["1.5"] * 20))  # numbers as text: converted
+    assert np.isfinite(f.predict(X)).all()
+    with pytest.raises(TypeError, match="y must hold numbers"):
+        RNNForecaster(**FAST).fit(X, np.array(["up"] * 20))
+    y = np.zeros(20, dtype=object)
+    y[0] = np.inf  # scikit-learn checks object targets for NaN only
+    with pytest.raises(ValueError, match="y contains NaN or infinity"):
+        RNNForecaster(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        RNNForecaster(**FAST).fit(X, np.ones(20) * 1j)
+
+
+def test_windows_dataframe_with_a_text_column_names_it():
+    X = pd.DataFrame({"lag0": ["up", "down", "up"] * 5, "lag1": np.arange(15.0)})
+    with pytest.raises(TypeError, match="'lag0'"):
+        RNNForecaster(**FAST).fit(X, np.zeros(15))
+
+
+def test_covariate_names_survive_save_and_load(tmp_path):
+    y = np.sin(np.arange(60) / 3) + 5
+    cov = np.random.default_rng(0).normal(size=(70, 2))  # columns 0 and 1
+    f = RNNForecaster(horizon=4, **FAST).fit(y, covariates=cov)
+    f.save(tmp_path / "m.tsrnn")
+    loaded = RNNForecaster.load(tmp_path / "m.tsrnn")
+    assert loaded.covariates_ == [0, 1]
+    np.testing.assert_array_equal(loaded.predict(covariates=cov), f.predict(covariates=cov))
+
+
+def test_integer_index_step_is_kept_with_a_window_of_one():
+    y = pd.Series(np.sin(np.arange(30.0)), index=pd.Index(np.arange(0, 60, 2)))
+    f = RNNForecaster(horizon=3, window=1, **FAST).fit(y)
+    assert list(f.predict().index) == [60, 62, 64]
+
+
+def test_two_month_starts_are_monthly_not_31_days():
+    long = pd.DataFrame({"unique_id": "a", "y": [1.0, 2.0],
+                         "ds": pd.date_range("1900-01-01", periods=2, freq="MS")})  # fmt: skip
+    f = RNNForecaster(horizon=1, window=1, **FAST).fit(long)
+    assert list(f.predict()["ds"]) == [pd.Timestamp("1900-03-01")]
+    # a history of two month starts, or of one, forecasts with the model's frequency
+    g = RNNForecaster(horizon=2, window=1, **FAST).fit(monthly())
+    history = monthly()[-2:]
+    history.index.freq = None
+    assert g.predict(history).index.freqstr == "MS"
+    assert list(g.predict(monthly()[-1:]).index) == list(pd.date_range("2005-01-01",
+                                                                       periods=2, freq="MS"))
+
+
+def test_a_series_shorter_than_the_window_is_refused_at_fit():
+    long = pd.DataFrame({"unique_id": ["a"] * 3 + ["b"] * 60, "y": np.arange(63.0) % 7,
+                         "ds": list(range(3)) + list(range(60))})  # fmt: skip
+    with pytest.raises(ValueError, match="series 'a' has 3 values, fewer than the window of 8"):
+        RNNForecaster(horizon=2, window=8, **FAST).fit(long)
+
+
+def test_quantile_columns_are_the_levels_asked_for():
+    f = RNNForecaster(horizon=2, **FAST).fit(monthly())
+    q = f.predict_quantiles(quantiles=[0.1 + 0.2])
+    assert list(q.columns) == [0.1 + 0.2]
+    assert np.isfinite(q[0.1 + 0.2]).all()

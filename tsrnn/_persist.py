@@ -203,15 +203,16 @@ def freq_from_json(doc):
 
 
 def ids_to_json(ids):
-    """Series ids as JSON: ints, floats, strings and booleans are kept as they are."""
+    """Names (series ids, covariate columns) as JSON: ints, floats, strings and booleans
+    are kept as they are, so a loaded model knows the same names."""
     out = []
     for i in ids:
         if isinstance(i, np.generic):
             i = i.item()
         if i is not None and not isinstance(i, bool | int | float | str):
             raise TypeError(
-                f"cannot save the series id {i!r} of type {type(i).__name__}; use strings or "
-                "integers as series names."
+                f"cannot save the name {i!r} of type {type(i).__name__} (a series id or a "
+                "covariate column); use strings or integers as names."
             )
         out.append(i)
     return out

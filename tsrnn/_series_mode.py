@@ -93,6 +93,14 @@ class SeriesMode:
         if state is None:
             state = self._first_state(data, covariates)
         w, h, period = state.window_, state.horizon_, state.baseline_period_
+        for sid, v in zip(data.ids, data.values, strict=True):
+            if len(v) < w:  # it would have no last window to forecast from
+                raise ValueError(
+                    f"series {sid!r} has {len(v)} values, fewer than the window of {w}: the "
+                    f"model could not forecast it. Pass at least {w} values of every series "
+                    "(for partial_fit: the new values with the history before them), drop "
+                    "it, or fit with a smaller window (window='auto' fits the shortest)."
+                )
         covs = self._covariate_rows(state, data.ids, data.indexes, covariates)
         values = data.values if covs is None else [
             _stack_features(v, c, h) for v, c in zip(data.values, covs, strict=True)
@@ -103,10 +111,11 @@ class SeriesMode:
         if period:
             Ys = Ys - _data.naive_baseline(Xs if Xs.ndim == 2 else Xs[:, :, 0], h, period)
         Xn = Xs[:, :, None] if Xs.ndim == 2 else Xs
+        keep = max(w, 2)  # two stamps at least: an integer index's step stays known
         state = replace(
             state, _name=data.name, series_ids_=list(data.ids),
-            _tails=[v[-w:].copy() for v in data.values],
-            _tail_indexes=[ix[-w:] for ix in data.indexes],
+            _tails=[v[-keep:].copy() for v in data.values],
+            _tail_indexes=[ix[-keep:] for ix in data.indexes],
             _cov_tails=None if covs is None else [c[-w:] for c in covs],
         )  # fmt: skip
         return TrainingSet(Xn, Ys, Z, end, series), state
@@ -269,6 +278,8 @@ class SeriesMode:
                 f"the model was fitted on a {state._ndim}-D array and got a "
                 f"{data.ndim}-D array; pass the same shape of data as in fit."
             )
+        if data.freq is None and max(len(ix) for ix in data.indexes) < 2:
+            data.freq = state._freq  # one time stamp a series: nothing to contradict the fit
         if not _same_freq(data.freq, state._freq):
             raise ValueError(
                 f"the model was fitted on data of frequency {_freq_name(state._freq)} and "

@@ -132,8 +132,10 @@ class SeriesState(FittedState):
     covariates_ : list or None
         Names of the covariate columns.
     series_ids_ : list
-    _tails : list of ndarray of shape (window_,)
-        The last window of each series (after the target transform), for ``predict()``.
+    _tails : list of ndarray of shape (max(window_, 2),) or shorter
+        The last window of each series (after the target transform), for ``predict()``:
+        two values at least, when the series has them, so that their time stamps keep the
+        step of an integer index.
     _tail_indexes : list of pandas.Index
         Their time stamps.
     _cov_tails : list of ndarray of shape (window_, n_covariate_features) or None
@@ -158,7 +160,7 @@ class SeriesState(FittedState):
     _freq: Any = _field("freq")
     _name: Any = _field("id")
     _ndim: int = _field()
-    covariates_: list | None = _field(default=None)
+    covariates_: list | None = _field("ids", default=None)
     _cov_tails: list | None = _field("arrays", default=None)
     _cov_mean: np.ndarray | None = _field("array", default=None)
     _cov_scale: np.ndarray | None = _field("array", default=None)

@@ -12,6 +12,7 @@ The same two methods as :mod:`tsrnn._series_mode`: ``training_set`` and ``predic
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.validation import validate_data
 
 from ._series_mode import TrainingSet
@@ -68,10 +69,12 @@ class WindowsMode:
                 "windows mode put calendar features in X, of shape (n_samples, window, "
                 "n_features)."
             )
+        _check_columns(X, "X")
+        _check_columns(y, "y")
         X, y = validate_data(est, X, y, reset=state is None, allow_nd=True, multi_output=True,
                              y_numeric=True, dtype=[np.float64, np.float32])  # fmt: skip
         X3 = _three_d(X)
-        y2 = y.reshape(len(y), -1)
+        y2 = _numeric_targets(y).reshape(len(y), -1)
         if state is None:
             if est.horizon is not None and y2.shape[1] != est.horizon:
                 raise ValueError(
@@ -135,6 +138,7 @@ class WindowsMode:
             if X.size and not np.isfinite(X).all():
                 raise ValueError("Input X contains NaN or infinity.")
         else:
+            _check_columns(X, "X")
             X = validate_data(est, X, reset=False, allow_nd=True,
                               dtype=[np.float64, np.float32])  # fmt: skip
         X3 = _three_d(X)
@@ -151,13 +155,53 @@ class WindowsMode:
 
 
 def _three_d(X):
-    """Windows as (n_samples, window, n_features), after checking they have 2 or 3 axes."""
-    if X.ndim not in (2, 3):
+    """Windows as (n_samples, window, n_features), after checking they have 2 or 3 axes and
+    hold at least one step and one feature."""
+    if X.ndim not in (2, 3) or 0 in X.shape[1:]:
         raise ValueError(
-            f"X must have shape (n_samples, window) or (n_samples, window, n_features), "
-            f"got {X.shape}."
+            f"X must have shape (n_samples, window) or (n_samples, window, n_features) with "
+            f"window >= 1 and n_features >= 1, got {X.shape}."
         )
     return X[:, :, None] if X.ndim == 2 else X
+
+
+def _check_columns(data, name):
+    """A DataFrame's or Series' columns must be numeric: a ``TypeError`` names the first
+    that is not (scikit-learn's conversion would fail without naming it)."""
+    if isinstance(data, pd.Series):
+        data = data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        return
+    for column, dtype in data.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype):
+            continue
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_complex_dtype(dtype):
+            if pd.api.types.is_object_dtype(dtype):
+                kind = pd.api.types.infer_dtype(data[column], skipna=True)
+                if kind in ("integer", "floating", "mixed-integer-float", "decimal", "empty"):
+                    continue
+            raise TypeError(
+                f"{name} has the non-numeric column {column!r} (dtype {dtype}); windows and "
+                "targets must be numbers. Convert it with pd.to_numeric or drop it."
+            )
+
+
+def _numeric_targets(y):
+    """``y`` as float64 (numbers given as text are converted), all finite.
+
+    scikit-learn converts only object arrays and checks them for NaN but not for infinity.
+    """
+    if y.dtype.kind not in "biuf":
+        try:
+            y = y.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"y must hold numbers, got values of dtype {y.dtype} ({exc}); convert them "
+                "with pd.to_numeric or np.asarray(y, dtype=float)."
+            ) from exc
+    if not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinity; the targets must be finite numbers.")
+    return y
 
 
 def _check_shape(X, X3, state):

@@ -381,7 +381,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         """:meth:`predict_quantiles`, the columns named ``labels`` (default: the levels);
         ``stacklevel`` points its warning at the user's call."""
         check_is_fitted(self, "params_")
-        levels = _check_levels(quantiles)
+        levels = _check_levels(quantiles, decimals=None)
         pred, finish = self._network_outputs(X, covariates)
         if self.quantiles_ is not None:
             missing = [q for q in levels if not np.isclose(self.quantiles_, q).any()]
@@ -710,15 +710,17 @@ def _with_lags(Z, target, lags):
     return recent if Z is None else np.hstack([Z, recent])
 
 
-def _check_levels(quantiles):
-    """Sorted unique quantile levels in (0, 1), as a list of float."""
+def _check_levels(quantiles, decimals=12):
+    """Sorted unique quantile levels in (0, 1), as a list of float: rounded to ``decimals``
+    (the levels a model is trained for), or as given with ``decimals=None`` (the levels a
+    prediction is asked for, which name its columns)."""
     try:
         levels = np.asarray(quantiles, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}.") from exc
     if levels.size == 0 or not ((levels > 0) & (levels < 1)).all():
         raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}.")
-    return [float(q) for q in np.unique(np.round(levels, 12))]
+    return [float(q) for q in np.unique(levels if decimals is None else levels.round(decimals))]
 
 
 __all__ = ["NotFittedError", "RNNForecaster", "TrainingDivergedWarning"]

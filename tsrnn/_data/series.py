@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pandas.tseries.frequencies import to_offset
 
 from .validation import (
     _as_float,
@@ -32,6 +31,7 @@ from .validation import (
     _index_key,
     _infer_offset,
     _irregular_error,
+    _two_stamp_offset,
     _with_freq,
 )
 
@@ -352,14 +352,13 @@ def _long_freq(groups: list[pd.Index], gids: list):
         if off is None:
             raise _irregular_error(f"{_id_label(gids[ref])} of {where}")
     else:
-        steps = {groups[i][1] - groups[i][0] for i in order if len(groups[i]) == 2}
-        if len(steps) > 1:
-            a, b = _two_different_steps(groups, order)
-            raise _mixed_error(
-                gids[a], groups[a][1] - groups[a][0], gids[b], groups[b][1] - groups[b][0]
-            )
-        if steps:
-            off = to_offset(next(iter(steps)))
+        pairs = [i for i in order if len(groups[i]) == 2]
+        offs = [_two_stamp_offset(groups[i][0], groups[i][1]) for i in pairs]
+        for i, o in zip(pairs, offs, strict=True):
+            if o != offs[0]:
+                raise _mixed_error(gids[pairs[0]], _freqstr(offs[0]), gids[i], _freqstr(o))
+        if offs:
+            off = offs[0]
     if off is None:
         return None
     for i in order:
@@ -378,11 +377,3 @@ def _long_freq(groups: list[pd.Index], gids: list):
                 own_str = f"{_freqstr(off)} with time stamps off the grid (from {g[0]})"
             raise _mixed_error(gids[ref], _freqstr(off), gids[i], own_str) from exc
     return off
-
-
-def _two_different_steps(groups, order) -> tuple[int, int]:
-    pairs = [i for i in order if len(groups[i]) == 2]
-    a = pairs[0]
-    step = groups[a][1] - groups[a][0]
-    b = next(i for i in pairs if groups[i][1] - groups[i][0] != step)
-    return a, b

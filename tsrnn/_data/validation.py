@@ -192,8 +192,31 @@ def _datetime_freq(index: pd.DatetimeIndex, where: str):
             raise _irregular_error(where)
         return off
     if len(index) == 2:
-        return to_offset(index[1] - index[0])
+        return _two_stamp_offset(index[0], index[1])
     return None
+
+
+def _two_stamp_offset(a, b):
+    """The frequency of two time stamps: a calendar one (months, quarters, years, their
+    starts or ends) when both stamps sit on it, else their fixed distance.
+
+    ``pd.infer_freq`` needs three stamps; two month starts are 31 days apart or 29, and
+    continuing them by a fixed distance would leave the months.
+    """
+    months = (b.year - a.year) * 12 + b.month - a.month
+    if months >= 1 and a.time() == b.time():
+        month = a.strftime("%b").upper()
+        for suffix in ("S", "E"):
+            kinds = [(f"M{suffix}", months)]
+            if months % 3 == 0:
+                kinds.insert(0, (f"Q{suffix}-{month}", months // 3))
+            if months % 12 == 0:
+                kinds.insert(0, (f"Y{suffix}-{month}", months // 12))
+            for name, n in kinds:
+                off = to_offset(f"{n}{name}")
+                if off.is_on_offset(a) and a + off == b:
+                    return off
+    return to_offset(b - a)
 
 
 def _with_freq(index: pd.DatetimeIndex, off) -> pd.DatetimeIndex:
