@@ -820,23 +820,30 @@ def _convert(values, dtype, container):
 
 
 @st.composite
-def window_arrays(draw, n=None, window=None, features=None, ndim=None):
-    """An ``X`` of windows: mostly valid, sometimes of any shape, dtype or container."""
-    ndim = draw(st.sampled_from([2, 2, 2, 3, 3, 1, 4, 0])) if ndim is None else ndim
-    n = draw(st.sampled_from([0, 1, 2, 5, 17, 40])) if n is None else n
-    window = draw(st.sampled_from([0, 1, 3, 8, 12])) if window is None else window
-    features = draw(st.sampled_from([0, 1, 1, 2, 3])) if features is None else features
+def window_arrays(draw, n=None, window=None, features=None, ndim=None, clean=False):
+    """An ``X`` of windows of any shape, dtype or container; ``clean``: a valid one (of
+    float, int or numeric-text values, in an array, a list or a DataFrame)."""
+    ndims, ns, windows, n_features = [2, 2, 2, 3, 3, 1, 4, 0], [0, 1, 2, 5, 17, 40], \
+        [0, 1, 3, 8, 12], [0, 1, 1, 2, 3]  # fmt: skip
+    if clean:
+        ndims, ns, windows, n_features = [2, 3], [2, 5, 17, 40], [1, 3, 8, 12], [1, 2, 3]
+    ndim = draw(st.sampled_from(ndims)) if ndim is None else ndim
+    n = draw(st.sampled_from(ns)) if n is None else n
+    window = draw(st.sampled_from(windows)) if window is None else window
+    features = draw(st.sampled_from(n_features)) if features is None else features
     shape = [(), (n,), (n, window), (n, window, features), (n, window, features, 2)][ndim]
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     values = np.asarray(rng.normal(size=shape) * 10.0 ** draw(st.integers(-12, 12)))
-    special = draw(st.sampled_from([None, None, None, None, np.nan, np.inf, -np.inf]))
+    special = None if clean else draw(st.sampled_from([None] * 4 + [np.nan, np.inf, -np.inf]))
     if special is not None and values.size:
         values.flat[int(rng.integers(values.size))] = special
-    dtype = draw(st.sampled_from(DTYPES[:3] * 3 + DTYPES))
+    dtype = draw(st.sampled_from(["float64", "float32", "int64"] if clean
+                                 else DTYPES[:3] * 3 + DTYPES))  # fmt: skip
     if dtype in ("int64", "bool"):
         special = None  # integers and booleans hold no NaN
         values = np.nan_to_num(values, posinf=1, neginf=-1).round()
-    container = draw(st.sampled_from(["ndarray"] * 4 + ["list", "frame", "sparse"]))
+    containers = ["ndarray"] * 4 + ["list", "frame", "sparse"]
+    container = draw(st.sampled_from(containers[:-1] if clean else containers))
     valid = (
         ndim in (2, 3)
         and min(shape) >= 1
@@ -849,18 +856,19 @@ def window_arrays(draw, n=None, window=None, features=None, ndim=None):
 
 
 @st.composite
-def targets(draw, n):
-    """A ``y``: 1-D or 2-D of ``n`` rows, or mismatched, of any dtype."""
-    ndim = draw(st.sampled_from([1, 1, 2, 2, 0, 3]))
-    rows = n if draw(st.integers(0, 5)) else max(0, n + draw(st.sampled_from([-1, 1])))
+def targets(draw, n, clean=False):
+    """A ``y``: 1-D or 2-D of ``n`` rows, or mismatched, of any dtype (``clean``: valid)."""
+    ndim = draw(st.sampled_from([1, 2] if clean else [1, 1, 2, 2, 0, 3]))
+    rows = n if clean or draw(st.integers(0, 5)) else max(0, n + draw(st.sampled_from([-1, 1])))
     horizon = draw(st.integers(1, 4))
     shape = [(), (rows,), (rows, horizon), (rows, horizon, 2)][ndim]
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     values = np.asarray(rng.normal(size=shape) * 10.0 ** draw(st.integers(-12, 12)))
-    special = draw(st.sampled_from([None] * 6 + [np.nan, np.inf]))
+    special = None if clean else draw(st.sampled_from([None] * 6 + [np.nan, np.inf]))
     if special is not None and values.size:
         values.flat[0] = special
-    dtype = draw(st.sampled_from(["float64"] * 4 + ["float32", "int64", "str", "text", "object"]))
+    dtypes = ["float64"] * 4 + ["float32", "int64", "str", "text", "object"]
+    dtype = draw(st.sampled_from(dtypes[:6] if clean else dtypes))
     container = draw(st.sampled_from(["ndarray"] * 4 + ["list"]))
     if dtype == "int64":  # integers hold no NaN
         values, special = np.nan_to_num(values, posinf=1, neginf=-1).round(), None
@@ -871,9 +879,10 @@ def targets(draw, n):
 
 @st.composite
 def windows_cases(draw):
-    X = draw(window_arrays())
+    clean = draw(st.booleans())  # half the draws fit valid data, to reach every later call
+    X = draw(window_arrays(clean=clean))
     n = X.shape[0] if len(X.shape) else 0
-    y = draw(targets(n))
+    y = draw(targets(n, clean=clean))
     # other inputs: mostly near the fitted shape (the interesting failures), sometimes anything
     near = {}
     if len(X.shape) in (2, 3):
