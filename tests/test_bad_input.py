@@ -611,3 +611,25 @@ def test_quantile_columns_are_the_levels_asked_for():
     q = f.predict_quantiles(quantiles=[0.1 + 0.2])
     assert list(q.columns) == [0.1 + 0.2]
     assert np.isfinite(q[0.1 + 0.2]).all()
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+def test_a_constant_series_is_forecast_as_itself_with_any_inputs(loss):
+    """Its windows and targets scale to exact zeros, so Adam (which follows the sign of even
+    a 1e-16 rounding error) never moves the output, whatever else the network reads."""
+    y = pd.DataFrame({"unique_id": "a", "y": 0.1,
+                      "ds": pd.date_range("2000-01-01 02:00", periods=35, freq="h")})  # fmt: skip
+    f = RNNForecaster(horizon=10, baseline="none", calendar_features=True, loss=loss,
+                      early_stopping=False, **FAST).fit(y)  # fmt: skip
+    np.testing.assert_array_equal(f.predict()["y"], 0.1)
+
+
+def test_calendar_features_of_a_one_stamp_history():
+    """A history of one time stamp per series still gets its calendar features (the model's
+    frequency; three stamps are needed to infer one)."""
+    long = pd.concat([pd.DataFrame({"unique_id": sid, "y": [1.0, 1.5],
+                                    "ds": pd.date_range("2000-01-01", periods=2, freq="h")})
+                      for sid in "ab"], ignore_index=True)  # fmt: skip
+    f = RNNForecaster(horizon=1, calendar_features=True, early_stopping=False, **FAST).fit(long)
+    out = f.predict(long.groupby("unique_id").head(1))
+    assert list(out["ds"]) == [pd.Timestamp("2000-01-01 01:00")] * 2

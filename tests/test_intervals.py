@@ -1,4 +1,5 @@
-"""predict_quantiles and predict_interval: layouts, no crossing, out-of-sample coverage."""
+"""predict_quantiles and predict_interval: layouts, no crossing, out-of-sample coverage; and
+tsrnn._intervals, the errors behind a point model's intervals."""
 
 import warnings
 
@@ -6,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsrnn import RNNForecaster
+from tsrnn import RNNForecaster, _config, _intervals
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +102,12 @@ def test_bad_levels(fitted):
 def test_only_the_most_recent_errors_are_computed(monkeypatch, cap):
     """The fit and partial_fit predict only the windows whose errors are kept: the same
     errors as computing all of them and keeping the most recent."""
-    import tsrnn.forecaster as forecaster
-
     rng = np.random.default_rng(0)
     X = rng.standard_normal((60, 8)).astype(np.float32)
     y = X[:, -1] + 0.1 * rng.standard_normal(60).astype(np.float32)
 
     def residuals(max_residuals):
-        monkeypatch.setattr(forecaster, "_MAX_RESIDUALS", max_residuals)
+        monkeypatch.setattr(_config, "MAX_INTERVAL_ERRORS", max_residuals)
         est = RNNForecaster(hidden_size=8, max_epochs=3, batch_size=16, random_state=0)
         est.fit(X[:40], y[:40])
         first = est._residuals.copy()
@@ -143,3 +142,28 @@ def test_intervals_from_held_out_windows_do_not_warn(fitted):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fitted.predict_interval(coverage=0.8)
+
+
+# --------------------------------------------------------------------------------------------
+# tsrnn._intervals
+
+
+def test_keep_recent_keeps_the_newest_rows(monkeypatch):
+    monkeypatch.setattr(_config, "MAX_INTERVAL_ERRORS", 4)
+    old, new = np.arange(6.0).reshape(3, 2), np.arange(6.0, 10.0).reshape(2, 2)
+    kept = _intervals.keep_recent(old, new)
+    np.testing.assert_array_equal(kept, np.arange(2.0, 10.0).reshape(4, 2))
+    assert kept.dtype == np.float64
+
+
+def test_held_out_errors_replace_in_sample_ones():
+    old, new = np.ones((5, 2)), np.zeros((2, 2))
+    np.testing.assert_array_equal(_intervals.keep_recent(old, new, in_sample=True), new)
+
+
+def test_offsets_are_per_step_quantiles_and_in_sample_ones_warn():
+    errors = np.column_stack([np.arange(101.0), -np.arange(101.0)])
+    offsets = _intervals.quantile_offsets(errors, [0.1, 0.9], False, stacklevel=1)
+    np.testing.assert_allclose(offsets, [[10.0, -90.0], [90.0, -10.0]])
+    with pytest.warns(UserWarning, match="trained on"):
+        _intervals.quantile_offsets(errors, [0.5], True, stacklevel=1)

@@ -69,3 +69,7 @@ CUDA_MAX_REGISTERS = 128
 #: Partial sums of squares of the gradient norm before clipping (a fixed count, so the order
 #: of summation is fixed; another count may change the last bits of the norm).
 CUDA_NORM_PARTS = 256
+
+#: At most this many recent forecast errors are kept to calibrate the prediction intervals of
+#: a point model (the most recent windows' errors: see ``tsrnn._intervals``).
+MAX_INTERVAL_ERRORS = 5000

@@ -312,7 +312,7 @@ class SeriesMode:
                 part.append((r - state._cov_mean) / state._cov_scale)
         if state.calendar_features_:
             for part, ix in zip(parts, indexes, strict=True):
-                part.append(_data.calendar_features(ix))
+                part.append(_data.calendar_features(ix, state._freq))
         if columns is None and not state.calendar_features_:
             return None
         return [np.concatenate(p, axis=1) for p in parts]

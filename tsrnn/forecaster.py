@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _config, _network, _persist, _trainer
+from . import _config, _intervals, _network, _persist, _trainer
 from ._network import NetworkSpec
 from ._optim import SGD, Adam
 from ._series_mode import SeriesMode
@@ -393,17 +393,8 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             cols = [int(np.argmin(np.abs(np.asarray(self.quantiles_) - q))) for q in levels]
             pred = pred[:, :, cols]
         else:
-            if self._in_sample_errors:
-                warnings.warn(
-                    "the forecast errors behind these quantiles come from windows the model "
-                    "trained on (its fit held none out: early_stopping=False, or too few "
-                    "windows), so the intervals are likely too narrow. Fit with "
-                    "early_stopping=True on more windows, or partial_fit on fresh data, to "
-                    "calibrate them on windows the model has not seen.",
-                    UserWarning,
-                    stacklevel=stacklevel,
-                )
-            offsets = np.quantile(self._residuals, levels, axis=0)  # (n_levels, horizon)
+            offsets = _intervals.quantile_offsets(self._residuals, levels,
+                                                  self._in_sample_errors, stacklevel)  # fmt: skip
             pred = pred[:, :, None] + offsets.T[None]
         pred = np.sort(pred, axis=2)  # never crossing
         return finish(pred, labels=list(levels) if labels is None else labels)
@@ -527,9 +518,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             # out-of-sample errors: the fresh windows, before the model learns from them (only
             # the most recent are kept, so only those are predicted); they replace errors
             # from training windows
-            recent = np.arange(max(0, len(Yn) - _MAX_RESIDUALS), len(Yn))
-            kept = state._residuals[:0] if state._in_sample_errors else state._residuals
-            state._residuals = _keep_recent(kept, Yn[recent] - trainer.predict(recent))
+            recent = np.arange(max(0, len(Yn) - _config.MAX_INTERVAL_ERRORS), len(Yn))
+            state._residuals = _intervals.keep_recent(
+                state._residuals, Yn[recent] - trainer.predict(recent), state._in_sample_errors
+            )
             state._in_sample_errors = False
         history = {k: getattr(state, k) for k in TrainingState.HISTORY}
         state.params_ = _trainer.train(
@@ -545,16 +537,15 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             setattr(state, key, value)
         if first and levels is None:
             # errors on the held-out windows; without any, on the most recent training ones
-            rows = (train_idx if val_idx is None else val_idx)[-_MAX_RESIDUALS:]
+            rows = (train_idx if val_idx is None else val_idx)[-_config.MAX_INTERVAL_ERRORS :]
             Zr = None if Zn is None else Zn[rows]
             pred = _network.forward(state.params_, Xn[rows], state.spec_, Zr)
-            state._residuals = _keep_recent(state._residuals, Yn[rows] - pred)
+            state._residuals = _intervals.keep_recent(state._residuals, Yn[rows] - pred)
             state._in_sample_errors = val_idx is None
 
         # commit
         if first and mode.name == "series":
             self.__dict__.pop("feature_names_in_", None)  # left by an earlier fit(X, y)
-        state._residuals = state._residuals.astype(np.float64)
         state.put_on(self)
         mode_state.put_on(self)
         self._mode = mode.name
@@ -677,16 +668,6 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-#: At most this many recent errors are kept to calibrate prediction intervals.
-_MAX_RESIDUALS = 5000
-
-
-def _keep_recent(old, new):
-    """The most recent errors, ``old`` then ``new``: at most ``_MAX_RESIDUALS`` rows."""
-    both = np.concatenate([old, np.asarray(new, dtype=np.float64)])
-    return both[-_MAX_RESIDUALS:]
-
 
 def _with_lags(Z, target, lags):
     """Head features ``Z`` with the last ``lags`` values of each window appended.

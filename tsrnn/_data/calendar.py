@@ -154,7 +154,7 @@ def auto_window(lengths, horizon: int, freq, season: int | None = None) -> int:
     return max(1, min(candidate, (min_len - horizon) // 2))
 
 
-def calendar_features(index) -> np.ndarray:
+def calendar_features(index, freq=None) -> np.ndarray:
     """Cyclical calendar features of time stamps, known for any future date.
 
     Sine and cosine of the position within the calendar cycles that fit the frequency:
@@ -164,7 +164,9 @@ def calendar_features(index) -> np.ndarray:
     Parameters
     ----------
     index : pandas.DatetimeIndex or pandas.PeriodIndex
-        With a frequency.
+    freq : pandas DateOffset, optional
+        The frequency of the series; default: the index's own, or inferred from three or
+        more stamps.
 
     Returns
     -------
@@ -174,7 +176,10 @@ def calendar_features(index) -> np.ndarray:
         freq = index.freq
         index = index.to_timestamp()
     elif isinstance(index, pd.DatetimeIndex):
-        freq = index.freq if index.freq is not None else _infer_offset(index)
+        if freq is None:
+            freq = index.freq
+        if freq is None and len(index) >= 3:
+            freq = _infer_offset(index)
     else:
         raise ValueError(
             "calendar features need a DatetimeIndex or a PeriodIndex; this series has a "

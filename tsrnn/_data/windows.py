@@ -101,8 +101,11 @@ def scale_windows(
     """Normalise each window by the statistics of its own input window.
 
     ``loc`` is the mean and ``scale`` the standard deviation of the target in each input
-    window. For a (nearly) constant window, ``std <= eps * max(mean(|x|), tiny)``, the scale
-    is ``mean(|x|)`` instead, and 1 if that is 0. This makes the network level- and
+    window. For a (nearly) constant window, ``std <= eps * max(mean(|x|), tiny)``, ``loc`` is
+    its last value and the scale ``mean(|x|)`` (1 if that is 0): a constant window and an
+    equal future then scale to exact zeros (a mean would leave rounding errors of about 1e-16
+    that Adam, blind to the size of a gradient, follows as if they were signal, and a
+    constant series would not be forecast as itself). This makes the network level- and
     scale-invariant: values around 1e12 or 1e-12 are handled alike, and a model trained on
     one series can be applied to series of another level.
 
@@ -151,6 +154,7 @@ def scale_windows(
     flat = std <= eps * np.maximum(absmean, tiny)
     scale = np.where(flat, absmean, std)
     scale = np.where(scale > 0, scale, 1.0)
+    loc = np.where(flat, target[:, -1], loc)
 
     Xs = X.copy()
     if X.ndim == 2:

@@ -1,0 +1,65 @@
+"""Prediction intervals of a point forecaster: split conformal prediction on recent errors.
+
+A point model keeps the errors (targets minus outputs, in the network's output space: scaled,
+baseline removed) of recent windows it did not learn from: the validation windows of ``fit``
+and, before it learns from them, the fresh windows of each ``partial_fit``. The quantiles of
+those errors, per horizon step, added to a forecast give its quantiles. A ``fit`` that held no
+window out can only keep errors on training windows: they are flagged as in-sample, the
+quantiles warn, and the first ``partial_fit`` replaces them with held-out errors.
+"""
+
+import warnings
+
+import numpy as np
+
+from . import _config
+
+
+def keep_recent(errors, new, in_sample=False):
+    """The most recent errors: ``errors`` then ``new``, at most
+    ``_config.MAX_INTERVAL_ERRORS`` rows.
+
+    Parameters
+    ----------
+    errors : ndarray of shape (n_errors, n_outputs)
+        The errors kept so far.
+    new : ndarray of shape (n_new, n_outputs)
+        Errors on windows the model has not learnt from.
+    in_sample : bool
+        ``errors`` come from training windows: ``new`` replaces them.
+
+    Returns
+    -------
+    ndarray of shape (n_kept, n_outputs), float64
+    """
+    old = errors[:0] if in_sample else errors
+    both = np.concatenate([old, np.asarray(new, dtype=np.float64)])
+    return both[-_config.MAX_INTERVAL_ERRORS :].astype(np.float64, copy=False)
+
+
+def quantile_offsets(errors, levels, in_sample, stacklevel):
+    """What to add to a point forecast for each quantile level.
+
+    Parameters
+    ----------
+    errors : ndarray of shape (n_errors, n_outputs)
+    levels : sequence of float in (0, 1)
+    in_sample : bool
+        The errors come from training windows: warn that the intervals are likely too narrow.
+    stacklevel : int
+        Of the warning, so it points at the user's call.
+
+    Returns
+    -------
+    ndarray of shape (n_levels, n_outputs)
+    """
+    if in_sample:
+        warnings.warn(
+            "the forecast errors behind these quantiles come from windows the model trained on "
+            "(its fit held none out: early_stopping=False, or too few windows), so the "
+            "intervals are likely too narrow. Fit with early_stopping=True on more windows, "
+            "or partial_fit on fresh data, to calibrate them on windows the model has not seen.",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
+    return np.quantile(errors, levels, axis=0)
