@@ -1,8 +1,14 @@
 """RNNForecaster: a scikit-learn estimator around the Numba LSTM/GRU network.
 
-Validation happens here, at the boundary; then ``fit`` and ``partial_fit`` both go through one
-``_fit(..., incremental=...)`` path. The estimator never loops over time steps: windows,
-scaling and pandas live in :mod:`tsrnn._data`, the arithmetic in :mod:`tsrnn._network`.
+The estimator holds the parameters, the public methods and what does not depend on the kind
+of input. ``fit`` and ``partial_fit`` both go through one ``_fit(..., incremental=...)`` path:
+
+    input -> mode (series or windows: checks, scaled windows) -> trainer (epochs) -> network
+    network outputs -> mode ``finish`` (units, layout, future index) -> user
+
+The modes (:mod:`tsrnn._series_mode`, :mod:`tsrnn._windows_mode`) own everything about the
+kind of input, :mod:`tsrnn._trainer` the epoch loop, :mod:`tsrnn._state` the list of what a
+fitted model keeps. The estimator never loops over time steps.
 """
 
 import copy
@@ -475,7 +481,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
     def _fit_unsafe(self, X, y, covariates, incremental):
         first = not (incremental and hasattr(self, "params_"))
         device = _trainer.resolve_device(self.device)
-        mode = (SeriesMode if y is None else WindowsMode)(self)
+        mode = _MODES["series" if y is None else "windows"](self)
         if not first and mode.name != self._mode:
             raise ValueError(
                 f"this model was fitted in {self._mode} mode; partial_fit got data for "
@@ -637,7 +643,7 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
             (see the modes' ``prediction``).
         """
         check_is_fitted(self, "params_")
-        mode = (SeriesMode if self._mode == "series" else WindowsMode)(self)
+        mode = _MODES[self._mode](self)
         X, Z, finish = mode.prediction(MODE_STATES[self._mode].taken_from(self), X, covariates)
         Xn = np.ascontiguousarray(X, dtype=self.params_.dtype)
         Z = _with_lags(Z, X[:, :, 0], self.linear_lags_) if self.spec_.n_head_features else None
@@ -668,6 +674,10 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
 
 # --------------------------------------------------------------------------------------------
 # helpers
+
+#: The kinds of input, by the name a fitted estimator keeps in ``_mode``.
+_MODES = {"series": SeriesMode, "windows": WindowsMode}
+
 
 def _with_lags(Z, target, lags):
     """Head features ``Z`` with the last ``lags`` values of each window appended.
