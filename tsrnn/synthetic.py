@@ -84,8 +84,8 @@ _MAX_KERNELS = 5
 # periods). The first kernel is periodic with probability 0.7 when there are periods.
 _KERNEL_TYPES = ("periodic", "linear", "rbf", "rq", "white", "constant")
 _KERNEL_WEIGHTS = np.array([0.3, 0.15, 0.2, 0.15, 0.1, 0.1])
-_SPECTRUM_TOL = 1e-4  # periodic Fourier weights below this fraction are dropped
-_MAX_SPECTRUM = 24  # most Fourier components kept of a product of periodic kernels
+_SPECTRUM_TOL = 1e-4  # Fourier weight (fraction) a periodic spectrum may drop
+_MAX_SPECTRUM = 48  # most Fourier components kept of a product of periodic kernels
 _POINTS_PER_LENGTH_SCALE = 8
 _EMBEDDING_REACH = 4  # the embedding covers at most this many series lengths of lag
 
@@ -622,9 +622,13 @@ def _spectrum_product(nu1, w1, nu2, w2):
     """Spectrum of a product of two cosine series: cos a cos b = (cos(a+b) + cos(a-b)) / 2."""
     nu = np.concatenate([(nu1[:, None] + nu2).ravel(), np.abs(nu1[:, None] - nu2).ravel()])
     w = np.concatenate([(w1[:, None] * w2).ravel()] * 2) / 2
-    order = np.argsort(-w, kind="stable")[:_MAX_SPECTRUM]
-    order = order[w[order] > _SPECTRUM_TOL * w.sum()]
-    return nu[order], w[order]
+    nu, index = np.unique(np.round(nu, 12), return_inverse=True)  # merge equal frequencies
+    w = np.bincount(index.ravel(), weights=w)
+    total = w.sum()
+    order = np.argsort(-w, kind="stable")
+    keep = np.searchsorted(np.cumsum(w[order]), (1 - _SPECTRUM_TOL) * total) + 1
+    order = order[: min(keep, _MAX_SPECTRUM)]
+    return nu[order], w[order] * (total / w[order].sum())  # the variance is kept
 
 
 def _sample_product(rng, factors, length):
