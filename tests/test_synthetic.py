@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from tsrnn import _kernel_synth as kernel_synth
 from tsrnn import synthetic
 from tsrnn._data import season_length
 from tsrnn.synthetic import FREQUENCIES, KINDS, SyntheticSeries
@@ -136,14 +137,14 @@ def test_import_tsrnn_does_not_import_synthetic():
 def test_periodic_kernel_fourier_series_is_exact():
     tau = np.arange(400.0)
     for period, ell in [(24.0, 1.0), (168.0, 0.5), (365.25, 2.0), (4.0, 0.7)]:
-        nu, w = synthetic._periodic_spectrum(period, ell)
+        nu, w = kernel_synth._periodic_spectrum(period, ell)
         series = (w[:, None] * np.cos(nu[:, None] * tau)).sum(0)
         exact = np.exp(-2 * np.sin(np.pi * tau / period) ** 2 / ell**2)
         np.testing.assert_allclose(series, exact, atol=2e-3)
 
 
 def test_periodic_24_kernel_repeats_every_24_steps(rng):
-    y, text = synthetic._kernel_synth(rng, 512, (24.0, 168.0), [("periodic", 24.0, 0.8)], "")
+    y, text = kernel_synth._kernel_synth(rng, 512, (24.0, 168.0), [("periodic", 24.0, 0.8)], "")
     assert text == "kernel(periodic(24))"
     assert _acf(y, 24) > 0.95 and _acf(y, 48) > 0.9
     assert _acf(y, 24) > _acf(y, 12) + 0.2
@@ -159,7 +160,7 @@ def test_product_samples_have_the_product_covariance(factors):
     # Monte Carlo: the sample covariance of 4,000 draws against the product kernel
     length, n = 48, 4000
     rng = np.random.default_rng(0)
-    draws = np.array([synthetic._sample_product(rng, factors, length) for _ in range(n)])
+    draws = np.array([kernel_synth._sample_product(rng, factors, length) for _ in range(n)])
     t = np.arange(length)
     x = t / length
     target = np.ones((length, length))
@@ -172,7 +173,7 @@ def test_product_samples_have_the_product_covariance(factors):
         elif kind == "constant":
             target *= p[0]
         else:
-            target *= synthetic._stationary_covariance([(kind, *p)], lag / length)
+            target *= kernel_synth._stationary_covariance([(kind, *p)], lag / length)
     empirical = draws.T @ draws / n
     scale = np.sqrt(np.outer(np.diag(target), np.diag(target)))
     assert np.abs(empirical - target).max() / scale.max() < 0.12
@@ -180,7 +181,7 @@ def test_product_samples_have_the_product_covariance(factors):
 
 def test_white_noise_times_kernel_is_white():
     rng = np.random.default_rng(1)
-    y = synthetic._sample_product(rng, [("white", 0.5), ("rbf", 0.1)], 5000)
+    y = kernel_synth._sample_product(rng, [("white", 0.5), ("rbf", 0.1)], 5000)
     assert abs(_acf(y, 1)) < 0.05 and abs(y.var() - 0.5) < 0.05
 
 
