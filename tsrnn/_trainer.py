@@ -24,8 +24,9 @@ import warnings
 
 import numpy as np
 
-from . import _network
-from ._optim import Adam, average_weights, clip_grad_norm
+from . import _config, _network
+from ._optim import SGD, Adam, average_weights, clip_grad_norm
+from ._state import TrainingState
 
 
 class TrainingDivergedWarning(RuntimeWarning):
@@ -124,6 +125,94 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
         )
     params = trainer.finish()
     return best_params if use_val and best_params is not None else params
+
+
+def validation_split(end_pos, series_idx, horizon, *, fraction, early_stopping, max_epochs):
+    """The rows to train on and the rows held out for early stopping.
+
+    With ``early_stopping`` and 20 windows or more, :func:`time_ordered_split`; else every
+    row trains. Warns when early stopping is asked for but no window can be held out (then
+    every epoch runs, and a point model's intervals come from training windows).
+
+    Parameters
+    ----------
+    end_pos, series_idx : ndarray of shape (n_windows,)
+        As in :func:`time_ordered_split`.
+    horizon : int
+    fraction : float
+    early_stopping : bool
+    max_epochs : int
+        Named in the warning.
+
+    Returns
+    -------
+    train_idx : ndarray of int64
+    val_idx : ndarray of int64 or None
+    """
+    n = len(end_pos)
+    if not early_stopping:
+        return np.arange(n), None
+    train_idx, val_idx = np.arange(n), None
+    if n >= 20:
+        train_idx, val_idx = time_ordered_split(end_pos, series_idx, horizon, fraction)
+    if val_idx is None:
+        warnings.warn(
+            "early_stopping is on, but no windows could be held out for validation: that "
+            f"needs 20 windows or more (there are {n}) and, in each series, room for "
+            f"validation_fraction={fraction} of its windows plus a gap of horizon - 1 = "
+            f"{horizon - 1} before them. Trained all max_epochs={max_epochs} epochs on every "
+            "window; a point model's intervals then come from training windows. Use more "
+            "data, a shorter window or horizon, or early_stopping=False.",
+            UserWarning,
+            stacklevel=6,  # the caller of fit (through the estimator and its fit context)
+        )
+    return train_idx, val_idx
+
+
+def new_training_state(spec, dtype, seed, optimizer, learning_rate, batch_size, window, *,
+                       quantiles=None, linear_lags=0):  # fmt: skip
+    """A fresh network to train: initial weights with a zero output layer, an optimizer and
+    the generator that shuffles the windows.
+
+    The zero output layer makes the untrained network forecast its baseline exactly (the
+    seasonal-naive forecast in series mode, the mean in windows mode), and a constant series
+    as that constant.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    dtype : numpy.dtype
+    seed : int
+    optimizer : {"adam", "sgd"}
+    learning_rate : float
+    batch_size, window : int
+        For the memory check: a batch that would need more than
+        ``_config.MAX_TRAINING_BYTES`` raises a ``ValueError`` before anything is allocated.
+    quantiles : list of float or None
+    linear_lags : int
+
+    Returns
+    -------
+    TrainingState
+    """
+    need = spec.training_bytes(batch_size, window, dtype.itemsize)
+    if need > _config.MAX_TRAINING_BYTES:
+        raise ValueError(
+            f"a training batch would need about {need / 2**30:.1f} GiB of memory "
+            f"(hidden_size={spec.hidden_size}, num_layers={spec.num_layers}, "
+            f"window={window}, batch_size={batch_size}), more than the "
+            f"{_config.MAX_TRAINING_BYTES / 2**30:.0f} GiB allowed; lower hidden_size, "
+            "window or batch_size."
+        )
+    rng = np.random.default_rng(seed)
+    params = spec.init_params(rng, dtype)
+    blocks = spec.unpack(params)
+    blocks["W_out"][:] = 0
+    blocks["b_out"][:] = 0
+    opt = Adam(learning_rate) if optimizer == "adam" else SGD(learning_rate)
+    return TrainingState(spec_=spec, params_=params, optimizer_=opt, _rng=rng,
+                         _residuals=np.zeros((0, spec.n_outputs)), quantiles_=quantiles,
+                         linear_lags_=linear_lags)  # fmt: skip
 
 
 def time_ordered_split(end_pos, series_idx, horizon, fraction):

@@ -12,7 +12,6 @@ fitted model keeps. The estimator never loops over time steps.
 """
 
 import copy
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -24,7 +23,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _config, _intervals, _network, _persist, _trainer
 from ._network import NetworkSpec
-from ._optim import SGD, Adam
 from ._series_mode import SeriesMode
 from ._state import MODE_STATES, TrainingState
 from ._trainer import TrainingDivergedWarning
@@ -497,14 +495,23 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         Z = _with_lags(data.Z, data.X[:, :, 0], lags)
         if not first and self.spec_.n_head_features == 0:
             Z = None  # a model saved before the head read the covariates
-        train_idx, val_idx = self._validation_split(data, incremental)
+        train_idx, val_idx = _trainer.validation_split(
+            data.end, data.series, data.Y.shape[1], fraction=self.validation_fraction,
+            early_stopping=self.early_stopping and not incremental, max_epochs=self.max_epochs,
+        )  # fmt: skip
         dtype = np.dtype(self.dtype)
         Xn = np.ascontiguousarray(data.X, dtype=dtype)
         Yn = data.Y if levels is None else np.repeat(data.Y, len(levels), axis=1)
         Yn = np.ascontiguousarray(Yn, dtype=dtype)  # one output per step and level, step-major
         Zn = None if Z is None else np.ascontiguousarray(Z, dtype=dtype)
         if first:
-            state = self._new_training_state(Xn, Yn, Zn, levels, lags, dtype)
+            spec = NetworkSpec(self.cell, Xn.shape[2], self.hidden_size, self.num_layers,
+                               Yn.shape[1], 0 if Zn is None else Zn.shape[1])  # fmt: skip
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            state = _trainer.new_training_state(
+                spec, dtype, seed, self.optimizer, self.learning_rate, self.batch_size,
+                Xn.shape[1], quantiles=levels, linear_lags=lags,
+            )  # fmt: skip
         else:
             if Xn.shape[2] != self.spec_.n_features:
                 raise ValueError(
@@ -562,60 +569,6 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         if self.quantiles is None:
             return None
         return _check_levels(tuple(self.quantiles) + (0.5,))
-
-    def _validation_split(self, data, incremental):
-        """``(train_idx, val_idx)``: the most recent windows of each series held out for
-        early stopping (``val_idx`` None: none). Never in partial_fit: fine-tuning learns
-        from all the fresh data. Warns when early stopping is on but no window can be held
-        out."""
-        n, horizon = len(data.end), data.Y.shape[1]
-        if not self.early_stopping or incremental:
-            return np.arange(n), None
-        train_idx, val_idx = np.arange(n), None
-        if n >= 20:
-            train_idx, val_idx = _trainer.time_ordered_split(
-                data.end, data.series, horizon, self.validation_fraction
-            )
-        if val_idx is None:
-            warnings.warn(
-                "early_stopping is on, but no windows could be held out for validation: that "
-                f"needs 20 windows or more (there are {n}) and, in each series, room "
-                f"for validation_fraction={self.validation_fraction} of its windows plus a gap "
-                f"of horizon - 1 = {horizon - 1} before them. Trained all "
-                f"max_epochs={self.max_epochs} epochs on every window; a point model's "
-                "intervals then come from training windows. Use more data, a shorter window "
-                "or horizon, or early_stopping=False.",
-                UserWarning,
-                stacklevel=6,  # the caller of fit (through scikit-learn's fit context)
-            )
-        return train_idx, val_idx
-
-    def _new_training_state(self, X, Y, Z, levels, lags, dtype):
-        """A fresh network for windows ``X`` (n, window, n_features), targets ``Y``
-        (n, n_outputs) and head features ``Z``: its weights, optimizer and generator."""
-        spec = NetworkSpec(self.cell, X.shape[2], self.hidden_size, self.num_layers,
-                           Y.shape[1], 0 if Z is None else Z.shape[1])  # fmt: skip
-        need = spec.training_bytes(self.batch_size, X.shape[1], dtype.itemsize)
-        if need > _config.MAX_TRAINING_BYTES:
-            raise ValueError(
-                f"a training batch would need about {need / 2**30:.1f} GiB of memory "
-                f"(hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
-                f"window={X.shape[1]}, batch_size={self.batch_size}), more than the "
-                f"{_config.MAX_TRAINING_BYTES / 2**30:.0f} GiB allowed; lower hidden_size, "
-                "window or batch_size."
-            )
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        rng = np.random.default_rng(seed)
-        params = spec.init_params(rng, dtype)
-        # a zero head: the untrained network forecasts the baseline (the window's mean in
-        # windows mode) exactly, and a constant series is forecast as that constant
-        blocks = spec.unpack(params)
-        blocks["W_out"][:] = 0
-        blocks["b_out"][:] = 0
-        opt = Adam(self.learning_rate) if self.optimizer == "adam" else SGD(self.learning_rate)
-        return TrainingState(spec_=spec, params_=params, optimizer_=opt, _rng=rng,
-                             _residuals=np.zeros((0, Y.shape[1])), quantiles_=levels,
-                             linear_lags_=lags)  # fmt: skip
 
     def _check_linear_lags(self, window):
         """``linear_lags`` as an int (0: none), checked against the window length."""
