@@ -274,3 +274,14 @@ def test_errors(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)  # as if onnx were not installed
     with pytest.raises(ImportError, match=r"pip install 'tsrnn\[onnx\]'"):
         export(est, tmp_path / "model.onnx")
+
+
+def test_the_estimator_method(tmp_path):
+    y = pd.Series(np.sin(np.arange(120) / 4) + 5, index=pd.date_range("2000", periods=120,
+                                                                       freq="D"))  # fmt: skip
+    f = RNNForecaster(horizon=4, hidden_size=4, max_epochs=1, random_state=0).fit(y)
+    f.to_onnx(tmp_path / "m.onnx")
+    session = ort.InferenceSession(str(tmp_path / "m.onnx"))
+    window = y.to_numpy()[-f.window_:][None].astype(np.float32)
+    got = session.run(["forecast"], {"window": window})[0][0]
+    np.testing.assert_allclose(got, f.predict().to_numpy(), rtol=1e-4)

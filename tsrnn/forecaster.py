@@ -459,6 +459,31 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         """
         return _persist.load_estimator(cls, path)
 
+    def to_onnx(self, path, *, opset=None):
+        """Export the fitted network, its scaling and baseline to an ONNX file.
+
+        The graph computes the forecast from raw values, to float32 rounding of
+        :meth:`predict`: in series mode from ``window`` of shape ``(batch, window_)``, the last
+        ``window_`` values of each history; in windows mode from ``X`` as in :meth:`fit`.
+        Outputs: ``forecast`` and, for a model trained with ``quantiles``, ``quantiles``
+        (sorted levels on the last axis). Models with covariates or calendar features are
+        refused with a ``ValueError``. Needs the ``onnx`` package
+        (``pip install "tsrnn[onnx]"``).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        opset : int, optional
+            ONNX opset (13 or later; default 17).
+
+        Returns
+        -------
+        onnx.ModelProto
+        """
+        from ._onnx import export
+
+        return export(self, path, opset=opset)
+
     def _states(self):
         """The fitted state: training's and the mode's (see :mod:`tsrnn._state`)."""
         return TrainingState.taken_from(self), MODE_STATES[self._mode].taken_from(self)
