@@ -1,35 +1,23 @@
 """RNNForecaster: a scikit-learn estimator around the Numba LSTM/GRU network.
 
-The estimator holds the parameters, the public methods and what does not depend on the kind
-of input. ``fit`` and ``partial_fit`` both go through one ``_fit(..., incremental=...)`` path:
-
-    input -> mode (series or windows: checks, scaled windows) -> trainer (epochs) -> network
-    network outputs -> mode ``finish`` (units, layout, future index) -> user
-
-The modes (:mod:`tsrnn._series_mode`, :mod:`tsrnn._windows_mode`) own everything about the
-kind of input, :mod:`tsrnn._trainer` the epoch loop, :mod:`tsrnn._state` the list of what a
-fitted model keeps. The estimator never loops over time steps.
+The public class: its parameters and their checks, and the documented methods. What they go
+through, whatever the kind of input, is in :mod:`tsrnn._base`.
 """
 
-import copy
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.base import _fit_context
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _config, _intervals, _network, _persist, _trainer
-from ._network import NetworkSpec
-from ._series_mode import SeriesMode
-from ._state import MODE_STATES, TrainingState
+from . import _persist
+from ._base import BaseRNNForecaster
 from ._trainer import TrainingDivergedWarning
-from ._windows_mode import WindowsMode
 
 
-class RNNForecaster(RegressorMixin, BaseEstimator):
+class RNNForecaster(BaseRNNForecaster):
     """LSTM / GRU / Elman-RNN forecaster with a scikit-learn interface.
 
     Two ways in, one estimator:
@@ -381,28 +369,6 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         """
         return self._quantiles(X, quantiles, covariates, stacklevel=3)
 
-    def _quantiles(self, X, quantiles, covariates, stacklevel, labels=None):
-        """:meth:`predict_quantiles`, the columns named ``labels`` (default: the levels);
-        ``stacklevel`` points its warning at the user's call."""
-        check_is_fitted(self, "params_")
-        levels = _check_levels(quantiles, decimals=None)
-        pred, finish = self._network_outputs(X, covariates)
-        if self.quantiles_ is not None:
-            missing = [q for q in levels if not np.isclose(self.quantiles_, q).any()]
-            if missing:
-                raise ValueError(
-                    f"this model was trained for the quantiles {self.quantiles_}; {missing} "
-                    "are not among them. Fit with quantiles=... including them."
-                )
-            cols = [int(np.argmin(np.abs(np.asarray(self.quantiles_) - q))) for q in levels]
-            pred = pred[:, :, cols]
-        else:
-            offsets = _intervals.quantile_offsets(self._residuals, levels,
-                                                  self._in_sample_errors, stacklevel)  # fmt: skip
-            pred = pred[:, :, None] + offsets.T[None]
-        pred = np.sort(pred, axis=2)  # never crossing
-        return finish(pred, labels=list(levels) if labels is None else labels)
-
     def predict_interval(self, X=None, coverage=0.9, *, covariates=None):
         """Central prediction intervals: the ``(1 - coverage) / 2`` and ``(1 + coverage) / 2``
         quantiles (see :meth:`predict_quantiles`).
@@ -483,213 +449,6 @@ class RNNForecaster(RegressorMixin, BaseEstimator):
         from ._onnx import export
 
         return export(self, path, opset=opset)
-
-    def _states(self):
-        """The fitted state: training's and the mode's (see :mod:`tsrnn._state`)."""
-        return TrainingState.taken_from(self), MODE_STATES[self._mode].taken_from(self)
-
-    # ----------------------------------------------------------------------------------------
-    # the one training path
-
-    def _fit(self, X, y, covariates, incremental):
-        saved = dict(self.__dict__)
-        try:
-            return self._fit_unsafe(X, y, covariates, incremental)
-        except BaseException:
-            # a call that fails (bad input, interrupted) leaves the model exactly as it was
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
-
-    def _fit_unsafe(self, X, y, covariates, incremental):
-        first = not (incremental and hasattr(self, "params_"))
-        device = _trainer.resolve_device(self.device)
-        mode = _MODES["series" if y is None else "windows"](self)
-        if not first and mode.name != self._mode:
-            raise ValueError(
-                f"this model was fitted in {self._mode} mode; partial_fit got data for "
-                f"{mode.name} mode. Pass data of the same kind (a series, or windows X with "
-                "targets y)."
-            )
-        # every new piece of state is built aside; the estimator changes only at the end, so
-        # a call that raises leaves a fitted model exactly as it was
-        old = None if first else self._states()
-        data, mode_state = mode.training_set(X, y, covariates, None if first else old[1])
-        levels = self._first_levels() if first else self.quantiles_
-        lags = self._check_linear_lags(mode_state.window_) if first else self.linear_lags_
-        Z = _with_lags(data.Z, data.X[:, :, 0], lags)
-        if not first and self.spec_.n_head_features == 0:
-            Z = None  # a model saved before the head read the covariates
-        train_idx, val_idx = _trainer.validation_split(
-            data.end, data.series, data.Y.shape[1], fraction=self.validation_fraction,
-            early_stopping=self.early_stopping and not incremental, max_epochs=self.max_epochs,
-        )  # fmt: skip
-        dtype = np.dtype(self.dtype)
-        Xn = np.ascontiguousarray(data.X, dtype=dtype)
-        Yn = data.Y if levels is None else np.repeat(data.Y, len(levels), axis=1)
-        Yn = np.ascontiguousarray(Yn, dtype=dtype)  # one output per step and level, step-major
-        Zn = None if Z is None else np.ascontiguousarray(Z, dtype=dtype)
-        if first:
-            spec = NetworkSpec(self.cell, Xn.shape[2], self.hidden_size, self.num_layers,
-                               Yn.shape[1], 0 if Zn is None else Zn.shape[1])  # fmt: skip
-            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            state = _trainer.new_training_state(
-                spec, dtype, seed, self.optimizer, self.learning_rate, self.batch_size,
-                Xn.shape[1], quantiles=levels, linear_lags=lags,
-            )  # fmt: skip
-        else:
-            if Xn.shape[2] != self.spec_.n_features:
-                raise ValueError(
-                    f"the new data gives {Xn.shape[2]} features per step, the model takes "
-                    f"{self.spec_.n_features}."
-                )
-            state = copy.deepcopy(old[0])
-            state.params_ = state.params_.astype(dtype, copy=False)
-            state.optimizer_.learning_rate = self.learning_rate
-        quantile_levels = None if levels is None else np.tile(levels, Yn.shape[1] // len(levels))
-        trainer = _trainer.make_trainer(
-            device, state.spec_, state.params_, state.optimizer_, Xn, Yn,
-            "pinball" if levels is not None else self.loss, self.clip_norm, quantile_levels,
-            Zn, self.ema_momentum,
-        )  # fmt: skip
-        if not first and levels is None:
-            # out-of-sample errors: the fresh windows, before the model learns from them (only
-            # the most recent are kept, so only those are predicted); they replace errors
-            # from training windows
-            recent = np.arange(max(0, len(Yn) - _config.MAX_INTERVAL_ERRORS), len(Yn))
-            state._residuals = _intervals.keep_recent(
-                state._residuals, Yn[recent] - trainer.predict(recent), state._in_sample_errors
-            )
-            state._in_sample_errors = False
-        history = {k: getattr(state, k) for k in TrainingState.HISTORY}
-        state.params_ = _trainer.train(
-            trainer, state._rng, train_idx, val_idx, 1 if incremental else self.max_epochs,
-            history, batch_size=self.batch_size,
-            score=lambda pred, target: _trainer.validation_loss(pred, target, quantile_levels,
-                                                                self.loss),
-            max_windows_per_epoch=self.max_windows_per_epoch,
-            early_stopping=not incremental, n_iter_no_change=self.n_iter_no_change,
-            tol=self.tol, verbose=self.verbose,
-        )  # fmt: skip
-        for key, value in history.items():
-            setattr(state, key, value)
-        if first and levels is None:
-            # errors on the held-out windows; without any, on the most recent training ones
-            rows = (train_idx if val_idx is None else val_idx)[-_config.MAX_INTERVAL_ERRORS :]
-            Zr = None if Zn is None else Zn[rows]
-            pred = _network.forward(state.params_, Xn[rows], state.spec_, Zr)
-            state._residuals = _intervals.keep_recent(state._residuals, Yn[rows] - pred)
-            state._in_sample_errors = val_idx is None
-
-        # commit
-        if first and mode.name == "series":
-            self.__dict__.pop("feature_names_in_", None)  # left by an earlier fit(X, y)
-        state.put_on(self)
-        mode_state.put_on(self)
-        self._mode = mode.name
-        return self
-
-    def _first_levels(self):
-        """Quantile levels of the outputs (with the median), or None: a point forecaster."""
-        if self.quantiles is None:
-            return None
-        return _check_levels(tuple(self.quantiles) + (0.5,))
-
-    def _check_linear_lags(self, window):
-        """``linear_lags`` as an int (0: none), checked against the window length."""
-        lags = self.linear_lags or 0
-        if lags > window:
-            raise ValueError(
-                f"linear_lags={lags} is longer than the window ({window} steps): the output "
-                "layer can read at most the whole window. Lower linear_lags or set a longer "
-                "window."
-            )
-        return lags
-
-    # ----------------------------------------------------------------------------------------
-    # prediction, both modes
-
-    def _network_outputs(self, X, covariates):
-        """The network's outputs for a prediction, and the way back to the user.
-
-        Returns
-        -------
-        pred : ndarray of shape (n, horizon_) or (n, horizon_, n_levels)
-            float64, in the network's output space (before the baseline and the scaling).
-        finish : callable
-            ``finish(pred, labels=None)`` -> the forecast in the user's units and layout
-            (see the modes' ``prediction``).
-        """
-        check_is_fitted(self, "params_")
-        mode = _MODES[self._mode](self)
-        X, Z, finish = mode.prediction(MODE_STATES[self._mode].taken_from(self), X, covariates)
-        Xn = np.ascontiguousarray(X, dtype=self.params_.dtype)
-        Z = _with_lags(Z, X[:, :, 0], self.linear_lags_) if self.spec_.n_head_features else None
-        pred = _network.forward(self.params_, Xn, self.spec_, Z).astype(np.float64)
-        if self.quantiles_ is not None:
-            pred = pred.reshape(len(pred), self.horizon_, -1)
-        return pred, finish
-
-    def __setstate__(self, state):
-        # estimators pickled before a fitted attribute existed: its declared default
-        if "params_" in state:
-            for kind in (TrainingState, MODE_STATES[state["_mode"]]):
-                for name in kind.names():
-                    if name not in state:  # (the parameters are in ``state`` too)
-                        state[name] = kind.default(name, state)
-        state.setdefault("linear_lags", None)
-        super().__setstate__(state)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        # y is optional: without it, X is a series to forecast (series mode)
-        tags.target_tags.required = False
-        return tags
-
-
-# --------------------------------------------------------------------------------------------
-# helpers
-
-#: The kinds of input, by the name a fitted estimator keeps in ``_mode``.
-_MODES = {"series": SeriesMode, "windows": WindowsMode}
-
-
-def _with_lags(Z, target, lags):
-    """Head features ``Z`` with the last ``lags`` values of each window appended.
-
-    Parameters
-    ----------
-    Z : ndarray of shape (n_windows, k) or None
-        Head features so far (None: none).
-    target : ndarray of shape (n_windows, window)
-        The scaled target of each window.
-    lags : int
-        0 returns ``Z`` unchanged.
-
-    Returns
-    -------
-    ndarray of shape (n_windows, k + lags), or ``Z``
-    """
-    if not lags:
-        return Z
-    recent = target[:, target.shape[1] - lags :]
-    return recent if Z is None else np.hstack([Z, recent])
-
-
-def _check_levels(quantiles, decimals=12):
-    """Sorted unique quantile levels in (0, 1), as a list of float: rounded to ``decimals``
-    (the levels a model is trained for), or as given with ``decimals=None`` (the levels a
-    prediction is asked for, which name its columns)."""
-    try:
-        levels = np.asarray(quantiles, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}.") from exc
-    if levels.size == 0 or not ((levels > 0) & (levels < 1)).all():
-        raise ValueError(f"quantiles must be numbers in (0, 1), got {quantiles!r}.")
-    return [float(q) for q in np.unique(levels if decimals is None else levels.round(decimals))]
 
 
 __all__ = ["NotFittedError", "RNNForecaster", "TrainingDivergedWarning"]

@@ -106,9 +106,12 @@ def _make_series(
         Copy of the data, ``float64``, named after the value column.
     """
     labels, values, label_name, value_name = _read_csv(filename)
-    stamps = parse(labels)
-    # Passing ``freq`` validates that the stamps are regular and gap-free.
-    index = pd.DatetimeIndex(stamps, freq=freq, name=label_name)
+    stamps = pd.DatetimeIndex(parse(labels))
+    # the stamps must be exactly the regular, gap-free range of ``freq`` from the first one
+    # (built as a range: pandas 3.0 refuses QS-JAN on quarter starts it infers as QS-OCT)
+    index = pd.date_range(stamps[0], periods=len(stamps), freq=freq, name=label_name)
+    if not index.equals(stamps):
+        raise ValueError(f"{filename}: the time stamps are not a regular {freq} range.")
     return pd.Series(values.copy(), index=index, name=value_name, dtype=np.float64)
 
 
