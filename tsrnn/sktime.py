@@ -160,10 +160,6 @@ class TsrnnForecaster(BaseForecaster):
         "fit_is_empty": False,
     }
 
-    # the history a forecast needs is kept here (the last window_ + horizon_ - 1 values of
-    # each series), so sktime's copy of all the data seen (remember_data) is not needed
-    _config = {"remember_data": False}
-
     def __init__(
         self,
         cell="lstm",
