@@ -62,8 +62,6 @@ def test_bad_arguments(series):
         backtest(RNNForecaster(), series)
     with pytest.raises(ValueError, match="too short"):
         backtest(model(), series[:40], n_windows=8)
-    with pytest.raises(ValueError, match="one series"):
-        backtest(model(), pd.DataFrame({"a": series, "b": series}))
 
 
 def test_missing_values_are_filled_for_the_metrics_too(series):
@@ -78,3 +76,101 @@ def test_missing_values_are_filled_for_the_metrics_too(series):
     assert np.isfinite(actual).all()
     filled = gappy.interpolate()
     np.testing.assert_allclose(actual, filled.loc[actual.index])
+
+
+# ---------------------------------------------------------------------------------------------
+# panels: one global model, origins counted from each series' own end
+
+
+@pytest.fixture(scope="module")
+def panel():
+    """Three monthly series of different lengths, start and end dates (long format)."""
+    rng = np.random.default_rng(1)
+    frames = []
+    for k, (n, start) in enumerate([(80, "2000-01-01"), (100, "1998-03-01"), (60, "2001-06-01")]):
+        t = np.arange(n)
+        values = 10 + k + 2 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.2, n)
+        index = pd.date_range(start, periods=n, freq="MS")
+        frames.append(pd.DataFrame({"unique_id": f"s{k}", "ds": index, "y": values}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def tiny(**kw):
+    return model(max_epochs=2, **kw)
+
+
+@pytest.mark.parametrize("refit", ["partial", True, False])
+def test_panel_origins_per_series(panel, refit):
+    result = backtest(tiny(), panel, n_windows=3, step=4, refit=refit)
+    f, m = result.forecasts, result.metrics
+    assert list(f.columns) == ["unique_id", "window", "cutoff", "ds", "y", "y_pred"]
+    assert list(m.columns) == ["unique_id", "window", "cutoff"] + [
+        "mae", "rmse", "smape", "mase", "seconds"]  # fmt: skip
+    assert len(m) == 3 * 3 and len(f) == 3 * 3 * 6
+    for uid, y in panel.groupby("unique_id"):
+        y = y.set_index("ds")["y"]
+        rows = m[m["unique_id"] == uid]
+        # each series' last origin leaves exactly one horizon after it, the others 4 apart
+        assert [y.index.get_loc(c) for c in rows["cutoff"]] == [len(y) - 7 - 8, len(y) - 11,
+                                                                 len(y) - 7]  # fmt: skip
+        last = f[(f["unique_id"] == uid) & (f["window"] == 2)]
+        np.testing.assert_array_equal(last["y"], y.iloc[-6:].to_numpy())
+        assert list(last["ds"]) == list(y.index[-6:])
+        mae = np.mean(np.abs(last["y"] - last["y_pred"]))
+        assert rows["mae"].iloc[2] == pytest.approx(mae)
+    for name in ("mae", "rmse", "smape", "mase", "seconds"):
+        assert np.isfinite(m[name]).all()
+    # one model serves every series: an origin's seconds are shared by its rows
+    assert (m.groupby("window")["seconds"].nunique() == 1).all()
+    summary = result.summary
+    assert summary["mae"] == pytest.approx(m["mae"].mean())
+    assert summary["seconds"] == pytest.approx(m.groupby("window")["seconds"].first().sum())
+    assert list(result.per_series.index) == ["s0", "s1", "s2"]
+
+
+def test_panel_wide_and_long_agree(panel):
+    wide = panel.pivot(index="ds", columns="unique_id", values="y")  # NaN edges: ragged
+    a = backtest(tiny(), panel, n_windows=2, refit="partial")
+    b = backtest(tiny(), wide, n_windows=2, refit="partial")
+    pd.testing.assert_frame_equal(a.forecasts, b.forecasts, check_dtype=False)
+    pd.testing.assert_frame_equal(
+        a.metrics.drop(columns="seconds"), b.metrics.drop(columns="seconds"), check_dtype=False
+    )
+
+
+def test_panel_partial_fit_gets_the_new_windows_of_every_series(panel, monkeypatch):
+    calls = []
+    original = RNNForecaster.partial_fit
+
+    def spy(self, y, *args, **kw):
+        calls.append((self.window_, y.groupby("unique_id")["ds"].agg(["min", "max", "size"])))
+        return original(self, y, *args, **kw)
+
+    monkeypatch.setattr(RNNForecaster, "partial_fit", spy)
+    backtest(tiny(window=10), panel, n_windows=3, step=4, refit="partial")
+    assert len(calls) == 2
+    for i, (window, got) in enumerate(calls, start=1):
+        for uid, y in panel.groupby("unique_id"):
+            n = len(y)
+            cut, previous = n - 6 - (2 - i) * 4, n - 6 - (3 - i) * 4
+            first = max(0, previous - window - 6 + 1)
+            assert got.loc[uid, "min"] == y["ds"].iloc[first]
+            assert got.loc[uid, "max"] == y["ds"].iloc[cut - 1]
+            assert got.loc[uid, "size"] == cut - first
+
+
+def test_panel_too_short_series_are_named(panel):
+    short = pd.concat([panel, pd.DataFrame({
+        "unique_id": "tiny", "ds": pd.date_range("2005-01-01", periods=20, freq="MS"),
+        "y": np.arange(20.0)})])  # fmt: skip
+    with pytest.raises(ValueError, match=r"1 of 4 series.*'tiny' \(20 values\)"):
+        backtest(tiny(), short, n_windows=3)
+
+
+def test_panel_of_arrays_and_one_long_series(panel):
+    values = np.column_stack([np.sin(np.arange(90) / 2) + k for k in range(2)])
+    result = backtest(tiny(), values, n_windows=2)
+    assert sorted(result.metrics["unique_id"].unique()) == [0, 1]
+    assert result.forecasts["ds"].max() == 89
+    one = backtest(tiny(), panel[panel["unique_id"] == "s1"], n_windows=2)
+    assert set(one.forecasts["unique_id"]) == {"s1"}  # the layout decides the frames
