@@ -138,3 +138,47 @@ def test_plot_loss_curve_unfitted():
         plot_loss_curve(object())
     with pytest.raises(ValueError, match="empty"):
         plot_loss_curve(_Fitted([]))
+
+
+@pytest.fixture
+def long_monthly():
+    index = pd.date_range("1980-01-01", periods=540, freq="MS")
+    return pd.Series(np.sin(np.arange(540) / 2.0), index=index, name="y")
+
+
+def test_long_history_shows_its_last_seasons(long_monthly):
+    hist, fc = long_monthly[:-12], long_monthly[-12:]
+    ax = plot_forecast(hist, fc)
+    # monthly: max(4 seasons of 12, 5 horizons of 12, 40) = 60 values
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), hist.to_numpy()[-60:])
+    assert _labels(ax)[0] == "history (last 60 of 528)"
+    assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
+    assert len(plot_forecast(hist, fc, history_window="all").lines[0].get_ydata()) == 528
+    assert len(plot_forecast(hist, fc, history_window=100).lines[0].get_ydata()) == 100
+    # weekly: 4 seasons of 52
+    weekly = pd.Series(np.ones(600), index=pd.date_range("2000-01-01", periods=600, freq="W"))
+    assert len(plot_forecast(weekly, np.ones(13)).lines[0].get_ydata()) == 208
+    # without a frequency (arrays): 5 horizons, at least 40
+    assert len(plot_forecast(np.ones(500), np.ones(20)).lines[0].get_ydata()) == 100
+    assert len(plot_forecast(np.ones(500), np.ones(2)).lines[0].get_ydata()) == 40
+
+
+def test_bad_history_window(monthly):
+    for bad in (0, -3, "some", 2.5, True):
+        with pytest.raises(ValueError, match="history_window"):
+            plot_forecast(monthly[:24], monthly[24:], history_window=bad)
+
+
+def test_forecast_joins_the_last_history_value(monthly):
+    from matplotlib.collections import LineCollection
+
+    hist, fc = monthly[:24], monthly[24:] + 5.0
+    ax = plot_forecast(hist, fc)
+    (segment,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    (xy,) = segment.get_segments()
+    x_expected = mdates.date2num([hist.index[-1], fc.index[0]])
+    np.testing.assert_allclose(xy[:, 0], x_expected)
+    np.testing.assert_allclose(xy[:, 1], [hist.iloc[-1], fc.iloc[0]])
+    assert segment.get_colors()[0].tolist() == list(
+        matplotlib.colors.to_rgba(ax.lines[1].get_color())
+    )

@@ -303,6 +303,7 @@ def plot_forecast(
     ax: Axes | None = None,
     *,
     title: str | None = None,
+    history_window: int | str = "auto",
 ) -> Axes:
     """Plot a history, its point forecast and optional prediction intervals.
 
@@ -328,19 +329,29 @@ def plot_forecast(
         Axes to draw on; a new figure is created when omitted.
     title : str, optional
         Axes title.
+    history_window : int, "auto" or "all", default="auto"
+        How much of the history to draw. ``"auto"``: the last
+        ``max(4 * season, 5 * h, 40)`` values, where ``season`` is the seasonal
+        cycle of the index's frequency (12 for monthly data, 52 for weekly, 1
+        when unknown) and ``h`` the forecast length, so that a short forecast
+        after a long history is not a sliver at the right edge; the legend then
+        says how many values are shown. An int: the last that many values.
+        ``"all"``: the whole history.
 
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes with one line for the history, one for the forecast and one
-        filled band per interval, plus a legend.
+        The Axes with one line for the history, one for the forecast (joined
+        to the last history value by a short segment of the forecast's colour,
+        a ``LineCollection``) and one filled band per interval, plus a legend.
+        Time axes get concise date labels.
 
     Raises
     ------
     ValueError
         If an input is empty or not 1-D, the indexes of history and forecast
-        are of incompatible kinds, or the intervals do not match the
-        forecast.
+        are of incompatible kinds, the intervals do not match the forecast, or
+        ``history_window`` is not a positive int, ``"auto"`` or ``"all"``.
 
     Examples
     --------
@@ -349,7 +360,8 @@ def plot_forecast(
     >>> from tsrnn.datasets import load_airline
     >>> from tsrnn.plotting import plot_forecast
     >>> y = load_airline()
-    >>> ax = plot_forecast(y[:-12], y[-12:], title="airline")
+    >>> ax = plot_forecast(y[:-12], y[-12:], title="airline")  # the last 60 months
+    >>> ax = plot_forecast(y[:-12], y[-12:], history_window="all")  # all 132
     """
     hist_values, hist_index = _as_1d(history, "history")
     fc_values, fc_index = _as_1d(forecast, "forecast")
@@ -380,11 +392,16 @@ def plot_forecast(
         bands = [("prediction interval", intervals)]
     bounds = [(label, *_interval_bounds(spec, fc_index, h)) for label, spec in bands]
 
+    shown = _history_shown(history_window, hist_index, n, h)
+    hist_label = "history" if shown == n else f"history (last {shown} of {n})"
+    hist_x, hist_values = hist_x[n - shown :], hist_values[n - shown :]
+
     ax = _get_axes(ax)
     hist_name = getattr(history, "name", None)
-    (hist_line,) = ax.plot(hist_x, hist_values, label="history")
+    (hist_line,) = ax.plot(hist_x, hist_values, label=hist_label)
     (fc_line,) = ax.plot(fc_x, fc_values, label="forecast")
     color = fc_line.get_color()
+    _join(ax, hist_x[-1], hist_values[-1], fc_x[0], fc_values[0], fc_line)
     n_bands = len(bounds)
     for i, (label, lower, upper) in enumerate(bounds):
         alpha = 0.15 + 0.2 * (i + 1) / n_bands
@@ -393,10 +410,80 @@ def plot_forecast(
         ax.set_ylabel(str(hist_name))
     if hist_index is not None and hist_index.name is not None:
         ax.set_xlabel(str(hist_index.name))
+    if hist_index is not None and _index_kind(hist_index) == "time":
+        import matplotlib.dates as mdates
+
+        locator = mdates.AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.grid(True, alpha=0.3)
+    # one row above the plot: inside it, any corner can hide the last seasons
+    n_entries = len(ax.get_legend_handles_labels()[0])
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=n_entries, frameon=False,
+              fontsize="small", borderaxespad=0.2)  # fmt: skip
     if title is not None:
-        ax.set_title(title)
-    ax.legend()
+        ax.set_title(title, pad=22)
     return ax
+
+
+def _history_shown(history_window: Any, index: pd.Index | None, n: int, h: int) -> int:
+    """Number of history values :func:`plot_forecast` draws.
+
+    Parameters
+    ----------
+    history_window : int, "auto" or "all"
+        As in :func:`plot_forecast`.
+    index : pandas.Index of shape (n,) or None
+        The history's index (its frequency gives the seasonal cycle).
+    n, h : int
+        Lengths of the history and of the forecast.
+
+    Returns
+    -------
+    int
+        Between 1 and ``n``.
+    """
+    if isinstance(history_window, str) and history_window in ("auto", "all"):
+        if history_window == "all":
+            return n
+        from ._data import season_length
+
+        freq = getattr(index, "freq", None)
+        try:
+            season = season_length(freq)
+        except (TypeError, ValueError):
+            season = 1
+        return min(n, max(4 * season, 5 * h, 40))
+    if isinstance(history_window, (int, np.integer)) and not isinstance(history_window, bool):
+        if history_window >= 1:
+            return min(n, int(history_window))
+    raise ValueError(
+        f"history_window must be a positive int, 'auto' or 'all', got {history_window!r}"
+    )
+
+
+def _join(ax: Axes, x0: Any, y0: float, x1: Any, y1: float, like: Any) -> None:
+    """Draw the segment from the last history value to the first forecast value.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes whose x units are already set (by the history and forecast lines).
+    x0, y0, x1, y1 : x value, float
+        The two end points.
+    like : matplotlib.lines.Line2D
+        The forecast line, whose colour, width and style the segment takes.
+    """
+    from matplotlib.collections import LineCollection
+
+    xs = ax.xaxis.convert_units(np.array([x0, x1]))
+    segment = LineCollection(
+        [np.column_stack([np.asarray(xs, dtype=np.float64), [y0, y1]])],
+        colors=[like.get_color()],
+        linewidths=like.get_linewidth(),
+        linestyles=like.get_linestyle(),
+    )
+    ax.add_collection(segment, autolim=False)
 
 
 def plot_loss_curve(estimator: Any, ax: Axes | None = None) -> Axes:
