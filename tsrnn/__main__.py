@@ -1,6 +1,8 @@
 """Command line: ``python -m tsrnn forecast [file.csv] --horizon N --plot out.png``.
 
 With no file, forecasts an embedded dataset (the airline passengers series by default).
+``--out forecast.csv`` writes the forecast, ``--coverage 0.9`` adds prediction intervals
+(printed, plotted and written), ``--history all`` plots the whole history.
 """
 
 import argparse
@@ -61,9 +63,20 @@ def _forecast(args):
     )
     model.fit(series)
     forecast = model.predict()
+    intervals = None if args.coverage is None else model.predict_interval(coverage=args.coverage)
+    table = _forecast_table(series, forecast, intervals)
     with pd.option_context("display.max_rows", 500, "display.width", 120):
         print(f"# {args.horizon}-step forecast of {source} ({args.cell}, window {model.window_})")
-        print(forecast.to_string())
+        if intervals is not None:
+            print(f"# with {args.coverage:g} prediction intervals (lower, upper)")
+            print(table.to_string(index=isinstance(series, pd.Series)))
+        else:
+            print(forecast.to_string())
+    if args.out:
+        if isinstance(series, pd.Series):
+            table = table.reset_index()
+        table.to_csv(args.out, index=False)
+        print(f"# forecast written to {args.out}")
     if args.plot:
         import matplotlib
 
@@ -71,12 +84,60 @@ def _forecast(args):
         from .plotting import plot_forecast
 
         if isinstance(series, pd.Series):
-            ax = plot_forecast(series, forecast, title=f"{source}: {args.horizon}-step forecast")
+            bands = None if intervals is None else {args.coverage: intervals}
+            ax = plot_forecast(series, forecast, bands, history_window=args.history,
+                               title=f"{source}: {args.horizon}-step forecast")  # fmt: skip
             ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
             print(f"# plot saved to {args.plot}")
         else:
             print("# --plot draws one series; pass a single-series CSV to plot it.")
     return 0
+
+
+def _forecast_table(series, forecast, intervals):
+    """The forecast as a table, with the interval columns beside it when there are any.
+
+    Parameters
+    ----------
+    series : pandas.Series or pandas.DataFrame
+        The input: one series, or a long DataFrame (unique_id, ds, y).
+    forecast : pandas.Series or pandas.DataFrame
+        :meth:`RNNForecaster.predict`: a Series of shape (horizon,), or long with
+        ``n_series * horizon`` rows.
+    intervals : pandas.DataFrame or None
+        :meth:`RNNForecaster.predict_interval` in the same layout (columns ``lower``,
+        ``upper``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One series: indexed by the forecast's time stamps (named after the input's time
+        column, ``ds`` when unnamed), one column named after the series (``y`` when unnamed),
+        then ``lower`` and ``upper``. Long: ``unique_id``, ``ds``, ``y``, ``lower``, ``upper``.
+    """
+    if isinstance(series, pd.Series):
+        name = "y" if forecast.name is None else forecast.name
+        table = forecast.rename(name).to_frame()
+        table.index.name = series.index.name or "ds"
+        if intervals is not None:
+            table = table.join(intervals[["lower", "upper"]].set_axis(table.index))
+        return table
+    if intervals is None:
+        return forecast
+    return forecast.merge(intervals, on=["unique_id", "ds"], how="left", validate="1:1")
+
+
+def _history_window(text):
+    """``--history``: "auto", "all" or a positive number of values."""
+    if text in ("auto", "all"):
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected auto, all or a positive integer, got {text!r}")
+    return value
 
 
 def main(argv=None):
@@ -99,6 +160,27 @@ def main(argv=None):
     fc.add_argument("--epochs", type=int, default=100, help="maximum epochs (default 100)")
     fc.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     fc.add_argument("--plot", metavar="PNG", help="save a plot of history and forecast")
+    fc.add_argument(
+        "--out",
+        metavar="CSV",
+        help="write the forecast to a CSV: the time column and the forecast (long format "
+        "unique_id, ds, y for a long input), plus lower and upper with --coverage",
+    )
+    fc.add_argument(
+        "--coverage",
+        type=float,
+        metavar="P",
+        help="also give prediction intervals of coverage P in (0, 1), e.g. 0.9: printed, "
+        "written by --out and shaded by --plot",
+    )
+    fc.add_argument(
+        "--history",
+        type=_history_window,
+        default="auto",
+        metavar="auto|all|N",
+        help="history drawn by --plot: auto (the last 4 seasons or 5 horizons, at least 40 "
+        "values; default), all, or the last N values",
+    )
     fc.add_argument("--verbose", type=int, default=0)
     args = parser.parse_args(argv)
     try:
