@@ -174,3 +174,17 @@ def test_panel_of_arrays_and_one_long_series(panel):
     assert result.forecasts["ds"].max() == 89
     one = backtest(tiny(), panel[panel["unique_id"] == "s1"], n_windows=2)
     assert set(one.forecasts["unique_id"]) == {"s1"}  # the layout decides the frames
+
+
+def test_panel_with_long_covariates(panel):
+    """Long covariates covering every series reach each fit, update and forecast; rows
+    missing for one series are refused with the estimator's error."""
+    covariates = panel[["unique_id", "ds"]].copy()
+    covariates["promo"] = (panel["ds"].dt.month % 5 == 0).astype(float)
+    lifted = panel.assign(y=panel["y"] + 3 * covariates["promo"])
+    result = backtest(tiny(), lifted, n_windows=2, covariates=covariates)
+    assert np.isfinite(result.metrics["mae"]).all()
+    with pytest.raises(ValueError, match="covariates"):
+        backtest(
+            tiny(), lifted, n_windows=2, covariates=covariates[covariates["unique_id"] != "s2"]
+        )
