@@ -119,7 +119,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--windows", type=int, default=None,
                         help="origins per backtest (default 12; 6 with --panel)")  # fmt: skip
-    parser.add_argument("--quick", action="store_true", help="3 origins, 5 epochs")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="3 origins, 5 epochs (--panel: 20 series, 2 origins, 3)",
+    )
     parser.add_argument("--panel", action="store_true", help="a panel of synthetic series")
     parser.add_argument("--series", type=int, default=100, help="series in the panel")
     parser.add_argument("--epochs", type=int, default=50, help="max_epochs of the panel model")
