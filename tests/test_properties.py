@@ -588,8 +588,9 @@ def _bad_data(kind, method, panel, model, seed):
     if kind == "layout":
         other = {
             "series": lambda: data.to_frame("a"),
-            "wide": lambda: data.reset_index(names="ds").melt(
-                id_vars="ds", var_name="unique_id", value_name="y").dropna(),
+            "wide": lambda: data.set_axis(range(data.shape[1]), axis=1)  # ids may say "y"
+            .reset_index(names="ds").melt(id_vars="ds", var_name="unique_id", value_name="y")
+            .dropna(),
             "long": lambda: data.pivot(index="ds", columns="unique_id", values="y"),
             "array1": lambda: pd.Series(data),
             "array2": lambda: pd.DataFrame(data),
