@@ -32,6 +32,7 @@ from numba import get_num_threads, get_thread_id, njit, prange, types
 from numba.extending import overload
 
 from . import _config
+from ._compile_notice import announce_compile
 from ._kernels_common import _JIT
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
@@ -856,6 +857,13 @@ def _head_input(Z, X, spec):
     return Z
 
 
+def _call(engine, args):
+    """``engine(*args)``, saying so on stderr first if the call compiles (once per process,
+    see :mod:`tsrnn._compile_notice`)."""
+    announce_compile(engine, args)
+    return engine(*args)
+
+
 def forward(params, X, spec, Z=None):
     """Outputs of the network for a batch of windows.
 
@@ -880,14 +888,12 @@ def forward(params, X, spec, Z=None):
     if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
         work = _workspace(1, _work_size(spec, B, T, False), X.dtype)
         transposed = B >= _config.CPU_TRANSPOSE_FROM
-        return ENGINES[spec.cell_code].predict_serial(
-            params, X, Z, spec.dims, spec.offsets, transposed, rows, work[0]
-        )
+        args = (params, X, Z, spec.dims, spec.offsets, transposed, rows, work[0])
+        return _call(ENGINES[spec.cell_code].predict_serial, args)
     work = _workspace(get_num_threads(), _work_size(spec, chunk, T, False), X.dtype)
     with _single_threaded_blas():
-        return ENGINES[spec.cell_code].predict_parallel(
-            params, X, Z, spec.dims, spec.offsets, chunk, rows, work
-        )
+        args = (params, X, Z, spec.dims, spec.offsets, chunk, rows, work)
+        return _call(ENGINES[spec.cell_code].predict_parallel, args)
 
 
 def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
@@ -926,13 +932,15 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
         grad = np.zeros_like(params)
         work = _workspace(1, _work_size(spec, B, T, True), X.dtype)
         transposed = B >= _config.CPU_TRANSPOSE_FROM
-        total = ENGINES[spec.cell_code].loss_grad_serial(
+        args = (
             params, X, Z, Y, spec.dims, spec.offsets, transposed, rows, code, quantiles, norm,
             work[0], grad,
         )  # fmt: skip
+        total = _call(ENGINES[spec.cell_code].loss_grad_serial, args)
         return total / norm, grad
     work = _workspace(get_num_threads(), _work_size(spec, chunk, T, True), X.dtype)
     with _single_threaded_blas():
-        return ENGINES[spec.cell_code].loss_grad_parallel(
+        args = (
             params, X, Z, Y, spec.dims, spec.offsets, rows, code, quantiles, norm, chunk, work
         )
+        return _call(ENGINES[spec.cell_code].loss_grad_parallel, args)
