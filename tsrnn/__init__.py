@@ -1,37 +1,69 @@
 """tsrnn: Numba-accelerated LSTM/GRU forecasting with a scikit-learn estimator.
 
-Importing tsrnn compiles nothing and imports no CUDA: kernels compile on first use (and are
-cached on disk), or ahead of time with :func:`warmup`.
+Importing tsrnn compiles nothing and imports no CUDA, nor scikit-learn or pandas: the public
+names are imported on first access. Kernels compile on first use (once per install: they are
+cached on disk, and the first compilation says so on stderr), or ahead of time with
+:func:`warmup`.
 """
 
-from .backtest import BacktestResult, backtest
-from .forecaster import RNNForecaster, TrainingDivergedWarning
+from importlib import import_module
 
 __version__ = "0.1.0"
 
+#: Public names imported on first access (PEP 562), by the module that defines them.
+_LAZY = {
+    "BacktestResult": ".backtest",
+    "backtest": ".backtest",
+    "RNNForecaster": ".forecaster",
+    "TrainingDivergedWarning": ".forecaster",
+}
 
-def warmup(dtypes=("float32",)):
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # all of them at once: importing the submodule tsrnn.backtest binds the name "backtest"
+    # to the module, which the function then replaces, as an eager import would
+    modules = {path: import_module(path, __name__) for path in set(_LAZY.values())}
+    for lazy_name, path in _LAZY.items():
+        globals()[lazy_name] = getattr(modules[path], lazy_name)
+    return globals()[name]
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
+
+def warmup(dtypes=("float32",), cells=("lstm",)):
     """Compile the CPU kernels now (they are cached on disk for later processes).
+
+    For each cell and precision it compiles the four engine entry points of that cell alone:
+    prediction and loss-and-gradient, each in its one-chunk (serial) and parallel form, for a
+    network without head features and the default loss code path; and the Adam update. The
+    defaults are what the default :class:`RNNForecaster` (LSTM, float32) needs.
 
     Parameters
     ----------
-    dtypes : sequence of {"float32", "float64"}
+    dtypes : sequence of {"float32", "float64"}, default=("float32",)
         Precisions to compile for.
+    cells : sequence of {"lstm", "gru", "rnn"}, default=("lstm",)
+        Cells to compile for.
     """
     import numpy as np
 
     from ._network import NetworkSpec, forward, loss_and_grad
     from ._optim import Adam
 
-    spec = NetworkSpec("lstm", 1, 2, 1, 1)
-    for name in dtypes:
-        dtype = np.dtype(name)
-        params = spec.init_params(np.random.default_rng(0), dtype)
-        for batch in (1, 64):  # the serial path and the parallel engine
-            X = np.zeros((batch, 3, 1), dtype=dtype)
-            forward(params, X, spec)
-            _, grad = loss_and_grad(params, X, np.zeros((batch, 1), dtype=dtype), spec)
-        Adam().update(params, grad)
+    for cell in cells:
+        spec = NetworkSpec(cell, 1, 2, 1, 1)
+        for name in dtypes:
+            dtype = np.dtype(name)
+            params = spec.init_params(np.random.default_rng(0), dtype)
+            for batch in (1, 64):  # the serial path and the parallel engine
+                X = np.zeros((batch, 3, 1), dtype=dtype)
+                forward(params, X, spec)
+                _, grad = loss_and_grad(params, X, np.zeros((batch, 1), dtype=dtype), spec)
+            Adam().update(params, grad)
 
 
 def plot_forecast(*args, **kwargs):

@@ -25,11 +25,14 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 from math import sqrt
+from typing import NamedTuple
 
 import numpy as np
-from numba import get_num_threads, get_thread_id, njit, prange
+from numba import get_num_threads, get_thread_id, njit, prange, types
+from numba.extending import overload
 
 from . import _config
+from ._compile_notice import announce_compile
 from ._kernels_common import _JIT
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
@@ -231,24 +234,59 @@ def _layer_offsets(dims, offsets, layer):
     return row[W_IH], row[W_HH], row[B_IH], row[B_HH], n_in
 
 
-@njit(cache=True, **_JIT)
 def _forward_step(cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s):
-    if cell == LSTM:
-        lstm_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s)
-    elif cell == GRU:
-        gru_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s)
-    else:
-        rnn_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s)
+    """One forward step of ``cell`` (see the ``*_forward_step`` kernels); inside kernels only.
+
+    With ``cell`` a compile-time constant (a literal: the engines get it from
+    :func:`_engines`), only that cell's kernel is compiled.
+    """
 
 
-@njit(cache=True, **_JIT)
 def _backward_step(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
-    if cell == LSTM:
-        lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
-    elif cell == GRU:
-        gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
-    else:
-        rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
+    """One backward step of ``cell`` (see the ``*_backward_step`` kernels); inside kernels
+    only, compiling only that cell's kernel when ``cell`` is a literal."""
+
+
+_FORWARD_KERNELS = {LSTM: lstm_forward_step, GRU: gru_forward_step, RNN: rnn_forward_step}
+_BACKWARD_KERNELS = {LSTM: lstm_backward_step, GRU: gru_backward_step, RNN: rnn_backward_step}
+
+
+@overload(_forward_step, prefer_literal=True, jit_options=_JIT)
+def _ov_forward_step(cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s):
+    if isinstance(cell, types.IntegerLiteral):
+        kernel = _FORWARD_KERNELS[cell.literal_value]
+        return lambda cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s: kernel(
+            a, r, b_ih, b_hh, h_prev, s_prev, h, s
+        )
+
+    def impl(cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s):  # a run-time code: every cell
+        if cell == LSTM:
+            lstm_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s)
+        elif cell == GRU:
+            gru_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s)
+        else:
+            rnn_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s)
+
+    return impl
+
+
+@overload(_backward_step, prefer_literal=True, jit_options=_JIT)
+def _ov_backward_step(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
+    if isinstance(cell, types.IntegerLiteral):
+        kernel = _BACKWARD_KERNELS[cell.literal_value]
+        return lambda cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev: kernel(
+            a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev
+        )
+
+    def impl(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
+        if cell == LSTM:
+            lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
+        elif cell == GRU:
+            gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
+        else:
+            rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
+
+    return impl
 
 
 @njit(cache=True, **_JIT)
@@ -317,7 +355,7 @@ def _column_sums(m, out):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_forward(pt, transposed, x, dims, offsets, step_rows, xt, hs, ss, acts):
+def _chunk_forward(cell, pt, transposed, x, dims, offsets, step_rows, xt, hs, ss, acts):
     """Forward pass of one chunk through every layer, keeping what BPTT needs.
 
     Parameters
@@ -342,7 +380,7 @@ def _chunk_forward(pt, transposed, x, dims, offsets, step_rows, xt, hs, ss, acts
         Out: gate activations of every layer and step (the backward pass turns them into
         the gradients with respect to the pre-activations, in place).
     """
-    cell, H, L = dims[0], dims[2], dims[3]
+    H, L = dims[2], dims[3]
     n_seq, T = x.shape[0], x.shape[1]
     GH = acts.shape[2]
     zero = x.dtype.type(0)
@@ -444,7 +482,7 @@ def _chunk_buffers(work, n_seq, T, dims):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_predict(pt, transposed, x, z, dims, offsets, step_rows, work, out):
+def _chunk_predict(cell, pt, transposed, x, z, dims, offsets, step_rows, work, out):
     """Outputs of one chunk: x (n_seq, T, F) and head features z (n_seq, E) -> out (n_seq, O).
 
     The same arithmetic as :func:`_chunk_forward`, streamed: every layer advances one step at
@@ -461,7 +499,7 @@ def _chunk_predict(pt, transposed, x, z, dims, offsets, step_rows, work, out):
         Scratch memory, at least :func:`_work_size` elements (``train=False``).
     out : ndarray of shape (n_seq, O)
     """
-    cell, F, H, L = dims[0], dims[1], dims[2], dims[3]
+    F, H, L = dims[1], dims[2], dims[3]
     n_seq, T = x.shape[0], x.shape[1]
     GH = _n_gates(cell) * H
     TN = T * n_seq
@@ -531,7 +569,7 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
 
 @njit(cache=True, **_JIT)
 def _chunk_loss_grad(
-    params, pt, transposed, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work,
+    cell, params, pt, transposed, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work,
     grad,
 ):
     """Loss and parameter gradient of one chunk; the gradient is written into ``grad``.
@@ -566,12 +604,12 @@ def _chunk_loss_grad(
     float
         The chunk's summed loss, not divided by ``norm``.
     """
-    cell, H, L, O, E = dims[0], dims[2], dims[3], dims[4], dims[5]
+    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
     n_seq, T = x.shape[0], x.shape[1]
     dt = x.dtype
     zero = dt.type(0)
     xt, hs, ss, acts, dseq, dr = _chunk_buffers(work, n_seq, T, dims)
-    _chunk_forward(pt, transposed, x, dims, offsets, step_rows, xt, hs, ss, acts)
+    _chunk_forward(cell, pt, transposed, x, dims, offsets, step_rows, xt, hs, ss, acts)
     GH = acts.shape[2]
 
     # head and loss
@@ -636,64 +674,115 @@ def _chunk_loss_grad(
 # Numba engine: parallel drivers
 
 
-@njit(parallel=True, cache=True, **_JIT)
-def _predict_engine(params, X, Z, dims, offsets, chunk, step_rows, work):
-    """Outputs of a batch, chunk by chunk; work (n_threads, W) is scratch, a row per thread."""
-    B = X.shape[0]
-    out = np.empty((B, dims[4]), dtype=X.dtype)
-    pt = _transposed_weights(params, dims, offsets)
-    n_chunks = (B + chunk - 1) // chunk
-    for k in prange(n_chunks):
-        b0 = k * chunk
-        b1 = min(B, b0 + chunk)
-        _chunk_predict(
-            pt, True, X[b0:b1], Z[b0:b1], dims, offsets, step_rows, work[get_thread_id()],
-            out[b0:b1],
-        )
-    return out
+class _Engines(NamedTuple):
+    """The jitted entry points of one cell (see :func:`_make_engines`)."""
+
+    predict_serial: object
+    predict_parallel: object
+    loss_grad_serial: object
+    loss_grad_parallel: object
 
 
-@njit(cache=True, **_JIT)
-def _predict_serial(params, X, Z, dims, offsets, transposed, step_rows, work):
-    """Outputs of a batch small enough to be one chunk, without a parallel region; with
-    transposed copies of the weights if ``transposed``."""
-    out = np.empty((X.shape[0], dims[4]), dtype=X.dtype)
-    if transposed:
+def _make_engines(cell):
+    """The four entry points of the engines, compiled for one cell alone.
+
+    ``cell`` (a cell code) is a constant of these closures, so Numba types it as a literal
+    all the way down to :func:`_forward_step` and :func:`_backward_step`, which then compile
+    that cell's kernels only: a model compiles its own cell, not all three. The closures are
+    cached on disk like the module's functions (Numba keys their cache by the value of
+    ``cell``). Each entry point is compiled on its first call; the one-chunk (serial) ones
+    serve batches of up to one chunk, the parallel ones larger batches.
+
+    Parameters
+    ----------
+    cell : int
+        Cell code, see ``CELL_CODES``.
+
+    Returns
+    -------
+    _Engines
+    """
+
+    @njit(parallel=True, cache=True, **_JIT)
+    def predict_parallel(params, X, Z, dims, offsets, chunk, step_rows, work):
+        """Outputs of a batch, chunk by chunk; work (n_threads, W) is scratch, a row per thread."""
+        B = X.shape[0]
+        out = np.empty((B, dims[4]), dtype=X.dtype)
         pt = _transposed_weights(params, dims, offsets)
-        _chunk_predict(pt, True, X, Z, dims, offsets, step_rows, work, out)
-    else:
-        _chunk_predict(params, False, X, Z, dims, offsets, step_rows, work, out)
-    return out
+        n_chunks = (B + chunk - 1) // chunk
+        for k in prange(n_chunks):
+            b0 = k * chunk
+            b1 = min(B, b0 + chunk)
+            _chunk_predict(
+                cell, pt, True, X[b0:b1], Z[b0:b1], dims, offsets, step_rows,
+                work[get_thread_id()], out[b0:b1],
+            )  # fmt: skip
+        return out
 
+    @njit(cache=True, **_JIT)
+    def predict_serial(params, X, Z, dims, offsets, transposed, step_rows, work):
+        """Outputs of a batch small enough to be one chunk, without a parallel region; with
+        transposed copies of the weights if ``transposed``."""
+        out = np.empty((X.shape[0], dims[4]), dtype=X.dtype)
+        if transposed:
+            pt = _transposed_weights(params, dims, offsets)
+            _chunk_predict(cell, pt, True, X, Z, dims, offsets, step_rows, work, out)
+        else:
+            _chunk_predict(cell, params, False, X, Z, dims, offsets, step_rows, work, out)
+        return out
 
-@njit(parallel=True, cache=True, **_JIT)
-def _loss_grad_engine(
-    params, X, Z, Y, dims, offsets, step_rows, loss, quantiles, norm, chunk, work
-):
-    """Loss and gradient of a batch; per-chunk gradients summed in chunk order."""
-    B = X.shape[0]
-    P = params.shape[0]
-    pt = _transposed_weights(params, dims, offsets)
-    n_chunks = (B + chunk - 1) // chunk
-    grads = np.zeros((n_chunks, P), dtype=params.dtype)
-    losses = np.zeros(n_chunks)
-    for k in prange(n_chunks):
-        b0 = k * chunk
-        b1 = min(B, b0 + chunk)
-        losses[k] = _chunk_loss_grad(
-            params, pt, True, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, offsets, step_rows, loss,
-            quantiles, norm, work[get_thread_id()], grads[k],
+    @njit(parallel=True, cache=True, **_JIT)
+    def loss_grad_parallel(
+        params, X, Z, Y, dims, offsets, step_rows, loss, quantiles, norm, chunk, work
+    ):
+        """Loss and gradient of a batch; per-chunk gradients summed in chunk order."""
+        B = X.shape[0]
+        P = params.shape[0]
+        pt = _transposed_weights(params, dims, offsets)
+        n_chunks = (B + chunk - 1) // chunk
+        grads = np.zeros((n_chunks, P), dtype=params.dtype)
+        losses = np.zeros(n_chunks)
+        for k in prange(n_chunks):
+            b0 = k * chunk
+            b1 = min(B, b0 + chunk)
+            losses[k] = _chunk_loss_grad(
+                cell, params, pt, True, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, offsets,
+                step_rows, loss, quantiles, norm, work[get_thread_id()], grads[k],
+            )  # fmt: skip
+        grad = np.empty(P, dtype=params.dtype)
+        for j in prange(P):
+            acc = grads[0, j]
+            for k in range(1, n_chunks):
+                acc += grads[k, j]
+            grad[j] = acc
+        total = 0.0
+        for k in range(n_chunks):
+            total += losses[k]
+        return total / norm, grad
+
+    @njit(cache=True, **_JIT)
+    def loss_grad_serial(
+        params, X, Z, Y, dims, offsets, transposed, step_rows, loss, quantiles, norm, work,
+        grad,
+    ):
+        """Loss and gradient of a batch small enough to be one chunk (summed loss, not
+        divided by ``norm``), without a parallel region."""
+        if transposed:
+            pt = _transposed_weights(params, dims, offsets)
+            return _chunk_loss_grad(
+                cell, params, pt, True, X, Z, Y, dims, offsets, step_rows, loss, quantiles,
+                norm, work, grad,
+            )  # fmt: skip
+        return _chunk_loss_grad(
+            cell, params, params, False, X, Z, Y, dims, offsets, step_rows, loss, quantiles,
+            norm, work, grad,
         )  # fmt: skip
-    grad = np.empty(P, dtype=params.dtype)
-    for j in prange(P):
-        acc = grads[0, j]
-        for k in range(1, n_chunks):
-            acc += grads[k, j]
-        grad[j] = acc
-    total = 0.0
-    for k in range(n_chunks):
-        total += losses[k]
-    return total / norm, grad
+
+    return _Engines(predict_serial, predict_parallel, loss_grad_serial, loss_grad_parallel)
+
+
+#: The engines of each cell, by cell code.
+ENGINES = {code: _make_engines(code) for code in (LSTM, GRU, RNN)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -768,6 +857,13 @@ def _head_input(Z, X, spec):
     return Z
 
 
+def _call(engine, args):
+    """``engine(*args)``, saying so on stderr first if the call compiles (once per process,
+    see :mod:`tsrnn._compile_notice`)."""
+    announce_compile(engine, args)
+    return engine(*args)
+
+
 def forward(params, X, spec, Z=None):
     """Outputs of the network for a batch of windows.
 
@@ -792,12 +888,12 @@ def forward(params, X, spec, Z=None):
     if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
         work = _workspace(1, _work_size(spec, B, T, False), X.dtype)
         transposed = B >= _config.CPU_TRANSPOSE_FROM
-        return _predict_serial(
-            params, X, Z, spec.dims, spec.offsets, transposed, rows, work[0]
-        )
+        args = (params, X, Z, spec.dims, spec.offsets, transposed, rows, work[0])
+        return _call(ENGINES[spec.cell_code].predict_serial, args)
     work = _workspace(get_num_threads(), _work_size(spec, chunk, T, False), X.dtype)
     with _single_threaded_blas():
-        return _predict_engine(params, X, Z, spec.dims, spec.offsets, chunk, rows, work)
+        args = (params, X, Z, spec.dims, spec.offsets, chunk, rows, work)
+        return _call(ENGINES[spec.cell_code].predict_parallel, args)
 
 
 def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
@@ -836,14 +932,15 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
         grad = np.zeros_like(params)
         work = _workspace(1, _work_size(spec, B, T, True), X.dtype)
         transposed = B >= _config.CPU_TRANSPOSE_FROM
-        pt = _transposed_weights(params, spec.dims, spec.offsets) if transposed else params
-        total = _chunk_loss_grad(
-            params, pt, transposed, X, Z, Y, spec.dims, spec.offsets, rows, code, quantiles,
-            norm, work[0], grad,
+        args = (
+            params, X, Z, Y, spec.dims, spec.offsets, transposed, rows, code, quantiles, norm,
+            work[0], grad,
         )  # fmt: skip
+        total = _call(ENGINES[spec.cell_code].loss_grad_serial, args)
         return total / norm, grad
     work = _workspace(get_num_threads(), _work_size(spec, chunk, T, True), X.dtype)
     with _single_threaded_blas():
-        return _loss_grad_engine(
+        args = (
             params, X, Z, Y, spec.dims, spec.offsets, rows, code, quantiles, norm, chunk, work
         )
+        return _call(ENGINES[spec.cell_code].loss_grad_parallel, args)
