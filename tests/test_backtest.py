@@ -188,3 +188,11 @@ def test_panel_with_long_covariates(panel):
         backtest(
             tiny(), lifted, n_windows=2, covariates=covariates[covariates["unique_id"] != "s2"]
         )
+
+
+def test_the_public_name_is_the_function_whatever_was_imported_first():
+    import subprocess
+    import sys
+
+    code = "import tsrnn._backtest, tsrnn; assert callable(tsrnn.backtest), tsrnn.backtest"
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 
 #: Public names imported on first access (PEP 562), by the module that defines them.
 _LAZY = {
-    "BacktestResult": ".backtest",
-    "backtest": ".backtest",
+    "BacktestResult": "._backtest",
+    "backtest": "._backtest",
     "RNNForecaster": ".forecaster",
     "TrainingDivergedWarning": ".forecaster",
 }
@@ -22,8 +22,8 @@ _LAZY = {
 def __getattr__(name):
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    # all of them at once: importing the submodule tsrnn.backtest binds the name "backtest"
-    # to the module, which the function then replaces, as an eager import would
+    # all of them at once (the backtest function lives in tsrnn._backtest: no submodule
+    # shares a public name, so no import can bind one to a module)
     modules = {path: import_module(path, __name__) for path in set(_LAZY.values())}
     for lazy_name, path in _LAZY.items():
         globals()[lazy_name] = getattr(modules[path], lazy_name)

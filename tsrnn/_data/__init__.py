@@ -35,7 +35,7 @@ Modules, in the direction the data flows (each imports only from those above it)
     :func:`future_index`, :func:`to_output`, :func:`to_output_quantiles`: predictions in the
     layout of the input.
 
-The names below are the package's whole face: the estimator and :mod:`tsrnn.backtest` call
+The names below are the package's whole face: the estimator and :mod:`tsrnn._backtest` call
 them as ``_data.<name>``.
 """
 
