@@ -95,3 +95,82 @@ def test_bad_new_options(capsys):
     with pytest.raises(SystemExit):
         main(["forecast", "--history", "0"])
     assert "--history" in capsys.readouterr().err
+
+
+def _saved_figure(monkeypatch):
+    """Record the figure --plot saves (and save nothing)."""
+    import matplotlib.figure
+
+    saved = []
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", lambda fig, *a, **k: saved.append(fig))
+    return saved
+
+
+def _bands(fig):
+    from matplotlib.collections import PolyCollection
+
+    return [c for ax in fig.axes for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+TINY = ["--epochs", "2", "--hidden-size", "8"]
+
+
+def test_plot_shades_80_percent_by_default(capsys, monkeypatch):
+    saved = _saved_figure(monkeypatch)
+    assert main(["forecast", "--horizon", "3", *TINY, "--plot", "f.png"]) == 0
+    printed = capsys.readouterr().out
+    assert "lower" not in printed  # the interval is drawn, not printed
+    (fig,) = saved
+    assert len(_bands(fig)) == 1
+    assert "80% interval" in [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert main(["forecast", "--horizon", "3", *TINY, "--plot", "f.png", "--interval", "0"]) == 0
+    assert _bands(saved[1]) == []
+    assert "lower" not in capsys.readouterr().out
+
+
+def _long_csv(tmp_path, n_series):
+    frames = [
+        pd.DataFrame({"unique_id": f"s{k}", "ds": pd.date_range("2020-01-01", periods=40, freq="D"),
+                      "y": [float(i % 7 + k) for i in range(40)]})
+        for k in range(n_series)
+    ]  # fmt: skip
+    path = tmp_path / "long.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    return str(path)
+
+
+def test_long_csv_plots_a_grid(capsys, monkeypatch, tmp_path):
+    saved = _saved_figure(monkeypatch)
+    argv = ["forecast", _long_csv(tmp_path, 8), "--horizon", "2", *TINY, "--plot", "g.png"]
+    assert main(argv) == 0
+    (fig,) = saved
+    assert [ax.get_title() for ax in fig.axes] == [f"s{k}" for k in range(6)]
+    assert len(_bands(fig)) == 6
+    assert "6 of 8 series" in fig.get_suptitle()
+    assert main([*argv, "--series", "s7,s2", "--interval", "0.9"]) == 0
+    assert [ax.get_title() for ax in saved[1].axes] == ["s7", "s2"]
+    assert "90% interval" in [t.get_text() for t in saved[1].legends[0].get_texts()]
+    assert main([*argv, "--series", "nope"]) == 2
+    assert "no series 'nope'" in capsys.readouterr().err
+
+
+def test_output_and_interval_names(capsys, tmp_path):
+    out = tmp_path / "f.csv"
+    base = ["forecast", "--horizon", "3", *TINY, "--output", str(out)]
+    assert main(base) == 0
+    assert list(pd.read_csv(out).columns) == ["month", "passengers"]
+    assert main([*base, "--interval", "0.8"]) == 0
+    printed = capsys.readouterr().out
+    assert "0.8 prediction intervals" in printed
+    assert list(pd.read_csv(out).columns) == ["month", "passengers", "lower", "upper"]
+    long_argv = ["forecast", _long_csv(tmp_path, 2), "--horizon", "3", *TINY, "--output", str(out)]
+    assert main(long_argv) == 0
+    assert list(pd.read_csv(out).columns) == ["unique_id", "ds", "y"]
+    assert main([*long_argv, "--interval", "0.8"]) == 0
+    written = pd.read_csv(out)
+    assert list(written.columns) == ["unique_id", "ds", "y", "lower", "upper"]
+    assert (written["lower"] <= written["upper"]).all()
+    assert main([*long_argv, "--interval", "0"]) == 0
+    assert list(pd.read_csv(out).columns) == ["unique_id", "ds", "y"]
+    assert main(["forecast", *TINY, "--interval", "-0.5"]) == 2
+    assert "--interval" in capsys.readouterr().err

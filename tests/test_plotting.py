@@ -155,9 +155,23 @@ def test_long_history_shows_its_last_seasons(long_monthly):
     assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
     assert len(plot_forecast(hist, fc, history_window="all").lines[0].get_ydata()) == 528
     assert len(plot_forecast(hist, fc, history_window=100).lines[0].get_ydata()) == 100
-    # weekly: 4 seasons of 52
+    # weekly: 10 horizons, between 2 and 4 seasons of 52
     weekly = pd.Series(np.ones(600), index=pd.date_range("2000-01-01", periods=600, freq="W"))
-    assert len(plot_forecast(weekly, np.ones(13)).lines[0].get_ydata()) == 208
+    assert len(plot_forecast(weekly, np.ones(13)).lines[0].get_ydata()) == 130
+    assert len(plot_forecast(weekly, np.ones(4)).lines[0].get_ydata()) == 104
+    assert len(plot_forecast(weekly, np.ones(26)).lines[0].get_ydata()) == 208
+    # a long frame's dates carry no frequency: it is inferred
+    assert (
+        len(
+            plot_forecast(
+                weekly.rename_axis(None).set_axis(pd.DatetimeIndex(weekly.index.to_numpy())),
+                np.ones(13),
+            )
+            .lines[0]
+            .get_ydata()
+        )
+        == 130
+    )
     # without a frequency (arrays): 5 horizons, at least 40
     assert len(plot_forecast(np.ones(500), np.ones(20)).lines[0].get_ydata()) == 100
     assert len(plot_forecast(np.ones(500), np.ones(2)).lines[0].get_ydata()) == 40
@@ -182,3 +196,67 @@ def test_forecast_joins_the_last_history_value(monthly):
     assert segment.get_colors()[0].tolist() == list(
         matplotlib.colors.to_rgba(ax.lines[1].get_color())
     )
+
+
+def _panels(n_series=8, h=3):
+    index = pd.date_range("2010-01-01", periods=40, freq="MS")
+    wide = pd.DataFrame({f"s{k}": np.arange(40.0) + k for k in range(n_series)}, index=index)
+    fc_index = pd.date_range("2013-05-01", periods=h, freq="MS")
+    fc = pd.DataFrame({c: np.full(h, 50.0) for c in wide.columns}, index=fc_index)
+    iv = pd.concat({c: pd.DataFrame({"lower": fc[c] - 1, "upper": fc[c] + 1}) for c in fc}, axis=1)
+    return wide, fc, iv
+
+
+def _to_long(wide, value="y"):
+    long = wide.rename_axis("ds").reset_index().melt("ds", var_name="unique_id", value_name=value)
+    return long[["unique_id", "ds", value]]
+
+
+def test_wide_grid_of_the_first_six():
+    wide, fc, iv = _panels()
+    axes = plot_forecast(wide, fc, iv, title="stores")
+    assert isinstance(axes, np.ndarray) and axes.shape == (6,)
+    assert [a.get_title() for a in axes] == [f"s{k}" for k in range(6)]
+    assert len(axes[0].figure.axes) == 6  # the unused grid cells are removed
+    assert all(len(_bands(a)) == 1 and len(a.lines) == 2 for a in axes)
+    assert all(a.get_legend() is None for a in axes)
+    (legend,) = axes[0].figure.legends
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "history",
+        "forecast",
+        "prediction interval",
+    ]
+    np.testing.assert_array_equal(axes[2].lines[1].get_ydata(), fc["s2"].to_numpy())
+    assert axes[0].figure.get_suptitle() == "stores"
+    assert plot_forecast(wide, fc, max_series=2).shape == (2,)
+
+
+def test_long_grid_with_named_series():
+    wide, fc, iv = _panels()
+    long_iv = _to_long(iv.xs("lower", axis=1, level=1), "lower")
+    long_iv["upper"] = _to_long(iv.xs("upper", axis=1, level=1), "upper")["upper"]
+    axes = plot_forecast(_to_long(wide), _to_long(fc), {0.8: long_iv}, series=["s7", "s1"])
+    assert [a.get_title() for a in axes] == ["s7", "s1"]
+    assert [len(_bands(a)) for a in axes] == [1, 1]
+    ys = np.concatenate([p.vertices[:, 1] for p in _bands(axes[0])[0].get_paths()])
+    assert ys.min() == pytest.approx(49.0) and ys.max() == pytest.approx(51.0)
+    np.testing.assert_array_equal(axes[1].lines[0].get_ydata(), wide["s1"].to_numpy())
+    assert len(plot_forecast(_to_long(wide), _to_long(fc))) == 6
+    assert plot_forecast(_to_long(wide), _to_long(fc), series="s3")[0].get_title() == "s3"
+    with pytest.raises(ValueError, match="no series 'zz'"):
+        plot_forecast(_to_long(wide), _to_long(fc), series=["zz"])
+    with pytest.raises(ValueError, match="several series"):
+        plot_forecast(wide["s0"], fc["s0"], series=["s0"])
+
+
+def test_grid_history_window_and_given_axes():
+    index = pd.date_range("1980-01-01", periods=300, freq="MS")
+    wide = pd.DataFrame({"a": np.arange(300.0), "b": np.arange(300.0)}, index=index)
+    fc = pd.DataFrame({"a": np.ones(5), "b": np.ones(5)}, index=index.shift(300)[:5])
+    fig, grid = plt.subplots(2, 2)
+    axes = plot_forecast(_to_long(wide), _to_long(fc), ax=grid)
+    assert axes.shape == (2,) and axes[0] is grid[0, 0]
+    assert len(axes[0].lines[0].get_ydata()) == 48  # 4 monthly seasons, frequency inferred
+    assert fig.legends[0].get_texts()[0].get_text() == "history (last 48)"
+    with pytest.raises(ValueError, match="Axes"):
+        plot_forecast(wide, fc, ax=grid[0, :1])

@@ -1,8 +1,11 @@
 """Command line: ``python -m tsrnn forecast [file.csv] --horizon N --plot out.png``.
 
 With no file, forecasts an embedded dataset (the airline passengers series by default).
-``--out forecast.csv`` writes the forecast, ``--coverage 0.9`` adds prediction intervals
-(printed, plotted and written), ``--history all`` plots the whole history.
+``--output forecast.csv`` writes the forecast in the input's layout, ``--interval 0.9`` adds
+prediction intervals (printed, written and plotted; the plot shades an 80% interval unless
+told otherwise, ``--interval 0`` for none), ``--history all`` plots the whole history. A
+long CSV (``unique_id, ds, y``) is plotted as a grid of its first six series, or of
+``--series a,b``.
 """
 
 import argparse
@@ -61,37 +64,61 @@ def _forecast(args):
         random_state=args.seed,
         verbose=args.verbose,
     )
+    if args.interval is not None and args.interval != 0 and not 0 < args.interval < 1:
+        raise ValueError(
+            f"--interval (--coverage) must be a coverage in (0, 1), or 0 for none; "
+            f"got {args.interval:g}"
+        )
     model.fit(series)
     forecast = model.predict()
-    intervals = None if args.coverage is None else model.predict_interval(coverage=args.coverage)
+    coverage = args.interval or None  # 0: no interval
+    intervals = None if coverage is None else model.predict_interval(coverage=coverage)
     table = _forecast_table(series, forecast, intervals)
     with pd.option_context("display.max_rows", 500, "display.width", 120):
         print(f"# {args.horizon}-step forecast of {source} ({args.cell}, window {model.window_})")
         if intervals is not None:
-            print(f"# with {args.coverage:g} prediction intervals (lower, upper)")
+            print(f"# with {coverage:g} prediction intervals (lower, upper)")
             print(table.to_string(index=isinstance(series, pd.Series)))
         else:
             print(forecast.to_string())
-    if args.out:
+    if args.output:
         if isinstance(series, pd.Series):
             table = table.reset_index()
-        table.to_csv(args.out, index=False)
-        print(f"# forecast written to {args.out}")
+        table.to_csv(args.output, index=False)
+        print(f"# forecast written to {args.output}")
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from .plotting import plot_forecast
-
-        if isinstance(series, pd.Series):
-            bands = None if intervals is None else {args.coverage: intervals}
-            ax = plot_forecast(series, forecast, bands, history_window=args.history,
-                               title=f"{source}: {args.horizon}-step forecast")  # fmt: skip
-            ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
-            print(f"# plot saved to {args.plot}")
-        else:
-            print("# --plot draws one series; pass a single-series CSV to plot it.")
+        _plot(args, series, forecast, model, coverage, intervals, source)
     return 0
+
+
+def _plot(args, series, forecast, model, coverage, intervals, source):
+    """``--plot``: history, forecast and an interval band (80% unless ``--interval``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .plotting import plot_forecast
+
+    if args.interval is None:
+        coverage, intervals = 0.8, model.predict_interval(coverage=0.8)
+    bands = None if intervals is None else {coverage: intervals}
+    title = f"{source}: {args.horizon}-step forecast"
+    if isinstance(series, pd.Series):
+        figure = plot_forecast(series, forecast, bands, history_window=args.history,
+                               title=title).figure  # fmt: skip
+    else:
+        chosen = None if args.series is None else [s for s in args.series.split(",") if s]
+        n_series = series["unique_id"].nunique()
+        shown = min(n_series, 6) if chosen is None else len(chosen)
+        if shown < n_series:
+            title += f" ({shown} of {n_series} series)"
+        axes = plot_forecast(series, forecast, bands, history_window=args.history,
+                             title=title, series=chosen)  # fmt: skip
+        figure = axes[0].figure
+    figure.savefig(args.plot, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    print(f"# plot saved to {args.plot}")
 
 
 def _forecast_table(series, forecast, intervals):
@@ -161,24 +188,31 @@ def main(argv=None):
     fc.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     fc.add_argument("--plot", metavar="PNG", help="save a plot of history and forecast")
     fc.add_argument(
+        "--output",
         "--out",
         metavar="CSV",
-        help="write the forecast to a CSV: the time column and the forecast (long format "
-        "unique_id, ds, y for a long input), plus lower and upper with --coverage",
+        help="write the forecast to a CSV in the input's layout: the time column and the "
+        "forecast (unique_id, ds, y for a long input), plus lower and upper with --interval",
     )
     fc.add_argument(
+        "--interval",
         "--coverage",
         type=float,
         metavar="P",
-        help="also give prediction intervals of coverage P in (0, 1), e.g. 0.9: printed, "
-        "written by --out and shaded by --plot",
+        help="prediction intervals of coverage P in (0, 1), e.g. 0.8: printed, written by "
+        "--output and shaded by --plot (which shades 0.8 by default; 0: no interval)",
+    )
+    fc.add_argument(
+        "--series",
+        metavar="ID,ID",
+        help="series of a long CSV drawn by --plot, comma-separated (default: the first 6)",
     )
     fc.add_argument(
         "--history",
         type=_history_window,
         default="auto",
         metavar="auto|all|N",
-        help="history drawn by --plot: auto (the last 4 seasons or 5 horizons, at least 40 "
+        help="history drawn by --plot: auto (the last 2 to 4 seasons or 5 horizons, at least 40 "
         "values; default), all, or the last N values",
     )
     fc.add_argument("--verbose", type=int, default=0)

@@ -2,7 +2,8 @@
 
 Matplotlib is imported lazily inside the functions, so importing this module
 (or :mod:`tsrnn`) never imports matplotlib. Both functions draw on the given
-Axes, or on a new figure when ``ax`` is None, and return the Axes.
+Axes, or on a new figure when ``ax`` is None, and return the Axes (:func:`plot_forecast`
+returns an array of Axes, one per panel, when given several series).
 """
 
 from __future__ import annotations
@@ -297,61 +298,85 @@ def _coverage_sort_key(level: Any) -> float:
 
 
 def plot_forecast(
-    history: pd.Series | ArrayLike,
-    forecast: pd.Series | ArrayLike,
+    history: pd.Series | pd.DataFrame | ArrayLike,
+    forecast: pd.Series | pd.DataFrame | ArrayLike,
     intervals: pd.DataFrame | ArrayLike | Mapping[Any, pd.DataFrame | ArrayLike] | None = None,
-    ax: Axes | None = None,
+    ax: Axes | ArrayLike | None = None,
     *,
     title: str | None = None,
     history_window: int | str = "auto",
-) -> Axes:
+    series: Any = None,
+    max_series: int = 6,
+) -> Axes | np.ndarray:
     """Plot a history, its point forecast and optional prediction intervals.
+
+    One series gives one picture. Several series (a wide or long DataFrame, as
+    :class:`~tsrnn.RNNForecaster` takes and returns them) give a grid of small
+    panels, one per series, each drawn like the single-series picture and
+    titled with the series' id, sharing one legend below the grid.
 
     Parameters
     ----------
-    history : pandas.Series or array-like of shape (n,)
+    history : pandas.Series, pandas.DataFrame or array-like of shape (n,)
         Observed values. A Series is plotted against its index (a
-        PeriodIndex is drawn at period start times).
-    forecast : pandas.Series or array-like of shape (h,)
-        Point forecast. If both inputs are plain arrays, the x-axis is the
-        integer position ``0 .. n - 1`` for the history and ``n .. n + h - 1``
-        for the forecast. If only one of them is a Series, the other is
-        placed right before or after it by continuing its index, which then
-        needs a frequency (DatetimeIndex/PeriodIndex) or integer labels.
+        PeriodIndex is drawn at period start times). A DataFrame with columns
+        ``unique_id``, ``ds`` and ``y`` (long layout) or with several columns,
+        one per series (wide layout), gives the grid; a one-column DataFrame
+        is one series.
+    forecast : pandas.Series, pandas.DataFrame or array-like of shape (h,)
+        Point forecast, in the layout of the history (:meth:`RNNForecaster.predict`).
+        If both inputs are plain arrays, the x-axis is the integer position
+        ``0 .. n - 1`` for the history and ``n .. n + h - 1`` for the forecast.
+        If only one of them is a Series, the other is placed right before or
+        after it by continuing its index, which then needs a frequency
+        (DatetimeIndex/PeriodIndex) or integer labels.
     intervals : pandas.DataFrame, array-like of shape (h, 2), or dict, optional
         Prediction interval(s) aligned with the forecast, drawn as shaded
-        bands. A DataFrame uses columns ``lower`` and ``upper`` if present,
-        otherwise its two columns in that order; its index must equal the
-        forecast index (or be the default ``RangeIndex``). A dict maps a
-        nominal coverage (``0.8`` or ``80``) to such a DataFrame or array;
-        wider intervals are drawn lighter and below narrower ones.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on; a new figure is created when omitted.
+        bands; the frame :meth:`RNNForecaster.predict_interval` returns fits
+        every layout. One series: a DataFrame with columns ``lower`` and
+        ``upper`` (otherwise its two columns in that order) whose index equals
+        the forecast index (or is the default ``RangeIndex``), or an array.
+        Wide: columns ``(series, "lower")`` and ``(series, "upper")``. Long:
+        columns ``unique_id``, ``ds``, ``lower`` and ``upper``. A dict maps a
+        nominal coverage (``0.8`` or ``80``) to such an interval; wider
+        intervals are drawn lighter and below narrower ones.
+    ax : matplotlib.axes.Axes or array-like of Axes, optional
+        Axes to draw on (for several series, at least as many Axes as panels);
+        a new figure is created when omitted.
     title : str, optional
-        Axes title.
+        Axes title, or the figure's title for several series.
     history_window : int, "auto" or "all", default="auto"
         How much of the history to draw. ``"auto"``: the last
-        ``max(4 * season, 5 * h, 40)`` values, where ``season`` is the seasonal
-        cycle of the index's frequency (12 for monthly data, 52 for weekly, 1
-        when unknown) and ``h`` the forecast length, so that a short forecast
-        after a long history is not a sliver at the right edge; the legend then
-        says how many values are shown. An int: the last that many values.
+        ``max(min(4 * season, max(2 * season, 10 * h)), 5 * h, 40)`` values,
+        where ``season`` is the seasonal cycle of the index's frequency (12 for
+        monthly data, 52 for weekly, 1 when unknown) and ``h`` the forecast
+        length: two to four seasons, so that a short forecast after a long
+        history is not a sliver at the right edge; the legend then says how
+        many values are shown. An int: the last that many values.
         ``"all"``: the whole history.
+    series : id or list of ids, optional
+        Several series only: the series to draw, in this order. By default the
+        first ``max_series`` series of the history.
+    max_series : int, default=6
+        Several series only: how many series are drawn when ``series`` is None.
 
     Returns
     -------
-    matplotlib.axes.Axes
-        The Axes with one line for the history, one for the forecast (joined
-        to the last history value by a short segment of the forecast's colour,
-        a ``LineCollection``) and one filled band per interval, plus a legend.
-        Time axes get concise date labels.
+    matplotlib.axes.Axes or ndarray of Axes
+        One series: the Axes with one line for the history, one for the
+        forecast (joined to the last history value by a short segment of the
+        forecast's colour, a ``LineCollection``) and one filled band per
+        interval, plus a legend. Several series: a 1-D ndarray with one such
+        Axes per drawn series (without its own legend; the figure has one),
+        in the order drawn. Time axes get concise date labels.
 
     Raises
     ------
     ValueError
         If an input is empty or not 1-D, the indexes of history and forecast
-        are of incompatible kinds, the intervals do not match the forecast, or
-        ``history_window`` is not a positive int, ``"auto"`` or ``"all"``.
+        are of incompatible kinds, the intervals do not match the forecast,
+        ``history_window`` is not a positive int, ``"auto"`` or ``"all"``, or a
+        requested series is missing.
 
     Examples
     --------
@@ -362,6 +387,271 @@ def plot_forecast(
     >>> y = load_airline()
     >>> ax = plot_forecast(y[:-12], y[-12:], title="airline")  # the last 60 months
     >>> ax = plot_forecast(y[:-12], y[-12:], history_window="all")  # all 132
+    """
+    if _is_multi(history) or _is_multi(forecast):
+        return _plot_grid(
+            history, forecast, intervals, ax, title=title, history_window=history_window,
+            series=series, max_series=max_series,
+        )  # fmt: skip
+    if series is not None:
+        raise ValueError("series= selects among several series; history holds one")
+    ax, _, _ = _plot_one(history, forecast, intervals, ax, title, history_window, legend=True)
+    return ax
+
+
+def _is_multi(data: Any) -> bool:
+    """Whether ``data`` is a DataFrame holding several series (wide or long).
+
+    Parameters
+    ----------
+    data : object
+        History or forecast.
+
+    Returns
+    -------
+    bool
+        True for a long DataFrame (``unique_id`` and ``ds`` columns) or a wide
+        one with more than one column.
+    """
+    if not isinstance(data, pd.DataFrame):
+        return False
+    return _is_long(data) or data.shape[1] > 1
+
+
+def _is_long(frame: pd.DataFrame) -> bool:
+    """Whether a DataFrame is in the long layout (``unique_id``, ``ds``, values).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Frame to check.
+
+    Returns
+    -------
+    bool
+        True if it has the columns ``unique_id`` and ``ds``.
+    """
+    return {"unique_id", "ds"} <= set(frame.columns)
+
+
+def _split_series(data: Any, name: str) -> dict[Any, pd.Series]:
+    """One Series per series id of a wide or long DataFrame.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Wide (one column per series) or long (``unique_id``, ``ds`` and ``y``,
+        or one other value column).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    dict
+        Series id to an unnamed Series, in the order of first appearance.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not a DataFrame or its value column is ambiguous.
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(
+            f"{name} must be a wide or long DataFrame like the other input, got "
+            f"{type(data).__name__}"
+        )
+    if not _is_long(data):
+        return {c: data[c].rename(None).rename_axis(None) for c in data.columns}
+    rest = [c for c in data.columns if c not in ("unique_id", "ds")]
+    value = "y" if "y" in rest else (rest[0] if len(rest) == 1 else None)
+    if value is None:
+        raise ValueError(f"long {name} needs a column 'y' besides unique_id and ds, got {rest}")
+    return {
+        uid: pd.Series(group[value].to_numpy(), index=pd.Index(group["ds"].to_numpy()))
+        for uid, group in data.groupby("unique_id", sort=False)
+    }
+
+
+def _split_intervals(intervals: Any, uid: Any) -> Any:
+    """The interval(s) of one series from a wide or long interval frame.
+
+    Parameters
+    ----------
+    intervals : pandas.DataFrame, dict or None
+        Wide (``(series, lower/upper)`` columns) or long (``unique_id``,
+        ``ds``, ``lower``, ``upper``) frame, or a dict of such frames by
+        coverage.
+    uid : object
+        Series id.
+
+    Returns
+    -------
+    pandas.DataFrame, dict or None
+        Columns ``lower`` and ``upper`` of that series (a dict by coverage
+        for a dict input).
+
+    Raises
+    ------
+    ValueError
+        If the intervals are in neither layout or miss the series.
+    """
+    if intervals is None:
+        return None
+    if isinstance(intervals, Mapping):
+        return {level: _split_intervals(spec, uid) for level, spec in intervals.items()}
+    if not isinstance(intervals, pd.DataFrame):
+        raise ValueError(
+            "intervals of several series must be a DataFrame as predict_interval returns it "
+            "(wide with (series, lower/upper) columns, or long), or a dict of them"
+        )
+    if _is_long(intervals):
+        rows = intervals[intervals["unique_id"] == uid]
+        if rows.empty:
+            raise ValueError(f"the intervals have no rows for series {uid!r}")
+        return rows.set_index(pd.Index(rows["ds"].to_numpy()))[["lower", "upper"]]
+    if isinstance(intervals.columns, pd.MultiIndex):
+        if uid not in intervals.columns.get_level_values(0):
+            raise ValueError(f"the intervals have no columns for series {uid!r}")
+        return intervals[uid]
+    raise ValueError(
+        "intervals of several series need (series, lower/upper) columns or the long layout "
+        f"(unique_id, ds, lower, upper), got columns {list(intervals.columns)}"
+    )
+
+
+def _select_series(ids: list[Any], series: Any, max_series: int) -> list[Any]:
+    """The series ids :func:`plot_forecast` draws.
+
+    Parameters
+    ----------
+    ids : list
+        All ids, in order.
+    series : id, list of ids or None
+        Requested ids (matched exactly, else by their string form).
+    max_series : int
+        How many of ``ids`` to take when ``series`` is None.
+
+    Returns
+    -------
+    list
+        Ids to draw, at least one.
+
+    Raises
+    ------
+    ValueError
+        If a requested id is missing or nothing is selected.
+    """
+    if series is None:
+        if not isinstance(max_series, (int, np.integer)) or max_series < 1:
+            raise ValueError(f"max_series must be a positive int, got {max_series!r}")
+        return ids[: int(max_series)]
+    wanted = [series] if isinstance(series, (str, int, np.integer)) else list(series)
+    if not wanted:
+        raise ValueError("series= is empty; give at least one series id")
+    by_text = {str(i): i for i in ids}
+    chosen = []
+    for s in wanted:
+        if s in ids:
+            chosen.append(s)
+        elif str(s) in by_text:
+            chosen.append(by_text[str(s)])
+        else:
+            shown = ", ".join(map(repr, ids[:10])) + (", ..." if len(ids) > 10 else "")
+            raise ValueError(f"no series {s!r}; the series are {shown}")
+    return chosen
+
+
+def _plot_grid(
+    history: Any,
+    forecast: Any,
+    intervals: Any,
+    ax: Any,
+    *,
+    title: str | None,
+    history_window: int | str,
+    series: Any,
+    max_series: int,
+) -> np.ndarray:
+    """Draw several series as a grid of panels; see :func:`plot_forecast`.
+
+    Parameters
+    ----------
+    history, forecast, intervals, ax, title, history_window, series, max_series
+        As in :func:`plot_forecast`.
+
+    Returns
+    -------
+    ndarray of shape (k,)
+        One Axes per drawn series.
+    """
+    hist = _split_series(history, "history")
+    fc = _split_series(forecast, "forecast")
+    chosen = _select_series(list(hist), series, max_series)
+    missing = [uid for uid in chosen if uid not in fc]
+    if missing:
+        raise ValueError(f"the forecast has no series {missing[0]!r}")
+    k = len(chosen)
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        ncols = 1 if k == 1 else 2 if k in (2, 4) else 3
+        nrows = -(-k // ncols)
+        fig, grid = plt.subplots(nrows, ncols, squeeze=False, layout="constrained",
+                                 figsize=(4.2 * ncols, 2.6 * nrows + 0.5))  # fmt: skip
+        axes = grid.ravel()
+        for extra in axes[k:]:
+            extra.remove()
+        axes = axes[:k]
+    else:
+        axes = np.asarray(ax, dtype=object).ravel()
+        if len(axes) < k:
+            raise ValueError(f"{k} series to draw but only {len(axes)} Axes given")
+        axes = axes[:k]
+        fig = axes[0].figure
+    counts = []
+    for panel, uid in zip(axes, chosen, strict=True):
+        _, shown, n = _plot_one(
+            hist[uid], fc[uid], _split_intervals(intervals, uid), panel, None,
+            history_window, legend=False,
+        )  # fmt: skip
+        panel.set_title(str(uid), fontsize="medium")
+        counts.append((shown, n))
+    handles, labels = axes[0].get_legend_handles_labels()
+    if any(shown < n for shown, n in counts):
+        sizes = {shown for shown, _ in counts}
+        labels[0] = f"history (last {sizes.pop()})" if len(sizes) == 1 else "history (recent)"
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False,
+               fontsize="small")  # fmt: skip
+    if title is not None:
+        fig.suptitle(title)
+    return np.asarray(axes, dtype=object)
+
+
+def _plot_one(
+    history: Any,
+    forecast: Any,
+    intervals: Any,
+    ax: Axes | None,
+    title: str | None,
+    history_window: int | str,
+    *,
+    legend: bool,
+) -> tuple[Axes, int, int]:
+    """Draw one series; see :func:`plot_forecast`.
+
+    Parameters
+    ----------
+    history, forecast, intervals, ax, title, history_window
+        As in :func:`plot_forecast`, for one series.
+    legend : bool
+        Whether to add the legend (above the Axes).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on.
+    shown, n : int
+        Number of history values drawn, and in all.
     """
     hist_values, hist_index = _as_1d(history, "history")
     fc_values, fc_index = _as_1d(forecast, "forecast")
@@ -419,11 +709,12 @@ def plot_forecast(
     ax.grid(True, alpha=0.3)
     # one row above the plot: inside it, any corner can hide the last seasons
     n_entries = len(ax.get_legend_handles_labels()[0])
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=n_entries, frameon=False,
-              fontsize="small", borderaxespad=0.2)  # fmt: skip
+    if legend:
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=n_entries, frameon=False,
+                  fontsize="small", borderaxespad=0.2)  # fmt: skip
     if title is not None:
         ax.set_title(title, pad=22)
-    return ax
+    return ax, shown, n
 
 
 def _history_shown(history_window: Any, index: pd.Index | None, n: int, h: int) -> int:
@@ -449,11 +740,18 @@ def _history_shown(history_window: Any, index: pd.Index | None, n: int, h: int) 
         from ._data import season_length
 
         freq = getattr(index, "freq", None)
+        if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
+            try:
+                freq = pd.infer_freq(index)
+            except (TypeError, ValueError):
+                freq = None
         try:
             season = season_length(freq)
         except (TypeError, ValueError):
             season = 1
-        return min(n, max(4 * season, 5 * h, 40))
+        # 2 to 4 seasons: 4 weekly seasons would leave a 12-week forecast a sliver
+        seasons = min(4 * season, max(2 * season, 10 * h))
+        return min(n, max(seasons, 5 * h, 40))
     if isinstance(history_window, (int, np.integer)) and not isinstance(history_window, bool):
         if history_window >= 1:
             return min(n, int(history_window))
