@@ -1,4 +1,5 @@
-"""Command line: ``python -m tsrnn forecast [file.csv] --horizon N --plot out.png``.
+"""Command line: ``python -m tsrnn forecast [file.csv] --horizon N --plot out.png``, and
+``python -m tsrnn pretrain --out base.tsrnn`` (a base model, see :mod:`tsrnn._pretrain`).
 
 With no file, forecasts an embedded dataset (the airline passengers series by default).
 ``--output forecast.csv`` writes the forecast in the input's layout, ``--interval 0.9`` adds
@@ -167,6 +168,50 @@ def _history_window(text):
     return value
 
 
+def _add_pretrain_parser(sub):
+    pt = sub.add_parser(
+        "pretrain",
+        help="pretrain a base model on synthetic series (resumable)",
+        description="Pretrain a base model on an endless stream of synthetic series (no real "
+        "data). A checkpoint is written to --out every few minutes; --resume continues it. "
+        "Use it with RNNForecaster.from_pretrained(path) or RNNForecaster(init=path).",
+    )
+    pt.add_argument("--out", required=True, metavar="FILE", help="model file to write")
+    pt.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    pt.add_argument("--windows", type=int,
+                    help="training windows of the whole run (default 2,000,000; with --resume, "
+                    "the saved run's, or more to extend it)")
+    pt.add_argument("--minutes", type=float, help="stop this piece after about N minutes")
+    pt.add_argument("--cell", default="gru", choices=["lstm", "gru", "rnn"])
+    pt.add_argument("--hidden-size", type=int, default=128)
+    pt.add_argument("--num-layers", type=int, default=1)
+    pt.add_argument("--window", type=int, default=256, help="longest context (default 256)")
+    pt.add_argument("--horizon", type=int, default=64, help="steps per call (default 64)")
+    pt.add_argument("--learning-rate", type=float, default=1e-3)
+    pt.add_argument("--batch-size", type=int, default=256)
+    pt.add_argument("--seed", type=int, default=0)
+    pt.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    pt.add_argument("--jobs", type=int, default=1, help="processes generating the data")
+    pt.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    pt.add_argument("--verbose", type=int, default=1)
+
+
+def _pretrain(args):
+    from ._pretrain import pretrain
+
+    est = pretrain(
+        args.out, windows=args.windows, minutes=args.minutes, cell=args.cell,
+        hidden_size=args.hidden_size, num_layers=args.num_layers, window=args.window,
+        horizon=args.horizon, learning_rate=args.learning_rate, batch_size=args.batch_size,
+        seed=args.seed, device=args.device, n_jobs=args.jobs, resume=args.resume,
+        checkpoint_minutes=args.checkpoint_minutes, verbose=args.verbose,
+    )  # fmt: skip
+    info = est.pretraining_
+    print(f"{args.out}: {info['windows_seen']:,} of {info['settings']['windows']:,} windows, "
+          f"validation loss {est.validation_scores_[-1]:.4f}")  # fmt: skip
+    return 0
+
+
 def main(argv=None):
     """Entry point of ``python -m tsrnn`` and the ``tsrnn`` script."""
     parser = argparse.ArgumentParser(prog="python -m tsrnn", description=__doc__)
@@ -216,8 +261,11 @@ def main(argv=None):
         "values; default), all, or the last N values",
     )
     fc.add_argument("--verbose", type=int, default=0)
+    _add_pretrain_parser(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command == "pretrain":
+            return _pretrain(args)
         return _forecast(args)
     except (ValueError, TypeError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)

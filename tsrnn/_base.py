@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _config, _intervals, _network, _trainer
 from ._network import NetworkSpec
+from ._pretrained_mode import PretrainedMode
 from ._series_mode import SeriesMode
 from ._state import MODE_STATES, TrainingState
 from ._windows_mode import WindowsMode
@@ -73,7 +74,10 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
     def _fit_unsafe(self, X, y, covariates, incremental):
         first = not (incremental and hasattr(self, "params_"))
         device = _trainer.resolve_device(self.device)
-        mode = _MODES["series" if y is None else "windows"](self)
+        kind = "series" if y is None else "windows"
+        if y is None and (self.init != "scratch" if first else self._mode == "pretrained"):
+            kind = "pretrained"
+        mode = _MODES[kind](self)
         if not first and mode.name != self._mode:
             raise ValueError(
                 f"this model was fitted in {self._mode} mode; partial_fit got data for "
@@ -82,12 +86,15 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
             )
         # every new piece of state is built aside; the estimator changes only at the end, so
         # a call that raises leaves a fitted model exactly as it was
-        old = None if first else self._states()
-        data, mode_state = mode.training_set(X, y, covariates, None if first else old[1])
-        levels = self._first_levels() if first else self.quantiles_
-        lags = self._check_linear_lags(mode_state.window_) if first else self.linear_lags_
+        # a first fit in pretrained mode starts from the base model's weights and state
+        base = _load_base(self.init) if first and kind == "pretrained" else None
+        old = base._states() if base is not None else None if first else self._states()
+        data, mode_state = mode.training_set(X, y, covariates, None if old is None else old[1])
+        fresh = first and base is None
+        levels = self._first_levels() if fresh else old[0].quantiles_
+        lags = self._check_linear_lags(mode_state.window_) if fresh else old[0].linear_lags_
         Z = _with_lags(data.Z, data.X[:, :, 0], lags)
-        if not first and self.spec_.n_head_features == 0:
+        if not fresh and old[0].spec_.n_head_features == 0:
             Z = None  # a model saved before the head read the covariates
         train_idx, val_idx = _trainer.validation_split(
             data.end, data.series, data.Y.shape[1], fraction=self.validation_fraction,
@@ -98,7 +105,7 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
         Yn = data.Y if levels is None else np.repeat(data.Y, len(levels), axis=1)
         Yn = np.ascontiguousarray(Yn, dtype=dtype)  # one output per step and level, step-major
         Zn = None if Z is None else np.ascontiguousarray(Z, dtype=dtype)
-        if first:
+        if fresh:
             spec = NetworkSpec(self.cell, Xn.shape[2], self.hidden_size, self.num_layers,
                                Yn.shape[1], 0 if Zn is None else Zn.shape[1])  # fmt: skip
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -107,14 +114,19 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
                 Xn.shape[1], quantiles=levels, linear_lags=lags,
             )  # fmt: skip
         else:
-            if Xn.shape[2] != self.spec_.n_features:
+            if Xn.shape[2] != old[0].spec_.n_features:
                 raise ValueError(
                     f"the new data gives {Xn.shape[2]} features per step, the model takes "
-                    f"{self.spec_.n_features}."
+                    f"{old[0].spec_.n_features}."
                 )
             state = copy.deepcopy(old[0])
             state.params_ = state.params_.astype(dtype, copy=False)
             state.optimizer_.learning_rate = self.learning_rate
+            if base is not None:  # fine-tuning starts afresh from the base weights
+                state = _trainer.restart_training_state(
+                    state, check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
+                    self.optimizer, self.learning_rate,
+                )  # fmt: skip
         quantile_levels = None if levels is None else np.tile(levels, Yn.shape[1] // len(levels))
         trainer = _trainer.make_trainer(
             device, state.spec_, state.params_, state.optimizer_, Xn, Yn,
@@ -131,11 +143,21 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
             )
             state._in_sample_errors = False
         history = {k: getattr(state, k) for k in TrainingState.HISTORY}
+        # pretrained mode: scored on the steps forecast, not all the network's
+        scored = slice(None) if kind != "pretrained" else slice(
+            0, min(mode_state.horizon_, mode_state.network_horizon_) * len(levels))
+
+        def score(pred, target):
+            q = None if quantile_levels is None else quantile_levels[scored]
+            return _trainer.validation_loss(pred[:, scored], target[:, scored], q, self.loss)
+
+        # fine-tuning a base model keeps its weights unless training beats them
+        start = None
+        if base is not None and val_idx is not None and not incremental:
+            start = score(trainer.predict(val_idx), Yn[val_idx])
         state.params_ = _trainer.train(
             trainer, state._rng, train_idx, val_idx, 1 if incremental else self.max_epochs,
-            history, batch_size=self.batch_size,
-            score=lambda pred, target: _trainer.validation_loss(pred, target, quantile_levels,
-                                                                self.loss),
+            history, batch_size=self.batch_size, score=score, start_score=start,
             max_windows_per_epoch=self.max_windows_per_epoch,
             early_stopping=not incremental, n_iter_no_change=self.n_iter_no_change,
             tol=self.tol, verbose=self.verbose,
@@ -151,7 +173,7 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
             state._in_sample_errors = val_idx is None
 
         # commit
-        if first and mode.name == "series":
+        if first and mode.name != "windows":
             self.__dict__.pop("feature_names_in_", None)  # left by an earlier fit(X, y)
         state.put_on(self)
         mode_state.put_on(self)
@@ -191,13 +213,16 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self, "params_")
         mode = _MODES[self._mode](self)
-        X, Z, finish = mode.prediction(MODE_STATES[self._mode].taken_from(self), X, covariates)
-        Xn = np.ascontiguousarray(X, dtype=self.params_.dtype)
-        Z = _with_lags(Z, X[:, :, 0], self.linear_lags_) if self.spec_.n_head_features else None
-        pred = _network.forward(self.params_, Xn, self.spec_, Z).astype(np.float64)
-        if self.quantiles_ is not None:
-            pred = pred.reshape(len(pred), self.horizon_, -1)
-        return pred, finish
+
+        def network(X, Z):
+            Xn = np.ascontiguousarray(X, dtype=self.params_.dtype)
+            Z = _with_lags(Z, X[:, :, 0], self.linear_lags_) if self.spec_.n_head_features else None
+            pred = _network.forward(self.params_, Xn, self.spec_, Z).astype(np.float64)
+            if self.quantiles_ is not None:
+                pred = pred.reshape(len(pred), -1, len(self.quantiles_))
+            return pred
+
+        return mode.outputs(MODE_STATES[self._mode].taken_from(self), X, covariates, network)
 
     def __setstate__(self, state):
         # estimators pickled before a fitted attribute existed: its declared default
@@ -223,7 +248,14 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
 # helpers
 
 #: The kinds of input, by the name a fitted estimator keeps in ``_mode``.
-_MODES = {"series": SeriesMode, "windows": WindowsMode}
+_MODES = {"series": SeriesMode, "windows": WindowsMode, "pretrained": PretrainedMode}
+
+
+def _load_base(init):
+    """The base model named by ``init`` (``"base"``: the one shipped, else a file)."""
+    from ._pretrain import load_base
+
+    return load_base(init)
 
 
 def _with_lags(Z, target, lags):

@@ -8,9 +8,11 @@ the head's covariate features. For a prediction it builds the same inputs from t
 of each series, and ``finish`` turns the network's outputs back into the user's units, layout
 and future time stamps.
 
-Both modes offer the same two methods (see :mod:`tsrnn._windows_mode`):
-``training_set(X, y, covariates, state) -> (TrainingSet, state)`` and
-``prediction(state, X, covariates) -> (X, Z, finish)``.
+Every mode offers the same two methods (see :mod:`tsrnn._windows_mode` and
+:mod:`tsrnn._pretrained_mode`): ``training_set(X, y, covariates, state) -> (TrainingSet,
+state)`` and ``outputs(state, X, covariates, network) -> (pred, finish)``; this mode's
+``outputs`` runs the network once on the inputs of ``prediction(state, X, covariates) ->
+(X, Z, finish)``.
 """
 
 from dataclasses import dataclass, replace
@@ -46,7 +48,31 @@ class TrainingSet:
     series: np.ndarray
 
 
-class SeriesMode:
+class DirectOutputs:
+    """``outputs`` of a mode whose network forecasts the whole horizon in one call."""
+
+    def outputs(self, state, X, covariates, network):
+        """The network's outputs for a prediction, and the way back to the user.
+
+        Parameters
+        ----------
+        state : FittedState
+        X, covariates : as for ``prediction``
+        network : callable
+            ``network(X, Z)`` -> outputs of shape (n, horizon_) or (n, horizon_, n_levels).
+
+        Returns
+        -------
+        pred : ndarray
+            The network's outputs, float64.
+        finish : callable
+            As returned by ``prediction``.
+        """
+        X, Z, finish = self.prediction(state, X, covariates)
+        return network(X, Z), finish
+
+
+class SeriesMode(DirectOutputs):
     """Series in, forecast out (see the module docstring).
 
     Parameters

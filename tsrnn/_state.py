@@ -204,5 +204,44 @@ class WindowsState(FittedState):
     calendar_features_: bool = _field(default=False)
 
 
+@dataclass(kw_only=True)
+class PretrainedState(FittedState):
+    """What a base model (pretrained mode, :mod:`tsrnn._pretrained_mode`) keeps.
+
+    Attributes
+    ----------
+    window_ : int
+        Longest context the network reads (shorter series are padded).
+    horizon_ : int
+        Steps forecast (recursively beyond ``network_horizon_``).
+    network_horizon_ : int
+        Steps the network forecasts per call.
+    n_features_in_ : int
+        1 (one target per step).
+    pretraining_ : dict
+        How the base weights were made: the pretraining's settings, the windows seen, and
+        the seconds and device of each piece of the run.
+    series_ids_, _tails, _tail_indexes, _layout, _freq, _name, _ndim
+        The series of the last ``fit``/``partial_fit`` (none for the base model itself), as
+        in :class:`SeriesState`.
+    """
+
+    window_: int = _field()
+    horizon_: int = _field()
+    network_horizon_: int = _field()
+    n_features_in_: int = _field(default=1)
+    pretraining_: dict = _field(default_factory=dict)
+    series_ids_: list = _field("ids", default_factory=list)
+    _tails: list = _field("arrays", default_factory=list)
+    _tail_indexes: list = _field("indexes", default_factory=list)
+    _layout: str | None = _field(default=None)
+    _freq: Any = _field("freq", default=None)
+    _name: Any = _field("id", default=None)
+    _ndim: int = _field(default=1)
+    target_transform_: None = _field(default=None)  # series-mode options, off here
+    calendar_features_: bool = _field(default=False)
+    covariates_: None = _field(default=None)
+
+
 #: The state of each mode, by the name the estimator stores in ``_mode``.
-MODE_STATES = {"series": SeriesState, "windows": WindowsState}
+MODE_STATES = {"series": SeriesState, "windows": WindowsState, "pretrained": PretrainedState}

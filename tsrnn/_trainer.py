@@ -35,7 +35,7 @@ class TrainingDivergedWarning(RuntimeWarning):
 
 def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, score,
           max_windows_per_epoch=None, early_stopping=True, n_iter_no_change=10, tol=1e-4,
-          verbose=0):  # fmt: skip
+          verbose=0, start_score=None):  # fmt: skip
     """Mini-batch training over a trainer, epoch after epoch.
 
     Parameters
@@ -64,6 +64,10 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
     tol : float
     verbose : int
         1 shows a progress bar (tqdm if installed, else a line per epoch).
+    start_score : float, optional
+        With early stopping: the validation score of the weights training starts from,
+        which then stay unless an epoch beats them (``best_epoch_`` stays at the epochs
+        run before). None: the best of the epochs run.
 
     Returns
     -------
@@ -75,6 +79,8 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
     batch = min(batch_size, len(train_idx))
     best_params, best_score, bad_epochs = None, np.inf, 0
     use_val = early_stopping and val_idx is not None
+    if use_val and start_score is not None:
+        best_params, best_score = trainer.params(), start_score
     progress = _progress(epochs, verbose)
     diverged = False
     for _ in range(epochs):
@@ -215,12 +221,40 @@ def new_training_state(spec, dtype, seed, optimizer, learning_rate, batch_size, 
                          linear_lags_=linear_lags)  # fmt: skip
 
 
+def restart_training_state(state, seed, optimizer, learning_rate):
+    """``state`` (trained weights) with a fresh optimizer, generator and history: where
+    fine-tuning a base model starts.
+
+    Parameters
+    ----------
+    state : TrainingState
+        Changed in place and returned.
+    seed : int
+    optimizer : {"adam", "sgd"}
+    learning_rate : float
+
+    Returns
+    -------
+    TrainingState
+    """
+    state.optimizer_ = Adam(learning_rate) if optimizer == "adam" else SGD(learning_rate)
+    state._rng = np.random.default_rng(seed)
+    state._residuals = np.zeros((0, state.spec_.n_outputs))
+    state._in_sample_errors = False
+    fresh = TrainingState(spec_=None, params_=None, optimizer_=None, _rng=None,
+                          _residuals=None, quantiles_=None)  # fmt: skip
+    for key in TrainingState.HISTORY:
+        setattr(state, key, getattr(fresh, key))
+    return state
+
+
 def time_ordered_split(end_pos, series_idx, horizon, fraction):
     """Validation split that holds out the most recent windows of each series.
 
-    The ``horizon - 1`` training windows just before each series' validation windows are
-    dropped, so no training target overlaps a validation target. A series too short for
-    both keeps all its windows for training.
+    Training windows whose targets would reach into the first validation window's target
+    are dropped (the ``horizon - 1`` windows before it when the windows are one step apart),
+    so no training target overlaps a validation target. A series too short for both keeps
+    all its windows for training.
 
     Parameters
     ----------
@@ -242,11 +276,14 @@ def time_ordered_split(end_pos, series_idx, horizon, fraction):
         idx = np.flatnonzero(series_idx == s)
         idx = idx[np.argsort(end_pos[idx], kind="stable")]
         n_val = int(round(fraction * len(idx)))
-        if n_val < 1 or len(idx) - n_val - (horizon - 1) < 1:
+        before = idx[: len(idx) - n_val]
+        before = before[end_pos[before] + horizon <= end_pos[idx[len(idx) - n_val]]] if (
+            n_val >= 1) else before
+        if n_val < 1 or len(before) < 1:
             train.append(idx)
             continue
         val.append(idx[-n_val:])
-        train.append(idx[: len(idx) - n_val - (horizon - 1)])
+        train.append(before)
     train = np.concatenate(train) if train else np.zeros(0, np.int64)
     if not val:
         return train, None

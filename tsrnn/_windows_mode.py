@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
 
-from ._series_mode import TrainingSet
+from ._series_mode import DirectOutputs, TrainingSet
 from ._state import WindowsState
 
 
-class WindowsMode:
+class WindowsMode(DirectOutputs):
     """Windows in, a row of predictions per window out (see the module docstring).
 
     Parameters

@@ -4,6 +4,7 @@ The public class: its parameters and their checks, and the documented methods. W
 through, whatever the kind of input, is in :mod:`tsrnn._base`.
 """
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -125,6 +126,14 @@ class RNNForecaster(BaseRNNForecaster):
         bit-identical weights and forecasts, whatever the number of threads.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar with the loss (tqdm if installed).
+    init : "scratch", "base" or path, default="scratch"
+        Series mode: where ``fit`` starts. ``"scratch"`` trains a new network. ``"base"``
+        fine-tunes the pretrained base model shipped with tsrnn (see :meth:`from_pretrained`),
+        and a path a base model made by ``python -m tsrnn pretrain``: the network, its window
+        and its quantile outputs are the base model's (``cell``, ``hidden_size``,
+        ``num_layers``, ``window``, ``linear_lags``, ``baseline``, ``quantiles`` and
+        ``calendar_features`` are not read), and with ``early_stopping`` the base weights are
+        kept unless training beats them on the held-out windows. Windows mode ignores it.
 
     Attributes
     ----------
@@ -201,6 +210,7 @@ class RNNForecaster(BaseRNNForecaster):
         "device": [StrOptions({"cpu", "cuda", "auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "init": [str, os.PathLike],
     }
 
     def __init__(
@@ -234,6 +244,7 @@ class RNNForecaster(BaseRNNForecaster):
         device="cpu",
         random_state=None,
         verbose=0,
+        init="scratch",
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -263,6 +274,7 @@ class RNNForecaster(BaseRNNForecaster):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.init = init
 
     # ----------------------------------------------------------------------------------------
     # public API
@@ -388,6 +400,51 @@ class RNNForecaster(BaseRNNForecaster):
             raise ValueError(f"coverage must be a number in (0, 1), got {coverage!r}.")
         levels = ((1 - coverage) / 2, (1 + coverage) / 2)
         return self._quantiles(X, levels, covariates, stacklevel=3, labels=["lower", "upper"])
+
+    @classmethod
+    def from_pretrained(cls, path="base", **params):
+        """The pretrained base model: a fitted estimator that forecasts any series at once.
+
+        The base network was trained on synthetic series only (see :mod:`tsrnn.synthetic`
+        and ``python -m tsrnn pretrain``); it has never seen real data. ``predict(y)``
+        forecasts a Series, a wide or a long DataFrame or an array of any frequency and
+        length (series shorter than ``window_`` are padded); ``partial_fit(y)`` fine-tunes it
+        on them with one pass, after which ``predict()`` forecasts after their end. Its
+        ``predict_quantiles`` come from its own quantile outputs. ``clone`` of it fits with
+        ``init`` set to the base model, so ``fit`` fine-tunes with early stopping (and
+        ``GridSearchCV`` searches the fine-tuning settings).
+
+        Parameters
+        ----------
+        path : "base" or path, default="base"
+            ``"base"``: the weights shipped with tsrnn; else a file written by ``python -m
+            tsrnn pretrain``.
+        **params
+            Estimator parameters to set, e.g. ``horizon`` (default: the network's horizon,
+            ``network_horizon_``; longer horizons are forecast recursively),
+            ``seasonal_period`` (default: from the frequency of the series given),
+            ``learning_rate``, ``max_epochs`` for fine-tuning.
+
+        Returns
+        -------
+        RNNForecaster
+            Fitted, in pretrained mode.
+
+        Examples
+        --------
+        >>> from tsrnn import RNNForecaster
+        >>> from tsrnn.datasets import load_airline
+        >>> base = RNNForecaster.from_pretrained(horizon=12)
+        >>> base.predict(load_airline()).shape
+        (12,)
+        """
+        from ._pretrain import load_base
+        from ._pretrained_mode import PretrainedMode
+
+        est = load_base(path)
+        est.set_params(**params, init=path)
+        PretrainedMode(est).first_state(est._states()[1]).put_on(est)
+        return est
 
     # ----------------------------------------------------------------------------------------
     # persistence

@@ -1,0 +1,287 @@
+"""Pretrained mode: the base model's view of any series, whatever its length and frequency.
+
+A base model (:mod:`tsrnn._pretrain`, weights shipped in :mod:`tsrnn.weights`) is one network
+for every series. It reads a context of at most ``window_`` steps, left-padded and masked when
+a series is shorter; it learns the correction to the seasonal naive forecast at each
+series' own period (given to it as a sine/cosine clock too); and it forecasts
+``network_horizon_`` steps per call, longer horizons recursively (the median fed back). Its
+outputs are quantiles.
+
+Per step the network reads four features: the value scaled by the statistics of the real
+(not padded) part of its window (0 where padded), the mask (1 real, 0 padded), and
+``sin``/``cos`` of ``2 pi k / period`` for the step ``k`` relative to the end of the window
+(both 0 when the period is 1). :func:`base_inputs` builds them, for pretraining on synthetic
+series and for fine-tuning and forecasting real ones alike.
+
+The mode offers the interface of the other two (:mod:`tsrnn._series_mode`):
+``training_set(X, y, covariates, state)`` and ``outputs(state, X, covariates, network)``.
+Unlike series mode it accepts any layout and frequency at every call (the output follows
+the input given), and series shorter than the window.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+
+from . import _data
+from ._series_mode import TrainingSet
+
+#: Features per step of a base network.
+N_FEATURES = 4
+#: Fewest real values a training window's context holds.
+MIN_CONTEXT = 8
+#: Most training windows taken from one series in fine-tuning (the most recent ones, evenly
+#: strided over its history): neighbouring windows overlap almost entirely.
+MAX_WINDOWS_PER_SERIES = 64
+#: Largest scaled value a training target may take; a window scaled by a tiny spread can
+#: give targets in the thousands, whose gradients would swamp the batch.
+TARGET_CLIP = 50.0
+
+
+def base_inputs(contexts, periods, window):
+    """The base network's inputs for contexts of any length.
+
+    Parameters
+    ----------
+    contexts : list of ndarray of shape (c_i,)
+        The values before each forecast origin, finite; ``1 <= c_i``. Only the last
+        ``window`` are read.
+    periods : ndarray of shape (n,)
+        Seasonal period of each context (1: none).
+    window : int
+
+    Returns
+    -------
+    X : ndarray of shape (n, window, 4)
+        Scaled value, mask, sin and cos of the seasonal clock (see the module docstring).
+    loc, scale : ndarray of shape (n,)
+        The scaling of each window (as :func:`tsrnn._data.scale_windows`, on its real part).
+    period : ndarray of shape (n,)
+        Period of each window's naive baseline: its seasonal period when that fits in the
+        real context, else 1 (the last value).
+    """
+    n = len(contexts)
+    lengths = np.array([min(len(c), window) for c in contexts], dtype=np.int64)
+    mask = np.arange(window)[None, :] >= (window - lengths)[:, None]
+    values = np.zeros((n, window))
+    for i, c in enumerate(contexts):
+        values[i, window - lengths[i] :] = c[len(c) - lengths[i] :]
+    # the scaling of _data.scale_windows, over the real values only
+    absmax = np.abs(values).max(axis=1)
+    _, expo = np.frexp(np.where(absmax > 0, absmax, 1.0))
+    z = np.ldexp(values, -expo[:, None])
+    mean = z.sum(axis=1) / lengths
+    std = np.sqrt((((z - mean[:, None]) * mask) ** 2).sum(axis=1) / lengths)
+    absmean = np.abs(z).sum(axis=1) / lengths
+    flat = std <= 1e-8 * np.maximum(absmean, np.finfo(np.float64).tiny)
+    scale = np.ldexp(np.where(flat, absmean, std), expo)
+    scale = np.where(scale > 0, scale, 1.0)
+    loc = np.where(flat, values[:, -1], np.ldexp(mean, expo))
+    X = np.zeros((n, window, N_FEATURES))
+    X[:, :, 0] = np.where(mask, (values - loc[:, None]) / scale[:, None], 0.0)
+    X[:, :, 1] = mask
+    periods = np.asarray(periods, dtype=np.int64)
+    seasonal = periods > 1
+    angle = 2 * np.pi * (np.arange(window) - window)[None, :] / np.maximum(periods, 1)[:, None]
+    X[:, :, 2] = np.where(seasonal[:, None], np.sin(angle), 0.0)
+    X[:, :, 3] = np.where(seasonal[:, None], np.cos(angle), 0.0)
+    period = np.where(seasonal & (periods <= lengths), periods, 1)
+    return X, loc, scale, period
+
+
+def baseline(X, horizon, period):
+    """Seasonal naive forecast of each scaled window at its own period.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, window, 4)
+        From :func:`base_inputs`.
+    horizon : int
+    period : ndarray of shape (n,)
+
+    Returns
+    -------
+    ndarray of shape (n, horizon)
+    """
+    window = X.shape[1]
+    cols = window - period[:, None] + np.arange(horizon)[None, :] % period[:, None]
+    return np.take_along_axis(X[:, :, 0], cols, axis=1)
+
+
+def training_windows(series, periods, window, horizon, ends):
+    """Scaled training windows from series and the forecast origins chosen in them.
+
+    Parameters
+    ----------
+    series : list of ndarray
+    periods : ndarray of shape (n_series,)
+    window, horizon : int
+    ends : list of ndarray of int
+        For each series the positions of the origins: the context is the values before,
+        the target the ``horizon`` values from there.
+
+    Returns
+    -------
+    X : ndarray of shape (n_windows, window, 4)
+    Y : ndarray of shape (n_windows, horizon)
+        The targets, scaled, minus the baseline, clipped to ``+-TARGET_CLIP``.
+    series_idx, end : ndarray of shape (n_windows,)
+    """
+    series_idx = np.concatenate([np.full(len(e), s) for s, e in enumerate(ends)])
+    end = np.concatenate(ends).astype(np.int64)
+    contexts = [series[s][max(0, e - window) : e] for s, e in zip(series_idx, end, strict=True)]
+    targets = np.stack([series[s][e : e + horizon] for s, e in zip(series_idx, end, strict=True)])
+    X, loc, scale, period = base_inputs(contexts, np.asarray(periods)[series_idx], window)
+    Y = (targets - loc[:, None]) / scale[:, None] - baseline(X, horizon, period)
+    return X, np.clip(Y, -TARGET_CLIP, TARGET_CLIP), series_idx, end
+
+
+class PretrainedMode:
+    """A base model's series in, forecasts out (see the module docstring).
+
+    Parameters
+    ----------
+    estimator : RNNForecaster
+        Only its parameters are read.
+    """
+
+    name = "pretrained"
+    PARAMETERS = ("horizon", "seasonal_period", "allow_missing")
+
+    def __init__(self, estimator):
+        self.params = {name: getattr(estimator, name) for name in self.PARAMETERS}
+
+    # ----------------------------------------------------------------------------------------
+    # training (fine-tuning)
+
+    def training_set(self, X, y, covariates, state):
+        """The most recent windows of each series (at most ``MAX_WINDOWS_PER_SERIES``).
+
+        Parameters
+        ----------
+        X : pandas.Series, pandas.DataFrame or array-like
+            The series, in any layout and frequency.
+        y : None
+        covariates : None
+            A base model reads no covariates.
+        state : PretrainedState
+            The base model's state (never None: a base model is fitted before it trains).
+
+        Returns
+        -------
+        TrainingSet
+        PretrainedState
+        """
+        self._no_covariates(covariates)
+        data = _data.check_series(X, allow_missing=self.params["allow_missing"])
+        state = self.first_state(state)
+        w, h = state.window_, state.network_horizon_
+        ends = []
+        for v in data.values:
+            last = len(v) - h
+            first = min(MIN_CONTEXT, last)
+            if last < 1:
+                ends.append(np.zeros(0, np.int64))
+                continue
+            stride = max(1, -(-(last - first + 1) // MAX_WINDOWS_PER_SERIES))
+            ends.append(np.arange(last, first - 1, -stride)[::-1])
+        if not any(len(e) for e in ends):
+            raise ValueError(
+                f"no series is long enough to train on: the base model learns from "
+                f"{h} steps ahead of at least 1 value, so a series needs {h + 1} values or "
+                "more. Forecast the short series without training (predict), or give longer "
+                "ones."
+            )
+        periods = np.full(data.n_series, self._period(data.freq))
+        Xw, Yw, series, end = training_windows(data.values, periods, w, h, ends)
+        return TrainingSet(Xw, Yw, None, end, series), self._remember(state, data)
+
+    def first_state(self, state):
+        """The state with the horizon this estimator forecasts (``horizon``, else the
+        network's)."""
+        horizon = self.params["horizon"] or state.network_horizon_
+        return replace(state, horizon_=int(horizon))
+
+    def _remember(self, state, data):
+        """``state`` with the last window of each series of ``data``, for ``predict()``."""
+        keep = max(state.window_, 2)
+        return replace(
+            state, series_ids_=list(data.ids), _tails=[v[-keep:].copy() for v in data.values],
+            _tail_indexes=[ix[-keep:] for ix in data.indexes], _layout=data.layout,
+            _freq=data.freq, _name=data.name, _ndim=data.ndim,
+        )  # fmt: skip
+
+    # ----------------------------------------------------------------------------------------
+    # prediction
+
+    def outputs(self, state, X, covariates, network):
+        """Forecasts of ``horizon_`` steps after each series, recursively beyond the network's
+        horizon, and the way back to the user's layout.
+
+        Parameters
+        ----------
+        state : PretrainedState
+        X : None or series in any layout
+            None: after the series of the last ``partial_fit``/``fit``.
+        covariates : None
+        network : callable
+            ``network(X, Z)`` -> outputs of shape (n, network_horizon_, n_levels).
+
+        Returns
+        -------
+        pred : ndarray of shape (n_series, horizon_, n_levels)
+            In the units of the series (the scaling and the baseline undone).
+        finish : callable
+            ``finish(pred, labels=None)``: to the user's layout and future index.
+        """
+        self._no_covariates(covariates)
+        if X is None:
+            if not state.series_ids_:
+                raise ValueError(
+                    "this base model has no series of its own yet: pass the history to "
+                    "forecast, predict(y), or fine-tune it on series first (partial_fit)."
+                )
+            data = _data.SeriesData(
+                values=[t.copy() for t in state._tails], indexes=list(state._tail_indexes),
+                ids=list(state.series_ids_), layout=state._layout, freq=state._freq,
+                name=state._name, ndim=state._ndim,
+            )  # fmt: skip
+        else:
+            data = _data.check_series(X, allow_missing=self.params["allow_missing"])
+        w, h, step = state.window_, state.horizon_, state.network_horizon_
+        periods = np.full(data.n_series, self._period(data.freq))
+        histories = [v[-w:] for v in data.values]
+        parts = []
+        for _ in range(-(-h // step)):
+            Xb, loc, scale, period = base_inputs(histories, periods, w)
+            raw = network(Xb, None)
+            raw = raw + baseline(Xb, step, period)[:, :, None]
+            pred = raw * scale[:, None, None] + loc[:, None, None]
+            parts.append(pred)
+            median = np.median(pred, axis=2)  # the levels are symmetric around 0.5
+            histories = [np.concatenate([v, m])[-w:] for v, m in zip(histories, median,
+                                                                        strict=True)]  # fmt: skip
+        pred = np.concatenate(parts, axis=1)[:, :h]
+
+        def finish(pred, labels=None):
+            if labels is None:
+                return _data.to_output(pred, data)
+            return _data.to_output_quantiles(pred, data, labels)
+
+        return pred, finish
+
+    # ----------------------------------------------------------------------------------------
+    # both
+
+    def _period(self, freq):
+        if self.params["seasonal_period"] is not None:
+            return int(self.params["seasonal_period"])
+        return _data.season_length(freq)
+
+    @staticmethod
+    def _no_covariates(covariates):
+        if covariates is not None:
+            raise ValueError(
+                "the base model reads no covariates; fit RNNForecaster(init='scratch', ...) "
+                "with covariates=... to use them."
+            )
