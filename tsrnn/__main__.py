@@ -64,19 +64,29 @@ def _forecast(args):
         max_epochs=args.epochs,
         random_state=args.seed,
         verbose=args.verbose,
+        init=args.init,
     )
+    history = None
+    if args.init != "scratch" and args.epochs == 0:  # zero-shot: the base model as it is
+        model = RNNForecaster.from_pretrained(args.init, horizon=args.horizon)
+        history = series
     if args.interval is not None and args.interval != 0 and not 0 < args.interval < 1:
         raise ValueError(
             f"--interval (--coverage) must be a coverage in (0, 1), or 0 for none; "
             f"got {args.interval:g}"
         )
-    model.fit(series)
-    forecast = model.predict()
+    if history is None:
+        model.fit(series)
+    forecast = model.predict(history)
     coverage = args.interval or None  # 0: no interval
-    intervals = None if coverage is None else model.predict_interval(coverage=coverage)
+    intervals = None if coverage is None else model.predict_interval(history, coverage=coverage)
     table = _forecast_table(series, forecast, intervals)
     with pd.option_context("display.max_rows", 500, "display.width", 120):
-        print(f"# {args.horizon}-step forecast of {source} ({args.cell}, window {model.window_})")
+        how = f"{args.cell}, window {model.window_}"
+        if args.init != "scratch":
+            how = f"base model {args.init!r}, " + ("zero-shot" if history is not None else
+                                                    "fine-tuned")  # fmt: skip
+        print(f"# {args.horizon}-step forecast of {source} ({how})")
         if intervals is not None:
             print(f"# with {coverage:g} prediction intervals (lower, upper)")
             print(table.to_string(index=isinstance(series, pd.Series)))
@@ -88,11 +98,11 @@ def _forecast(args):
         table.to_csv(args.output, index=False)
         print(f"# forecast written to {args.output}")
     if args.plot:
-        _plot(args, series, forecast, model, coverage, intervals, source)
+        _plot(args, series, forecast, model, coverage, intervals, source, history)
     return 0
 
 
-def _plot(args, series, forecast, model, coverage, intervals, source):
+def _plot(args, series, forecast, model, coverage, intervals, source, history=None):
     """``--plot``: history, forecast and an interval band (80% unless ``--interval``)."""
     import matplotlib
 
@@ -102,7 +112,7 @@ def _plot(args, series, forecast, model, coverage, intervals, source):
     from .plotting import plot_forecast
 
     if args.interval is None:
-        coverage, intervals = 0.8, model.predict_interval(coverage=0.8)
+        coverage, intervals = 0.8, model.predict_interval(history, coverage=0.8)
     bands = None if intervals is None else {coverage: intervals}
     title = f"{source}: {args.horizon}-step forecast"
     if isinstance(series, pd.Series):
@@ -229,7 +239,12 @@ def main(argv=None):
     fc.add_argument("--dataset", default="airline", help="embedded dataset when no file")
     fc.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])
     fc.add_argument("--hidden-size", type=int, default=64)
-    fc.add_argument("--epochs", type=int, default=100, help="maximum epochs (default 100)")
+    fc.add_argument("--epochs", type=int, default=100,
+                    help="maximum epochs (default 100; 0 with --init base: zero-shot)")
+    fc.add_argument("--init", default="scratch", metavar="scratch|base|FILE",
+                    help="train from scratch (default), or fine-tune the pretrained base model "
+                    "(base) or a base model file; with --epochs 0 the base model forecasts "
+                    "without training")
     fc.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     fc.add_argument("--plot", metavar="PNG", help="save a plot of history and forecast")
     fc.add_argument(

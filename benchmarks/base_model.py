@@ -1,0 +1,187 @@
+"""The base model: zero-shot, fine-tuned from it, and trained from scratch, side by side.
+
+Run::
+
+    python benchmarks/base_model.py --data DIR --group Hourly     # M4, scored the M4 way
+    python benchmarks/base_model.py --data DIR --group Weekly
+    python benchmarks/base_model.py --datasets                    # the embedded datasets
+
+Honest evaluation: the base weights never saw a real series (they were pretrained on
+synthetic series only), so the zero-shot scores are zero-shot. Every setting of the
+fine-tuning (the learning rate, the number of epochs, and whether to fine-tune at all) is
+chosen on a validation split carved from the training part: the last horizon of each
+training series is held out, the candidates are fine-tuned on the values before it and
+scored on it, relative to the zero-shot forecast (``(sMAPE / sMAPE_zero + MASE / MASE_zero)
+/ 2``; zero-shot itself scores 1 and stays a candidate). The chosen setting is then
+fine-tuned on the whole training part and scored once on the test values. "Scratch" is
+``RNNForecaster`` with its defaults (``horizon`` and the seasonal period given), fitted on
+the training part.
+
+M4 (``--data`` is a folder with the M4 files, see ``m4.py``): the test values are M4's, the
+OWA is relative to the official Naive2. Embedded datasets: the last horizon is the test,
+the horizon before it the validation; OWA is not defined there, so sMAPE and MASE are given.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from _bench_common import cpu_name  # noqa: E402
+
+from tsrnn import RNNForecaster  # noqa: E402
+from tsrnn.datasets import load  # noqa: E402
+from tsrnn.metrics import mase, owa, smape  # noqa: E402
+
+#: Embedded datasets: name -> (horizon, seasonal period of the MASE scale).
+DATASETS = {"airline": (12, 12), "co2": (13, 52), "sunspots": (11, 1), "us_gdp": (8, 4)}
+M4 = {"Hourly": (24, 24), "Weekly": (52, 1)}  # seasonal period, MASE lag
+
+
+def to_long(series, ids):
+    """Long frame (unique_id, ds, y) with integer time stamps 0, 1, ... per series."""
+    return pd.concat(
+        [pd.DataFrame({"unique_id": i, "ds": np.arange(len(v)), "y": v})
+         for i, v in zip(ids, series, strict=True)],  # fmt: skip
+        ignore_index=True,
+    )
+
+
+def forecasts(out, ids):
+    """Forecast matrix (n_series, horizon) in the order of ``ids`` from a long frame."""
+    return np.stack(out.groupby("unique_id").y.apply(np.asarray).loc[ids].to_list())
+
+
+def scores(y, f, insample, m):
+    return smape(y, f), mase(y, f, insample, m=m)
+
+
+def relative(s, ref):
+    return (s[0] / ref[0] + s[1] / ref[1]) / 2
+
+
+def run(train, test, ids, horizon, period, m, lrs, max_epochs, scratch, seed):
+    """Zero-shot, fine-tuned (settings chosen on validation) and scratch forecasts.
+
+    Returns
+    -------
+    dict
+        method -> (forecast matrix, seconds, description).
+    choices : list of str
+        The validation results of every candidate.
+    """
+    results, lines = {}, []
+    base = RNNForecaster.from_pretrained(horizon=horizon, seasonal_period=period)
+    long_train = to_long(train, ids)
+    t = time.perf_counter()
+    results["zero-shot"] = (forecasts(base.predict(long_train), ids), time.perf_counter() - t,
+                            "")  # fmt: skip
+
+    # choose on the last horizon of the training part
+    fit_part = [v[:-horizon] for v in train]
+    val = np.stack([v[-horizon:] for v in train])
+    long_fit = to_long(fit_part, ids)
+    zero = scores(val, forecasts(base.predict(long_fit), ids), fit_part, m)
+    lines.append(f"validation, zero-shot: sMAPE {zero[0]:.3f} MASE {zero[1]:.3f} (relative 1)")
+    best = (1.0, None, None)
+    for lr in lrs:
+        t = time.perf_counter()
+        est = RNNForecaster(init="base", horizon=horizon, seasonal_period=period,
+                            learning_rate=lr, max_epochs=max_epochs, n_iter_no_change=2,
+                            batch_size=256, random_state=seed).fit(long_fit)  # fmt: skip
+        s = scores(val, forecasts(est.predict(), ids), fit_part, m)
+        rel = relative(s, zero)
+        lines.append(
+            f"validation, fine-tuned lr={lr:g}: sMAPE {s[0]:.3f} MASE {s[1]:.3f} (relative "
+            f"{rel:.3f}), best epoch {est.best_epoch_} of {est.n_iter_}, "
+            f"{time.perf_counter() - t:.0f} s"
+        )
+        if rel < best[0] and est.best_epoch_ > 0:
+            best = (rel, lr, est.best_epoch_)
+    if best[1] is None:
+        lines.append("chosen: zero-shot (no fine-tuning beat it on validation)")
+        results["fine-tuned"] = results["zero-shot"][:2] + ("zero-shot chosen",)
+    else:
+        lines.append(f"chosen: lr={best[1]:g}, {best[2]} epochs")
+        t = time.perf_counter()
+        est = RNNForecaster(init="base", horizon=horizon, seasonal_period=period,
+                            learning_rate=best[1], max_epochs=best[2], n_iter_no_change=2,
+                            batch_size=256, random_state=seed).fit(long_train)  # fmt: skip
+        results["fine-tuned"] = (forecasts(est.predict(), ids), time.perf_counter() - t,
+                                 f"lr={best[1]:g}, {best[2]} epochs")  # fmt: skip
+    if scratch:
+        t = time.perf_counter()
+        est = RNNForecaster(horizon=horizon, seasonal_period=period,
+                            random_state=seed).fit(long_train)  # fmt: skip
+        results["scratch (defaults)"] = (forecasts(est.predict(), ids), time.perf_counter() - t,
+                                         f"{est.n_iter_} epochs")  # fmt: skip
+    return results, lines
+
+
+def m4_group(args):
+    from _m4_data import data_dir, load_group
+
+    d = load_group(data_dir(args.data), args.group)
+    if args.every > 1:
+        d = d.subset(every=args.every)
+    period, m = M4[args.group]
+    results, lines = run(d.train, d.test, d.ids, d.spec.horizon, period, m, args.lrs,
+                         args.max_epochs, args.scratch, args.seed)  # fmt: skip
+    naive2 = scores(d.test, d.benchmarks["Naive2"], d.train, m)
+    print("\n".join(lines))
+    print(f"\n| M4 {args.group} ({len(d.ids)} series) | sMAPE | MASE | OWA | seconds | |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, (f, sec, note) in results.items():
+        s = scores(d.test, f, d.train, m)
+        print(f"| {name} | {s[0]:.3f} | {s[1]:.3f} | {owa(*s, *naive2):.3f} | {sec:.1f} | {note} |")
+    if "sNaive" in d.benchmarks:
+        s = scores(d.test, d.benchmarks["sNaive"], d.train, m)
+        print(f"| sNaive, official forecasts | {s[0]:.3f} | {s[1]:.3f} | "
+              f"{owa(*s, *naive2):.3f} | | |")  # fmt: skip
+
+
+def embedded(args):
+    print("| dataset | method | sMAPE | MASE | seconds | |")
+    print("|---|---|---:|---:|---:|---|")
+    for name, (h, m) in DATASETS.items():
+        y = load(name).to_numpy(dtype=float)
+        train, test = [y[:-h]], y[-h:][None]
+        from tsrnn._data import season_length
+
+        period = season_length(load(name).index.freq)
+        results, lines = run(train, test, [name], h, period, m, args.lrs, args.max_epochs,
+                             args.scratch, args.seed)  # fmt: skip
+        print("\n".join(f"<!-- {name}: {line} -->" for line in lines))
+        for method, (f, sec, note) in results.items():
+            s = scores(test, f, train, m)
+            print(f"| {name} | {method} | {s[0]:.3f} | {s[1]:.3f} | {sec:.1f} | {note} |")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", help="folder with the M4 files (or $TSRNN_M4_DATA)")
+    p.add_argument("--group", choices=sorted(M4))
+    p.add_argument("--datasets", action="store_true", help="the embedded datasets instead")
+    p.add_argument("--lrs", type=lambda s: [float(x) for x in s.split(",")],
+                   default=[1e-4, 3e-4, 1e-3], help="fine-tuning learning rates to choose from")
+    p.add_argument("--max-epochs", type=int, default=8)
+    p.add_argument("--every", type=int, default=1, help="every K-th M4 series (quick runs)")
+    p.add_argument("--scratch", action="store_true", help="also train from scratch")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    print(f"# base model benchmark, {time.strftime('%Y-%m-%d')}, {cpu_name()}\n")
+    if args.datasets:
+        embedded(args)
+    elif args.group:
+        m4_group(args)
+    else:
+        p.error("give --group (with --data) or --datasets")
+
+
+if __name__ == "__main__":
+    main()
