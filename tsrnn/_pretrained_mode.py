@@ -16,7 +16,8 @@ series and for fine-tuning and forecasting real ones alike.
 The mode offers the interface of the other two (:mod:`tsrnn._series_mode`):
 ``training_set(X, y, covariates, state)`` and ``outputs(state, X, covariates, network)``.
 Unlike series mode it accepts any layout and frequency at every call (the output follows
-the input given), and series shorter than the window.
+the input given), and series shorter than the window. A constant context (all its real
+values equal, so scaled to zeros) is forecast as that constant, at every quantile.
 """
 
 from dataclasses import replace
@@ -255,6 +256,9 @@ class PretrainedMode:
         for _ in range(-(-h // step)):
             Xb, loc, scale, period = base_inputs(histories, periods, w)
             raw = network(Xb, None)
+            # a constant context (scaled to exact zeros) is forecast as itself: the network's
+            # correction to its naive forecast, however small, would be noise times its level
+            raw[~Xb[:, :, 0].any(axis=1)] = 0.0
             raw = raw + baseline(Xb, step, period)[:, :, None]
             pred = raw * scale[:, None, None] + loc[:, None, None]
             parts.append(pred)
