@@ -36,3 +36,18 @@ settings.register_profile("fast", max_examples=150, **_SLOW_OK)
 settings.register_profile("medium", max_examples=350, **_SLOW_OK)
 settings.register_profile("long", max_examples=3500, **_SLOW_OK)
 settings.load_profile(os.environ.get("TSRNN_HYPOTHESIS_PROFILE", "fast"))
+
+
+#: Settings of the tiny base model shared by the pretrained-mode tests (seconds to make).
+TINY_BASE = {"windows": 256, "chunk": 128, "hidden_size": 4, "window": 16, "horizon": 4,
+             "batch_size": 32, "verbose": 0}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory):
+    """Path of a tiny base model (GRU 4, window 16, 4 steps x 9 quantiles), made once."""
+    from tsrnn._pretrain import pretrain
+
+    path = tmp_path_factory.mktemp("base") / "b.tsrnn"
+    pretrain(path, **TINY_BASE)
+    return path

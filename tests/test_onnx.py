@@ -197,6 +197,14 @@ def test_covariates_and_calendar_features_are_refused(kw, tmp_path):
     assert not (tmp_path / "model.onnx").exists()
 
 
+def test_a_base_model_is_refused(tiny_base, tmp_path):
+    for est in (RNNForecaster.from_pretrained(tiny_base),
+                RNNForecaster.from_pretrained(tiny_base).partial_fit(series(n=40))):  # fmt: skip
+        with pytest.raises(ValueError, match="not supported for a base model"):
+            est.to_onnx(tmp_path / "model.onnx")
+        assert not (tmp_path / "model.onnx").exists()
+
+
 # --------------------------------------------------------------------------------------------
 # windows mode
 

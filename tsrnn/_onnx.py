@@ -77,7 +77,8 @@ def export(estimator, path, *, opset=None):
     ImportError
         If the ``onnx`` package is not installed.
     ValueError
-        If the model reads covariates or calendar features, or ``opset`` is below 13.
+        If the model reads covariates or calendar features, is a base model (pretrained
+        mode), or ``opset`` is below 13.
     sklearn.exceptions.NotFittedError
         If the estimator is not fitted.
 
@@ -120,6 +121,13 @@ def export(estimator, path, *, opset=None):
     opset = DEFAULT_OPSET if opset is None else int(opset)
     if opset < MIN_OPSET:
         raise ValueError(f"opset must be at least {MIN_OPSET}, got {opset}.")
+    if estimator._mode == "pretrained":
+        raise ValueError(
+            "export is not supported for a base model (pretrained mode): its forecast pads "
+            "and masks short histories, adds a seasonal naive forecast at each series' period "
+            "and runs recursively beyond its network's horizon, which the graph does not "
+            "compute. Export a model fitted with init='scratch'."
+        )
     series = estimator._mode == "series"
     if series and (estimator.covariates_ is not None or estimator.calendar_features_):
         what = []

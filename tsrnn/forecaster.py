@@ -489,9 +489,9 @@ class RNNForecaster(BaseRNNForecaster):
         :meth:`predict`: in series mode from ``window`` of shape ``(batch, window_)``, the last
         ``window_`` values of each history; in windows mode from ``X`` as in :meth:`fit`.
         Outputs: ``forecast`` and, for a model trained with ``quantiles``, ``quantiles``
-        (sorted levels on the last axis). Models with covariates or calendar features are
-        refused with a ``ValueError``. Needs the ``onnx`` package
-        (``pip install "tsrnn[onnx]"``).
+        (sorted levels on the last axis). Models with covariates or calendar features, and
+        base models (pretrained mode), are refused with a ``ValueError``. Needs the ``onnx``
+        package (``pip install "tsrnn[onnx]"``).
 
         Parameters
         ----------
