@@ -228,7 +228,7 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
     piece = {"device": device, "threads": _threads(device), "machine": _machine(device),
              "windows": 0, "seconds": 0.0}  # fmt: skip
     info["pieces"].append(piece)
-    progress = _trainer._progress(total_chunks, verbose)
+    progress = _trainer.progress_bar(total_chunks, verbose, unit="chunk")
     if progress is not None and start:
         progress.update(start)
     # forkserver: the generating processes never inherit a CUDA context or numba's threads

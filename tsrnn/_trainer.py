@@ -81,7 +81,7 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
     use_val = early_stopping and val_idx is not None
     if use_val and start_score is not None:
         best_params, best_score = trainer.params(), start_score
-    progress = _progress(epochs, verbose)
+    progress = progress_bar(epochs, verbose)
     diverged = False
     for _ in range(epochs):
         order = train_idx[rng.permutation(len(train_idx))][:max_windows_per_epoch]
@@ -308,28 +308,31 @@ def validation_loss(pred, target, levels, loss):
     return float(np.mean(err * err) if loss == "mse" else np.mean(np.abs(err)))
 
 
-def _progress(total, verbose):
+def progress_bar(total, verbose, unit="epoch"):
+    """A progress bar of ``total`` ``unit``s (tqdm if installed, else a line each), or None
+    when not ``verbose``."""
     if not verbose:
         return None
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        return _PlainProgress(total)
-    return tqdm(total=total, desc="epochs", leave=False)
+        return _PlainProgress(total, unit)
+    return tqdm(total=total, desc=f"{unit}s", leave=False)
 
 
 class _PlainProgress:
-    """Fallback when tqdm is missing: a line per epoch."""
+    """Fallback when tqdm is missing: a line per epoch (or other unit)."""
 
-    def __init__(self, total):
-        self.total, self.n, self.start = total, 0, time.perf_counter()
+    def __init__(self, total, unit="epoch"):
+        self.total, self.n, self.start, self.unit = total, 0, time.perf_counter(), unit
 
     def update(self, k):
         self.n += k
 
     def set_postfix(self, post):
         items = " ".join(f"{k}={v}" for k, v in post.items())
-        print(f"epoch {self.n}/{self.total} {items} ({time.perf_counter() - self.start:.1f}s)")
+        elapsed = time.perf_counter() - self.start
+        print(f"{self.unit} {self.n}/{self.total} {items} ({elapsed:.1f}s)")
 
     def close(self):
         pass
