@@ -164,6 +164,42 @@ def test_save_load_series_mode(tmp_path, case):
     assert_same_output(loaded.predict(), est.predict())
 
 
+def test_save_load_a_base_model(tmp_path, tiny_base):
+    est = RNNForecaster.from_pretrained(tiny_base, horizon=6)
+    path = tmp_path / "base.tsrnn"
+    est.save(path)
+    loaded = RNNForecaster.load(path)
+    assert loaded._mode == "pretrained" and loaded.init == str(tiny_base)
+    assert loaded.get_params() == est.get_params() | {"init": str(tiny_base)}
+    assert loaded.pretraining_ == est.pretraining_ and loaded.horizon_ == 6
+    assert loaded.network_horizon_ == est.network_horizon_ and loaded.series_ids_ == []
+    y = long_frame()
+    assert_same_output(loaded.predict(y), est.predict(y))
+    assert_same_output(loaded.predict_quantiles(y), est.predict_quantiles(y))
+    clone = pickle.loads(pickle.dumps(est))
+    assert_same_output(clone.predict(y), est.predict(y))
+
+
+def test_save_load_a_fine_tuned_base_model(tmp_path, tiny_base):
+    y = long_frame()
+    est = RNNForecaster(init=tiny_base, horizon=6, max_epochs=2, learning_rate=1e-2,
+                        random_state=0).fit(y)  # fmt: skip
+    path = tmp_path / "tuned.tsrnn"
+    est.save(path)
+    loaded = RNNForecaster.load(path)
+    assert loaded._mode == "pretrained" and loaded.init == str(tiny_base)
+    assert loaded.series_ids_ == est.series_ids_ == ["a", "b"]
+    np.testing.assert_array_equal(loaded.params_, est.params_)
+    assert_same_output(loaded.predict(), est.predict())
+    other = series(pd.date_range("2000-01-01", periods=30, freq="h"))
+    assert_same_output(loaded.predict(other), est.predict(other))
+    # fine-tuning goes on identically
+    est.partial_fit(y)
+    loaded.partial_fit(y)
+    np.testing.assert_array_equal(loaded.params_, est.params_)
+    assert_same_output(loaded.predict(), est.predict())
+
+
 @pytest.mark.parametrize("n_features", [None, 3])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_save_load_windows_mode(tmp_path, n_features, dtype):

@@ -230,6 +230,8 @@ def save_estimator(estimator, path):
         params["random_state"] = None
     if params["quantiles"] is not None:
         params["quantiles"] = [float(q) for q in params["quantiles"]]
+    if isinstance(params.get("init"), os.PathLike):  # a base model's file: kept as its path
+        params["init"] = os.fspath(params["init"])
     meta = {"params": params, "mode": estimator._mode, "state": {}}
     arrays = {}
     for kind in (TrainingState, MODE_STATES[estimator._mode]):
