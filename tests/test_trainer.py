@@ -173,3 +173,19 @@ def test_time_ordered_split_holds_out_the_most_recent_windows_of_each_series():
     # too short for a split: everything trains, no validation
     train, val = time_ordered_split(end[:5], series[:5], horizon=5, fraction=0.2)
     assert val is None and sorted(train) == list(range(5))
+
+
+def test_time_ordered_split_of_strided_windows_drops_only_overlapping_targets():
+    """Windows 10 steps apart, as a base model fine-tunes on: only the training windows whose
+    targets reach the first validation target are dropped, not ``horizon - 1`` windows."""
+    from tsrnn._trainer import time_ordered_split
+
+    end = np.arange(0, 200, 10)
+    series = np.zeros(20, dtype=np.int64)
+    train, val = time_ordered_split(end, series, horizon=15, fraction=0.2)
+    np.testing.assert_array_equal(end[val], [160, 170, 180, 190])
+    np.testing.assert_array_equal(end[train], np.arange(0, 150, 10))
+    assert end[train].max() + 15 <= end[val].min()
+    # steps one apart: the horizon - 1 windows before the first validation window go
+    train, val = time_ordered_split(np.arange(20), series, horizon=3, fraction=0.2)
+    np.testing.assert_array_equal(np.sort(train), np.arange(14))
