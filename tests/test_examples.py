@@ -24,5 +24,5 @@ def test_example_runs(script, tmp_path):
 def test_examples_exist():
     assert {p.stem for p in EXAMPLES} >= {
         "quickstart", "sklearn_pipeline", "fine_tune", "many_series", "covariates",
-        "intervals_backtest",
+        "intervals_backtest", "base_model",
     }
