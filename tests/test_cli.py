@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -174,3 +175,36 @@ def test_output_and_interval_names(capsys, tmp_path):
     assert list(pd.read_csv(out).columns) == ["unique_id", "ds", "y"]
     assert main(["forecast", *TINY, "--interval", "-0.5"]) == 2
     assert "--interval" in capsys.readouterr().err
+
+
+def test_pretrain_writes_a_loadable_base_model_and_resumes(capsys, tmp_path):
+    from tsrnn import RNNForecaster
+    from tsrnn._pretrain import pretrain
+
+    out = tmp_path / "base.tsrnn"
+    args = ["pretrain", "--out", str(out), "--windows", "128", "--chunk", "64"]
+    args += ["--hidden-size", "4", "--window", "16", "--horizon", "4", "--batch-size", "32"]
+    args += ["--verbose", "0"]
+    assert main(args + ["--minutes", "0"]) == 0  # stops after one chunk
+    assert str(out) in capsys.readouterr().out
+    base = RNNForecaster.from_pretrained(out, horizon=5)
+    assert base._mode == "pretrained" and base.window_ == 16 and base.network_horizon_ == 4
+    assert base.pretraining_["windows_seen"] == 64
+    assert base.predict(pd.Series(range(30), dtype=float)).shape == (5,)
+    assert main(args + ["--resume"]) == 0
+    assert "128 of 128 windows, validation loss" in capsys.readouterr().out
+    whole = pretrain(tmp_path / "whole.tsrnn", windows=128, chunk=64, hidden_size=4, window=16,
+                     horizon=4, batch_size=32, verbose=0)  # fmt: skip
+    resumed = RNNForecaster.load(out)
+    assert len(resumed.pretraining_["pieces"]) == 2
+    np.testing.assert_array_equal(resumed.params_, whole.params_)
+
+
+def test_pretrain_errors_are_printed(capsys, tmp_path):
+    from tsrnn import RNNForecaster
+
+    path = tmp_path / "model.tsrnn"
+    y = pd.Series(np.sin(np.arange(40) / 3))
+    RNNForecaster(hidden_size=4, horizon=2, max_epochs=1, random_state=0).fit(y).save(path)
+    assert main(["pretrain", "--out", str(path), "--resume", "--verbose", "0"]) == 2
+    assert "not a base model" in capsys.readouterr().err

@@ -199,6 +199,8 @@ def _add_pretrain_parser(sub):
     pt.add_argument("--horizon", type=int, default=64, help="steps per call (default 64)")
     pt.add_argument("--learning-rate", type=float, default=1e-3)
     pt.add_argument("--batch-size", type=int, default=256)
+    pt.add_argument("--chunk", type=int, default=16384,
+                    help="windows generated and trained at a time (default 16384)")
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
     pt.add_argument("--jobs", type=int, default=1, help="processes generating the data")
@@ -213,7 +215,7 @@ def _pretrain(args):
         args.out, windows=args.windows, minutes=args.minutes, cell=args.cell,
         hidden_size=args.hidden_size, num_layers=args.num_layers, window=args.window,
         horizon=args.horizon, learning_rate=args.learning_rate, batch_size=args.batch_size,
-        seed=args.seed, device=args.device, n_jobs=args.jobs, resume=args.resume,
+        chunk=args.chunk, seed=args.seed, device=args.device, n_jobs=args.jobs, resume=args.resume,
         checkpoint_minutes=args.checkpoint_minutes, verbose=args.verbose,
     )  # fmt: skip
     info = est.pretraining_
