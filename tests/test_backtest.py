@@ -196,3 +196,16 @@ def test_the_public_name_is_the_function_whatever_was_imported_first():
 
     code = "import tsrnn._backtest, tsrnn; assert callable(tsrnn.backtest), tsrnn.backtest"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("refit", ["partial", True])
+def test_fine_tuning_a_base_model(series, tiny_base, refit):
+    """init=path: every origin fits from the base model (or fine-tunes it on the new values),
+    with a horizon beyond the base network's 4 steps."""
+    template = RNNForecaster(init=tiny_base, horizon=6, max_epochs=2, random_state=0)
+    result = backtest(template, series, n_windows=3, step=3, refit=refit)
+    assert not hasattr(template, "params_")
+    f, m = result.forecasts, result.metrics
+    assert len(m) == 3 and len(f) == 18
+    assert np.isfinite(f["y_pred"]).all() and np.isfinite(m["mase"]).all()
+    assert [series.index.get_loc(c) for c in m["cutoff"]] == [287, 290, 293]
