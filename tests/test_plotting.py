@@ -11,6 +11,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.collections import PolyCollection  # noqa: E402
 
+from tsrnn import RNNForecaster  # noqa: E402
 from tsrnn.plotting import plot_forecast, plot_loss_curve  # noqa: E402
 
 
@@ -260,3 +261,16 @@ def test_grid_history_window_and_given_axes():
     assert fig.legends[0].get_texts()[0].get_text() == "history (last 48)"
     with pytest.raises(ValueError, match="Axes"):
         plot_forecast(wide, fc, ax=grid[0, :1])
+
+
+def test_forecast_and_quantile_bands_of_a_base_model(monthly, tiny_base):
+    base = RNNForecaster.from_pretrained(tiny_base, horizon=6)
+    fc = base.predict(monthly)
+    bands = {0.8: base.predict_interval(monthly, coverage=0.8),
+             0.4: base.predict_interval(monthly, coverage=0.4)}  # fmt: skip
+    ax = plot_forecast(monthly, fc, bands)
+    assert len(_bands(ax)) == 2
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), fc.to_numpy())
+    assert fc.index[0] == pd.Timestamp("2002-07-01")
+    x_fc = mdates.date2num(ax.lines[1].get_xdata())
+    np.testing.assert_allclose(x_fc, mdates.date2num(fc.index.to_pydatetime()))
