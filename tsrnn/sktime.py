@@ -28,7 +28,7 @@ _FORWARDED = [
     "target_transform", "quantiles", "calendar_features", "seasonal_period", "learning_rate",
     "batch_size", "max_epochs", "max_windows_per_epoch", "early_stopping",
     "validation_fraction", "n_iter_no_change", "tol", "clip_norm", "optimizer", "ema_momentum",
-    "dtype", "allow_missing", "device", "random_state", "verbose",
+    "dtype", "allow_missing", "device", "random_state", "verbose", "init",
 ]  # fmt: skip
 
 
@@ -116,6 +116,9 @@ class TsrnnForecaster(BaseForecaster):
         Seeds the weights and the shuffling; an int gives reproducible forecasts.
     verbose : int, default=0
         0 is silent; 1 shows a progress bar.
+    init : "scratch", "base" or path, default="scratch"
+        ``"base"`` fine-tunes tsrnn's pretrained base model instead of training a new network
+        (see :class:`tsrnn.RNNForecaster`); its quantiles are the base model's levels.
 
     Attributes
     ----------
@@ -189,6 +192,7 @@ class TsrnnForecaster(BaseForecaster):
         device="cpu",
         random_state=None,
         verbose=0,
+        init="scratch",
     ):
         self.cell = cell
         self.hidden_size = hidden_size
@@ -217,6 +221,7 @@ class TsrnnForecaster(BaseForecaster):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        self.init = init
         super().__init__()
 
     # ----------------------------------------------------------------------------------------
