@@ -269,6 +269,13 @@ def test_predict_without_a_series_before_any_series_says_so(tiny_base):
         est.predict()
 
 
+@pytest.mark.parametrize("params", [{"horizon": -3}, {"horizon": 2.5}, {"seasonal_period": 0},
+                                    {"learning_rate": "fast"}])  # fmt: skip
+def test_from_pretrained_checks_its_parameters(tiny_base, params):
+    with pytest.raises(ValueError, match=f"The '{next(iter(params))}' parameter"):
+        RNNForecaster.from_pretrained(tiny_base, **params)
+
+
 def test_covariates_are_refused(tiny_base):
     y = pd.Series(wavy(40), index=pd.date_range("2020-01-01", periods=40, freq="D"))
     cov = pd.DataFrame({"x": np.arange(50.0)},

@@ -430,6 +430,15 @@ class RNNForecaster(BaseRNNForecaster):
         RNNForecaster
             Fitted, in pretrained mode.
 
+        Raises
+        ------
+        sklearn.utils._param_validation.InvalidParameterError
+            If a parameter is invalid (a ``ValueError``).
+        ValueError
+            If ``path`` is not a base model.
+        FileNotFoundError
+            If ``path`` does not exist.
+
         Examples
         --------
         >>> from tsrnn import RNNForecaster
@@ -443,6 +452,7 @@ class RNNForecaster(BaseRNNForecaster):
 
         est = load_base(path)
         est.set_params(**params, init=path)
+        est._validate_params()  # as fit would: the horizon is used at once
         PretrainedMode(est).first_state(est._states()[1]).put_on(est)
         return est
 
