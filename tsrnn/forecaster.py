@@ -420,10 +420,13 @@ class RNNForecaster(BaseRNNForecaster):
             ``"base"``: the weights shipped with tsrnn; else a file written by ``python -m
             tsrnn pretrain``.
         **params
-            Estimator parameters to set, e.g. ``horizon`` (default: the network's horizon,
+            Estimator parameters, e.g. ``horizon`` (default: the network's horizon,
             ``network_horizon_``; longer horizons are forecast recursively),
             ``seasonal_period`` (default: from the frequency of the series given),
-            ``learning_rate``, ``max_epochs`` for fine-tuning.
+            ``learning_rate``, ``batch_size``, ``max_epochs`` for fine-tuning (default: the
+            estimator's defaults; the optimizer starts afresh). The network's parameters
+            (``cell``, ``hidden_size``, ``num_layers``, ``window``, ``quantiles``) are the
+            base model's.
 
         Returns
         -------
@@ -447,13 +450,22 @@ class RNNForecaster(BaseRNNForecaster):
         >>> base.predict(load_airline()).shape
         (12,)
         """
+        from sklearn.utils import check_random_state
+
         from ._pretrain import load_base
         from ._pretrained_mode import PretrainedMode
+        from ._trainer import restart_training_state
 
-        est = load_base(path)
-        est.set_params(**params, init=path)
+        base = load_base(path)
+        network = {k: getattr(base, k) for k in ("cell", "hidden_size", "num_layers", "window",
+                                                 "quantiles", "dtype")}  # fmt: skip
+        est = cls(**{**network, "init": path, **params})
         est._validate_params()  # as fit would: the horizon is used at once
-        PretrainedMode(est).first_state(est._states()[1]).put_on(est)
+        training, mode = base._states()
+        seed = check_random_state(est.random_state).randint(np.iinfo(np.int32).max)
+        restart_training_state(training, seed, est.optimizer, est.learning_rate).put_on(est)
+        PretrainedMode(est).first_state(mode).put_on(est)
+        est._mode = "pretrained"
         return est
 
     # ----------------------------------------------------------------------------------------
