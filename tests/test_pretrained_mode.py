@@ -304,6 +304,18 @@ def test_partial_fit_then_predict_continues_after_the_series(tiny_base):
     assert est._mode == "pretrained" and np.isfinite(est.predict()).all()
 
 
+def test_a_first_partial_fit_with_init_starts_from_the_base_model(tiny_base):
+    y = pd.Series(wavy(80), index=pd.date_range("2020-01-01", periods=80, freq="D"))
+    base = load_base(tiny_base)
+    est = RNNForecaster(init=tiny_base, horizon=6, learning_rate=1e-6, random_state=0)
+    est.partial_fit(y)
+    assert est._mode == "pretrained" and est.window_ == WINDOW and est.n_iter_ == 1
+    assert est.params_.shape == base.params_.shape
+    np.testing.assert_allclose(est.params_, base.params_, atol=1e-4)
+    assert not np.array_equal(est.params_, base.params_)
+    assert est.predict().index[0] == y.index[-1] + y.index.freq
+
+
 def held_out_scores(path, base, tuned, y):
     """Pinball loss of the base and the fine-tuned network on the windows ``fit`` held out."""
     data, _ = PretrainedMode(tuned).training_set(y, None, None, base._states()[1])
