@@ -13,8 +13,8 @@ Per step the network reads four features: the value scaled by the statistics of 
 (both 0 when the period is 1). :func:`base_inputs` builds them, for pretraining on synthetic
 series and for fine-tuning and forecasting real ones alike.
 
-The mode offers the interface of the other two (:mod:`tsrnn._series_mode`):
-``training_set(X, y, covariates, state)`` and ``outputs(state, X, covariates, network)``.
+The mode offers the interface of the other two (:mod:`tsrnn._mode`), with an ``outputs``
+of its own.
 Unlike series mode it accepts any layout and frequency at every call (the output follows
 the input given), and series shorter than the window. A constant context (all its real
 values equal, so scaled to zeros) is forecast as that constant, at every quantile.
@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import _data
-from ._series_mode import TrainingSet
+from ._mode import Mode, TrainingSet
 
 #: Features per step of a base network.
 N_FEATURES = 4
@@ -137,7 +137,7 @@ def training_windows(series, periods, window, horizon, ends):
     return X, np.clip(Y, -TARGET_CLIP, TARGET_CLIP), series_idx, end
 
 
-class PretrainedMode:
+class PretrainedMode(Mode):
     """A base model's series in, forecasts out (see the module docstring).
 
     Parameters
@@ -148,9 +148,6 @@ class PretrainedMode:
 
     name = "pretrained"
     PARAMETERS = ("horizon", "seasonal_period", "allow_missing")
-
-    def __init__(self, estimator):
-        self.params = {name: getattr(estimator, name) for name in self.PARAMETERS}
 
     # ----------------------------------------------------------------------------------------
     # training (fine-tuning)

@@ -8,71 +8,19 @@ the head's covariate features. For a prediction it builds the same inputs from t
 of each series, and ``finish`` turns the network's outputs back into the user's units, layout
 and future time stamps.
 
-Every mode offers the same two methods (see :mod:`tsrnn._windows_mode` and
-:mod:`tsrnn._pretrained_mode`): ``training_set(X, y, covariates, state) -> (TrainingSet,
-state)`` and ``outputs(state, X, covariates, network) -> (pred, finish)``; this mode's
-``outputs`` runs the network once on the inputs of ``prediction(state, X, covariates) ->
-(X, Z, finish)``.
+The interface every mode offers is described in :mod:`tsrnn._mode`.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from . import _data
+from ._mode import Mode, TrainingSet
 from ._state import SeriesState
 
 
-@dataclass
-class TrainingSet:
-    """Scaled training windows, whatever the mode.
-
-    Attributes
-    ----------
-    X : ndarray of shape (n_windows, window, n_features)
-        Network inputs, float64.
-    Y : ndarray of shape (n_windows, horizon)
-        Targets in the network's output space (scaled; minus the naive baseline).
-    Z : ndarray of shape (n_windows, n_head_features) or None
-        Features the output layer reads besides the last hidden state (covariates).
-    end : ndarray of shape (n_windows,)
-        Position right after each window in its series (windows mode: the row number).
-    series : ndarray of shape (n_windows,)
-        Series of each window.
-    """
-
-    X: np.ndarray
-    Y: np.ndarray
-    Z: np.ndarray | None
-    end: np.ndarray
-    series: np.ndarray
-
-
-class DirectOutputs:
-    """``outputs`` of a mode whose network forecasts the whole horizon in one call."""
-
-    def outputs(self, state, X, covariates, network):
-        """The network's outputs for a prediction, and the way back to the user.
-
-        Parameters
-        ----------
-        state : FittedState
-        X, covariates : as for ``prediction``
-        network : callable
-            ``network(X, Z)`` -> outputs of shape (n, horizon_) or (n, horizon_, n_levels).
-
-        Returns
-        -------
-        pred : ndarray
-            The network's outputs, float64.
-        finish : callable
-            As returned by ``prediction``.
-        """
-        X, Z, finish = self.prediction(state, X, covariates)
-        return network(X, Z), finish
-
-
-class SeriesMode(DirectOutputs):
+class SeriesMode(Mode):
     """Series in, forecast out (see the module docstring).
 
     Parameters
@@ -85,9 +33,6 @@ class SeriesMode(DirectOutputs):
     #: The estimator parameters this mode reads.
     PARAMETERS = ("horizon", "window", "baseline", "target_transform", "calendar_features",
                   "seasonal_period", "allow_missing")  # fmt: skip
-
-    def __init__(self, estimator):
-        self.params = {name: getattr(estimator, name) for name in self.PARAMETERS}
 
     # ----------------------------------------------------------------------------------------
     # training

@@ -6,7 +6,7 @@ them (scikit-learn's ``validate_data``, which also keeps ``n_features_in_`` and
 ``feature_names_in_`` on the estimator), standardises them with the statistics of the first
 fit, and ``finish`` turns the network's outputs back into ``y``'s units, shape and dtype.
 
-The same two methods as :mod:`tsrnn._series_mode`: ``training_set`` and ``prediction``.
+The interface every mode offers is described in :mod:`tsrnn._mode`.
 """
 
 from dataclasses import replace
@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
 
-from ._series_mode import DirectOutputs, TrainingSet
+from ._mode import Mode, TrainingSet
 from ._state import WindowsState
 
 
-class WindowsMode(DirectOutputs):
+class WindowsMode(Mode):
     """Windows in, a row of predictions per window out (see the module docstring).
 
     Parameters
