@@ -99,8 +99,9 @@ class DaskRNNForecaster(BaseEstimator):
     step_stats_ : dict
         Timing of the last ``fit`` / ``partial_fit``: ``steps``, ``step_s`` (wall time of the
         steps), ``compute_s`` (the slowest worker's gradient time, summed over steps),
-        ``communication_s`` (``step_s - compute_s - update_s``: submitting, transfers,
-        scheduling), ``update_s`` (reduction, clipping and update on the client) and
+        ``work_s`` (the gradient time of all workers, summed), ``communication_s``
+        (``step_s - compute_s - update_s``: submitting, transfers, scheduling), ``update_s``
+        (reduction, clipping and update on the client) and
         ``bytes_per_step`` (weights sent plus gradients received, averaged over steps).
 
     Notes
@@ -648,8 +649,8 @@ class _DaskTrainer:
         self._params = params.copy()
         self._momentum = average
         self._average = None if average is None else params.copy()
-        self._stats = {"steps": 0, "step_s": 0.0, "compute_s": 0.0, "update_s": 0.0,
-                       "bytes": 0}  # fmt: skip
+        self._stats = {"steps": 0, "step_s": 0.0, "compute_s": 0.0, "work_s": 0.0,
+                       "update_s": 0.0, "bytes": 0}  # fmt: skip
 
     def _weights(self):
         return self._params if self._average is None else self._average
@@ -687,6 +688,7 @@ class _DaskTrainer:
         stats = self._stats
         stats["steps"] += 1
         stats["compute_s"] += max(busy.values())
+        stats["work_s"] += sum(busy.values())
         stats["bytes"] += sum(self._params.nbytes + r[1].nbytes for r in results)
         try:
             norm = clip_grad_norm(grad, self.clip_norm)
