@@ -26,7 +26,9 @@ projection
     summed, per step), ``exchange(N) = a + b N`` from the communication part, and ``update``
     the client's measured reduction and Adam time. Efficiency = (compute / N) / time. For the
     base model's size, ``compute`` is ``loss_and_grad`` of a batch of 64 windows of 256 steps
-    timed on one thread here, scaled to a global batch of ``--base-batch`` windows.
+    timed on one thread here, scaled to a global batch of ``--base-batch`` windows (fixed
+    global batch: the time a worker computes shrinks as 1 / N) and, in the last column, to
+    ``--base-per-worker`` windows a worker (the global batch grows with N).
 predict
     ``predict`` of the cluster model on a Dask DataFrame of ``--predict-series`` series of 200
     steps generated on the workers (partitions of ``--partition-series`` series), counted on
@@ -206,12 +208,15 @@ def projection_part(args, client, per_step, bench_params):
           f"base-model size: {1e3 * base_compute:.0f} ms a step (global batch "
           f"{args.base_batch} windows of 256 steps, {1e3 * per_window:.2f} ms a window on "
           "one thread)\n")  # fmt: skip
-    print("| workers | benchmark model | base-model size |")
-    print("|---:|---:|---:|")
+    per_worker = per_window * args.base_per_worker
+    print("| workers | benchmark model | base-model size | base-model size, "
+          f"{args.base_per_worker} windows a worker |")  # fmt: skip
+    print("|---:|---:|---:|---:|")
     for n in (2, 8, 32, 128):
         e1 = (compute / n) / (compute / n + a + b * n + update)
         e2 = (base_compute / n) / (base_compute / n + a2 + b2 * n + update)
-        print(f"| {n} | {e1:.2f} | {e2:.2f} |")
+        e3 = per_worker / (per_worker + a2 + b2 * n + update)
+        print(f"| {n} | {e1:.2f} | {e2:.2f} | {e3:.2f} |")
 
 
 def _count(frame):
@@ -262,6 +267,7 @@ def main():
     parser.add_argument("--windows-per-epoch", type=int, default=65536)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--base-batch", type=int, default=4096)
+    parser.add_argument("--base-per-worker", type=int, default=256)
     parser.add_argument("--predict-series", type=int, default=1_000_000)
     parser.add_argument("--partition-series", type=int, default=10_000)
     parser.add_argument("--local-predict-series", type=int, default=100_000)
