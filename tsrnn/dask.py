@@ -27,7 +27,14 @@ Same ``random_state`` and same partitioning give bit-identical weights whatever 
 the placement of the workers: every shard's work depends on the shard alone, and the
 reduction runs in partition order. With one partition the weights are those of the local
 estimator on the same data. Another partitioning changes the result at float rounding only
-(the sums of one batch's gradient are grouped differently).
+(the sums of one batch's gradient are grouped differently). "Bit-identical" assumes every
+process runs the same compiled kernels: workers of one CPU type sharing a warm Numba cache
+(kernels compiled afresh in two processes have been seen to differ by 1e-16 in float64).
+
+Each optimizer step is a round trip through the Dask scheduler (about 10 ms on a 2-core
+machine, whatever the model's size): a step should carry much more compute than that, so
+data-parallel training wants large global batches (``batch_size`` in the thousands of
+windows for a small network).
 
 The client holds the weights, the optimizer state and one int64 per training window (the
 global ids it samples batches from); the series stay on the workers.
@@ -109,7 +116,11 @@ class DaskRNNForecaster(BaseEstimator):
     Each worker's Numba kernels use as many threads as the worker has Dask threads (the
     kernels hold the GIL, so one worker's tasks run them one at a time), and BLAS one thread.
     A lost worker's shards are rebuilt from the graph and its unfinished gradients are
-    recomputed: the trained model is the undisturbed one, bit for bit.
+    recomputed: the trained model is the undisturbed one, bit for bit (on workers that run
+    the same compiled kernels, see the module docstring).
+
+    Not supported yet: covariate columns, ``device="cuda"`` on the workers,
+    ``predict_quantiles`` / ``predict_interval`` on Dask DataFrames (use :meth:`to_local`).
 
     Examples
     --------
