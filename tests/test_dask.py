@@ -231,6 +231,16 @@ def test_bad_input(client, panel):
         DaskRNNForecaster(**SETTINGS).fit(to_dask(bad))
 
 
+def test_empty_partitions(client, panel):
+    ddf = to_dask(panel, npartitions=4)
+    ddf = ddf[ddf.index > "s01"]  # the first partition is left empty
+    assert (ddf.map_partitions(len).compute() == 0).any()
+    model = DaskRNNForecaster(**SETTINGS).fit(ddf)
+    assert len(model.predict().compute()) == 6 * 6
+    assert len(model.predict(ddf).compute()) == 6 * 6
+    assert len(model.to_local().series_ids_) == 6
+
+
 def test_failed_fit_leaves_a_fitted_model_as_it_was(fitted, panel):
     before = fitted.params_.copy()
     with pytest.raises(ValueError):
