@@ -165,12 +165,12 @@ def test_same_model_for_one_and_two_workers(client, panel):
 
 
 def test_a_worker_killed_during_fit(client, panel, monkeypatch):
-    from tsrnn import dask as tsrnn_dask
+    from tsrnn._dask import client as dask_client
 
     settings = dict(SETTINGS, batch_size=8, max_epochs=3, early_stopping=False)
     undisturbed = DaskRNNForecaster(**settings).fit(to_dask(panel))
     pids = client.run(os.getpid)
-    step = tsrnn_dask._DaskTrainer.step
+    step = dask_client._DaskTrainer.step
     steps, tenth_step, killed, victim = [], threading.Event(), threading.Event(), []
 
     def counted_step(trainer, idx):
@@ -186,7 +186,7 @@ def test_a_worker_killed_during_fit(client, panel, monkeypatch):
         os.kill(pids[victim[0]], signal.SIGKILL)
         killed.set()
 
-    monkeypatch.setattr(tsrnn_dask._DaskTrainer, "step", counted_step)
+    monkeypatch.setattr(dask_client._DaskTrainer, "step", counted_step)
     thread = threading.Thread(target=kill)
     thread.start()
     disturbed = DaskRNNForecaster(**settings).fit(to_dask(panel))
