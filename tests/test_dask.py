@@ -171,28 +171,32 @@ def test_a_worker_killed_during_fit(client, panel, monkeypatch):
     undisturbed = DaskRNNForecaster(**settings).fit(to_dask(panel))
     pids = client.run(os.getpid)
     step = dask_client._DaskTrainer.step
-    steps, tenth_step, killed, victim = [], threading.Event(), threading.Event(), []
+    steps, tenth_step, done, victim = [], threading.Event(), threading.Event(), []
 
     def counted_step(trainer, idx):
         steps.append(1)
         if len(steps) == 10:  # the worker holding the first shard (training windows)
             victim.append(client.who_has(trainer.shards[:1])[trainer.shards[0].key][0])
             tenth_step.set()
-            killed.wait(30)  # the next steps run without that worker
         return step(trainer, idx)
 
     def kill():
+        # preferably while that worker computes a gradient: its task is then rerun
         tenth_step.wait(60)
+        for _ in range(200):
+            if any("_shard_gradient" in key for key in client.processing()[victim[0]]):
+                break
+        victim.append(not done.is_set())
         os.kill(pids[victim[0]], signal.SIGKILL)
-        killed.set()
 
     monkeypatch.setattr(dask_client._DaskTrainer, "step", counted_step)
     thread = threading.Thread(target=kill)
     thread.start()
     disturbed = DaskRNNForecaster(**settings).fit(to_dask(panel))
+    done.set()
     thread.join()
-    assert killed.is_set() and len(steps) == undisturbed.t_ > 20
-    assert disturbed.t_ == undisturbed.t_
+    assert victim[1], "the worker was killed after the fit"
+    assert len(steps) == undisturbed.t_ == disturbed.t_
     # the lost shard is rebuilt and its gradients recomputed: nothing differs
     np.testing.assert_array_equal(disturbed.params_, undisturbed.params_)
     assert victim[0] not in client.scheduler_info()["workers"]  # it is gone for good
