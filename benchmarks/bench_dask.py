@@ -1,0 +1,294 @@
+"""Dask benchmark: one global model trained on a LocalCluster against one local process.
+
+Three parts, printed as markdown.
+
+train
+    The same synthetic hourly panel (``--series`` series of ``--length`` steps; daily cycles of
+    random phase and amplitude, a weekly cycle, noise) trained by ``RNNForecaster`` in this
+    process (Numba on 2 threads) and by ``DaskRNNForecaster`` on a ``LocalCluster`` of 2
+    worker processes with 1 thread each (one partition a worker; the panel is generated on
+    the workers, the local side generates the same series here). Same parameters and
+    ``random_state``: LSTM, hidden 64, horizon 24, window "auto" (48), batch ``--batch-size``,
+    ``--epochs`` epochs of ``--windows-per-epoch`` sampled windows, early stopping on (its
+    validation windows scored after every epoch) with a patience longer than the run.
+    Reported: wall time of ``fit`` per epoch (building the windows included), the final and
+    best validation losses, and the cluster's per-step figures from ``step_stats_``. With
+    ``--rounds`` > 1 the two sides alternate.
+communication
+    The pattern of one training step without the compute: the client sends the parameter
+    vector to ``n`` tasks and gets one vector of the same size back from each, for
+    ``n`` = 1, 2, 4, 8 (tasks spread over the 2 workers); the median of 30 round trips, for
+    the benchmark model and for a model of the base model's size (GRU, hidden 128, 2 layers).
+    A least-squares line ``a + b n`` through the medians gives the cost of a step's exchange.
+projection
+    Time per step at N workers = compute / N + exchange(N) + update, with ``compute`` the
+    single-core gradient time of one global batch (measured: the workers' gradient times
+    summed, per step), ``exchange(N) = a + b N`` from the communication part, and ``update``
+    the client's measured reduction and Adam time. Efficiency = (compute / N) / time. For the
+    base model's size, ``compute`` is ``loss_and_grad`` of a batch of 64 windows of 256 steps
+    timed on one thread here, scaled to a global batch of ``--base-batch`` windows (fixed
+    global batch: the time a worker computes shrinks as 1 / N) and, in the last column, to
+    ``--base-per-worker`` windows a worker (the global batch grows with N).
+predict
+    ``predict`` of the cluster model on a Dask DataFrame of ``--predict-series`` series of 200
+    steps generated on the workers (partitions of ``--partition-series`` series), counted on
+    the workers (nothing gathered); and the same model as a local ``RNNForecaster``
+    (``to_local``) on ``--local-predict-series`` of those series in one pandas DataFrame here.
+
+Usage::
+
+    nice -n 10 python benchmarks/bench_dask.py
+    nice -n 10 python benchmarks/bench_dask.py --series 200 --length 300 --predict-series 20000
+"""
+
+import argparse
+import datetime
+import statistics
+import time
+
+import numpy as np
+import pandas as pd
+from _bench_common import cpu_name, load_average, load_text
+
+HORIZON = 24
+
+
+def panel_part(first, n_series, length, seed=0):
+    """Hourly long-format series ``first .. first + n_series - 1`` (each from its own seed).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``unique_id`` (int64), ``ds`` (datetime64), ``y``; ``n_series * length`` rows.
+    """
+    rng = np.random.default_rng([seed, first])
+    t = np.arange(length)
+    amp = rng.uniform(1, 5, (n_series, 1))
+    phase = rng.uniform(0, 1, (n_series, 1))
+    level = rng.uniform(5, 50, (n_series, 1))
+    y = level + amp * np.sin(2 * np.pi * (t / 24 + phase)) + 0.5 * amp * np.sin(
+        2 * np.pi * t / 168
+    ) + rng.normal(0, 0.3, (n_series, length))  # fmt: skip
+    return pd.DataFrame({
+        "unique_id": np.repeat(np.arange(first, first + n_series, dtype=np.int64), length),
+        "ds": np.tile(pd.date_range("2024-01-01", periods=length, freq="h").values, n_series),
+        "y": y.ravel(),
+    })  # fmt: skip
+
+
+def dask_panel(n_series, length, n_parts):
+    import dask.dataframe as dd
+
+    per = -(-n_series // n_parts)
+    starts = list(range(0, n_series, per))
+    parts = [(s, min(per, n_series - s)) for s in starts]
+    return dd.from_map(lambda a: panel_part(a[0], a[1], length), parts,
+                       meta=panel_part(0, 1, 2).iloc[:0])  # fmt: skip
+
+
+def settings(args):
+    return {
+        "horizon": HORIZON, "hidden_size": 64, "batch_size": args.batch_size,
+        "max_epochs": args.epochs, "max_windows_per_epoch": args.windows_per_epoch,
+        "validation_fraction": 0.05, "n_iter_no_change": args.epochs + 1, "random_state": 0,
+    }  # fmt: skip
+
+
+def train_part(args, client):
+    from tsrnn import RNNForecaster
+    from tsrnn.dask import DaskRNNForecaster
+
+    local_panel = pd.concat(
+        [panel_part(s, min(-(-args.series // 2), args.series - s), args.length)
+         for s in range(0, args.series, -(-args.series // 2))], ignore_index=True,
+    )  # fmt: skip
+    ddf = dask_panel(args.series, args.length, 2)
+    rows, model = [], None
+    for r in range(args.rounds):
+        for side in ("local", "cluster") if r % 2 == 0 else ("cluster", "local"):
+            start = time.perf_counter()
+            if side == "local":
+                est = RNNForecaster(**settings(args)).fit(local_panel)
+            else:
+                est = DaskRNNForecaster(client=client, **settings(args)).fit(ddf)
+                model = est
+            seconds = time.perf_counter() - start
+            scores = est.validation_scores_
+            stats = getattr(est, "step_stats_", None)
+            rows.append((r, side, seconds / est.n_iter_, scores[-1], min(scores), stats))
+    print(f"\n### train: {args.series:,} series x {args.length} steps, "
+          f"{args.windows_per_epoch:,} windows an epoch, batch {args.batch_size}, "
+          f"{args.epochs} epochs\n")  # fmt: skip
+    print("| round | side | s / epoch | final val loss | best val loss |")
+    print("|---|---|---:|---:|---:|")
+    for r, side, per_epoch, final, best, _ in rows:
+        print(f"| {r + 1} | {side} | {per_epoch:.2f} | {final:.5f} | {best:.5f} |")
+    local = [x for x in rows if x[1] == "local"]
+    cluster = [x for x in rows if x[1] == "cluster"]
+    speed = statistics.median(a[2] / b[2] for a, b in zip(local, cluster, strict=True))
+    loss_gap = cluster[-1][3] / local[-1][3] - 1
+    print(f"\ncluster speed / local speed (median over rounds): {speed:.2f}x; final "
+          f"validation loss, cluster vs local: {100 * loss_gap:+.2f}%")
+    stats = cluster[-1][5]
+    steps = stats["steps"]
+    per_step = {k: 1e3 * stats[k] / steps for k in ("step_s", "compute_s", "work_s",
+                                                      "update_s", "communication_s")}  # fmt: skip
+    print(f"\ncluster, per step ({steps} steps, last round): wall {per_step['step_s']:.1f} ms = "
+          f"slowest worker's gradient {per_step['compute_s']:.1f} ms + client update "
+          f"{per_step['update_s']:.2f} ms + communication {per_step['communication_s']:.1f} ms; "
+          f"gradient work of both workers {per_step['work_s']:.1f} ms; "
+          f"{stats['bytes_per_step'] / 1e3:.0f} kB exchanged a step "
+          f"({model.params_.size:,} parameters)")  # fmt: skip
+    return model, per_step
+
+
+def _echo(x):
+    return x.copy()
+
+
+def exchange_line(client, n_params, repeats=30):
+    """Median seconds of one step's exchange for 1, 2, 4, 8 tasks, and the line a + b n."""
+    params = np.ones(n_params, dtype=np.float32)
+    ns, medians = [1, 2, 4, 8], []
+    workers = list(client.scheduler_info()["workers"])
+    for n in ns:
+        times = []
+        for _ in range(repeats + 3):
+            start = time.perf_counter()
+            futures = [client.submit(_echo, params, pure=False, workers=[workers[i % 2]])
+                       for i in range(n)]  # fmt: skip
+            client.gather(futures)
+            times.append(time.perf_counter() - start)
+        medians.append(statistics.median(times[3:]))
+    b, a = np.polyfit(ns, medians, 1)
+    return ns, medians, a, b
+
+
+def base_model_compute(batch=64, window=256):
+    """Seconds of one loss_and_grad per window, one thread, GRU 128 x 2 layers."""
+    import numba
+
+    from tsrnn._network import NetworkSpec, loss_and_grad
+
+    spec = NetworkSpec("gru", 1, 128, 2, 24)
+    params = spec.init_params(np.random.default_rng(0), np.dtype("float32"))
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(batch, window, 1)).astype(np.float32)
+    Y = rng.normal(size=(batch, 24)).astype(np.float32)
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        loss_and_grad(params, X[:8], Y[:8], spec)
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            loss_and_grad(params, X, Y, spec)
+            times.append(time.perf_counter() - start)
+    finally:
+        numba.set_num_threads(before)
+    return min(times) / batch, spec.n_params
+
+
+def projection_part(args, client, per_step, bench_params):
+    ns, med, a, b = exchange_line(client, bench_params)
+    per_window, base_params = base_model_compute()
+    ns2, med2, a2, b2 = exchange_line(client, base_params)
+    print("\n### communication: one step's exchange (client -> n tasks -> client)\n")
+    print("| tasks | " + " | ".join(str(n) for n in ns) + " | a (ms) | b (ms / task) |")
+    print("|---|" + "---:|" * (len(ns) + 2))
+    for label, m, aa, bb in ((f"{bench_params:,} params", med, a, b),
+                             (f"{base_params:,} params", med2, a2, b2)):  # fmt: skip
+        print(f"| {label} | " + " | ".join(f"{1e3 * x:.2f}" for x in m)
+              + f" | {1e3 * aa:.2f} | {1e3 * bb:.2f} |")  # fmt: skip
+    compute = per_step["work_s"] / 1e3  # single-core seconds of one global batch
+    update = per_step["update_s"] / 1e3
+    base_compute = per_window * args.base_batch
+    print("\n### projection: efficiency = (compute / N) / (compute / N + a + b N + update)\n")
+    print(f"benchmark model: compute {1e3 * compute:.1f} ms a step (batch {args.batch_size}); "
+          f"base-model size: {1e3 * base_compute:.0f} ms a step (global batch "
+          f"{args.base_batch} windows of 256 steps, {1e3 * per_window:.2f} ms a window on "
+          "one thread)\n")  # fmt: skip
+    per_worker = per_window * args.base_per_worker
+    print("| workers | benchmark model | base-model size | base-model size, "
+          f"{args.base_per_worker} windows a worker |")  # fmt: skip
+    print("|---:|---:|---:|---:|")
+    for n in (2, 8, 32, 128):
+        e1 = (compute / n) / (compute / n + a + b * n + update)
+        e2 = (base_compute / n) / (base_compute / n + a2 + b2 * n + update)
+        e3 = per_worker / (per_worker + a2 + b2 * n + update)
+        print(f"| {n} | {e1:.2f} | {e2:.2f} | {e3:.2f} |")
+
+
+def _count(frame):
+    return pd.DataFrame({"rows": [len(frame)], "finite": [bool(np.isfinite(frame["y"]).all())]})
+
+
+def predict_part(args, client, model):
+    import dask.dataframe as dd
+
+    local = model.to_local()
+    per = args.partition_series
+    starts = list(range(0, args.predict_series, per))
+    parts = [(s, min(per, args.predict_series - s)) for s in starts]
+    ddf = dd.from_map(lambda a: panel_part(a[0], a[1], 200, seed=1), parts,
+                      meta=panel_part(0, 1, 2).iloc[:0])  # fmt: skip
+    start = time.perf_counter()
+    counts = model.predict(ddf).map_partitions(_count, meta=_count(
+        pd.DataFrame({"y": [1.0]}))).compute()  # fmt: skip
+    cluster_s = time.perf_counter() - start
+    assert counts["rows"].sum() == args.predict_series * HORIZON and counts["finite"].all()
+    start = time.perf_counter()
+    gen = ddf.map_partitions(len).compute()
+    gen_s = time.perf_counter() - start
+    assert gen.sum() == args.predict_series * 200
+    n_local = min(args.local_predict_series, args.predict_series)
+    frame = pd.concat([panel_part(s, min(per, n_local - s), 200, seed=1)
+                       for s in range(0, n_local, per)], ignore_index=True)  # fmt: skip
+    start = time.perf_counter()
+    out = local.predict(frame)
+    local_s = time.perf_counter() - start
+    assert len(out) == n_local * HORIZON
+    print(f"\n### predict: series of 200 steps, horizon {HORIZON}\n")
+    print("| side | series | seconds | series / s |")
+    print("|---|---:|---:|---:|")
+    print(f"| cluster (2 x 1 thread), data generated on the workers | {args.predict_series:,} "
+          f"| {cluster_s:.1f} | {args.predict_series / cluster_s:,.0f} |")  # fmt: skip
+    print(f"| cluster, generating the data alone | {args.predict_series:,} | {gen_s:.1f} | - |")
+    print(f"| local RNNForecaster (2 threads), one pandas DataFrame | {n_local:,} "
+          f"| {local_s:.1f} | {n_local / local_s:,.0f} |")  # fmt: skip
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=2000)
+    parser.add_argument("--length", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=2048)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--windows-per-epoch", type=int, default=65536)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--base-batch", type=int, default=4096)
+    parser.add_argument("--base-per-worker", type=int, default=256)
+    parser.add_argument("--predict-series", type=int, default=1_000_000)
+    parser.add_argument("--partition-series", type=int, default=10_000)
+    parser.add_argument("--local-predict-series", type=int, default=100_000)
+    args = parser.parse_args()
+
+    from distributed import Client, LocalCluster
+
+    import tsrnn
+
+    print(f"tsrnn {tsrnn.__version__}, {cpu_name()}, load {load_text(load_average())}, "
+          f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC")  # fmt: skip
+    tsrnn.warmup()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=":0") as cluster, Client(cluster) as client:  # fmt: skip
+        client.run(tsrnn.warmup)
+        model, per_step = train_part(args, client)
+        projection_part(args, client, per_step, model.params_.size)
+        if args.predict_series:
+            predict_part(args, client, model)
+    print(f"\nload after: {load_text(load_average())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""DaskRNNForecaster on a real distributed.LocalCluster (2 worker processes, 1 thread each)."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+from tsrnn import RNNForecaster  # noqa: E402
+from tsrnn.dask import DaskRNNForecaster  # noqa: E402
+
+SETTINGS = {"horizon": 6, "hidden_size": 8, "batch_size": 32, "max_epochs": 3, "random_state": 0}
+
+
+def make_panel(n_series=8, length=120, seed=0):
+    """Hourly long-format panel: daily cycles of different phases and levels."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    frames = [
+        pd.DataFrame({
+            "unique_id": f"s{i:02d}",
+            "ds": pd.date_range("2024-01-01", periods=length, freq="h"),
+            "y": 10 + i + 3 * np.sin(2 * np.pi * t / 24 + i) + rng.normal(0, 0.3, length),
+        })
+        for i in range(n_series)
+    ]  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def to_dask(df, npartitions=2):
+    """Partitioned by series: a series' rows never span two partitions."""
+    return dd.from_pandas(df.set_index("unique_id"), npartitions=npartitions, sort=True)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster) as client:  # fmt: skip
+        yield client
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return make_panel()
+
+
+@pytest.fixture(scope="module")
+def fitted(client, panel):
+    return DaskRNNForecaster(**SETTINGS).fit(to_dask(panel))
+
+
+def test_import_tsrnn_does_not_import_dask():
+    code = (
+        "import sys, tsrnn; tsrnn.RNNForecaster; tsrnn.backtest; "
+        "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_parameters_are_those_of_rnnforecaster_and_client():
+    params = DaskRNNForecaster().get_params()
+    assert set(params) == set(RNNForecaster().get_params()) | {"client"}
+    assert DaskRNNForecaster(hidden_size=3).set_params(window=10).get_params()["window"] == 10
+    with pytest.raises(TypeError, match="unexpected"):
+        DaskRNNForecaster(hidden=3)
+
+
+def test_fit_predict_partial_fit(client, panel, fitted):
+    ddf = to_dask(panel)
+    forecast = fitted.predict(ddf)
+    assert isinstance(forecast, dd.DataFrame)
+    out = forecast.compute().sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    assert list(out.columns) == ["unique_id", "ds", "y"]
+    assert len(out) == 8 * 6 and np.isfinite(out["y"]).all()
+    assert out["ds"].min() == panel["ds"].max() + pd.Timedelta("1h")
+    # after the training data: the same histories, kept on the workers
+    after = fitted.predict().compute().sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(after, out)
+
+    before = fitted.params_.copy()
+    n_iter, steps = fitted.n_iter_, fitted.t_
+    fitted.partial_fit(to_dask(make_panel(seed=1)))
+    assert fitted.n_iter_ == n_iter + 1 and fitted.t_ > steps
+    assert not np.array_equal(fitted.params_, before)
+    assert fitted.optimizer_.t == fitted.t_
+
+
+def test_one_partition_is_the_local_estimator_bit_for_bit(client, panel):
+    cluster_model = DaskRNNForecaster(**SETTINGS).fit(to_dask(panel, npartitions=1))
+    local = RNNForecaster(**SETTINGS).fit(panel)
+    np.testing.assert_array_equal(cluster_model.params_, local.params_)
+    assert cluster_model.validation_scores_ == local.validation_scores_
+
+
+@pytest.mark.parametrize("options", [
+    {"calendar_features": True, "quantiles": [0.1, 0.9], "linear_lags": 4},
+    {"ema_momentum": 0.9, "target_transform": "log", "cell": "gru", "dtype": "float64"},
+])  # fmt: skip
+def test_options_match_the_local_estimator(client, panel, options):
+    settings = dict(SETTINGS, **options)
+    cluster_model = DaskRNNForecaster(**settings).fit(to_dask(panel, npartitions=1))
+    local = RNNForecaster(**settings).fit(panel)
+    # bit-identical when both processes run the same compiled kernels (a warm Numba cache);
+    # kernels compiled afresh in each process once differed here by 6e-17 (GRU, float64)
+    np.testing.assert_allclose(cluster_model.params_, local.params_, rtol=0, atol=1e-12)
+    forecast = cluster_model.predict().compute().sort_values(["unique_id", "ds"])
+    np.testing.assert_allclose(forecast["y"].to_numpy(), local.predict()["y"].to_numpy())
+    np.testing.assert_allclose(cluster_model.to_local()._residuals, local._residuals)
+
+
+def test_two_partitions_match_the_local_estimator_to_rounding(client, panel):
+    cluster_model = DaskRNNForecaster(**SETTINGS).fit(to_dask(panel, npartitions=2))
+    local = RNNForecaster(**SETTINGS).fit(panel)
+    np.testing.assert_allclose(cluster_model.params_, local.params_, atol=1e-5)
+
+
+def test_to_local_round_trip(client, panel, tmp_path):
+    model = DaskRNNForecaster(**SETTINGS).fit(to_dask(panel))
+    local = model.to_local()
+    assert isinstance(local, RNNForecaster)
+    np.testing.assert_array_equal(local.params_, model.params_)
+    on_cluster = model.predict(to_dask(panel)).compute().sort_values(["unique_id", "ds"])
+    here = local.predict(panel).sort_values(["unique_id", "ds"])
+    np.testing.assert_allclose(here["y"].to_numpy(), on_cluster["y"].to_numpy(), rtol=1e-6)
+    after = local.predict().sort_values(["unique_id", "ds"])  # the tails came along
+    np.testing.assert_allclose(after["y"].to_numpy(), on_cluster["y"].to_numpy(), rtol=1e-6)
+    local.save(tmp_path / "m.tsrnn")
+    loaded = RNNForecaster.load(tmp_path / "m.tsrnn")
+    np.testing.assert_allclose(loaded.predict(panel)["y"].to_numpy(), here["y"].to_numpy())
+    loaded.partial_fit(panel)
+
+    back = DaskRNNForecaster.from_local(loaded)
+    np.testing.assert_array_equal(back.params_, loaded.params_)
+    again = back.predict(to_dask(panel)).compute().sort_values(["unique_id", "ds"])
+    np.testing.assert_allclose(
+        again["y"].to_numpy(), loaded.predict(panel).sort_values(["unique_id", "ds"])["y"],
+        rtol=1e-6,
+    )  # fmt: skip
+    # partial_fit goes on from the local weights and optimizer state, as the local one does
+    back.partial_fit(to_dask(panel))
+    loaded.partial_fit(panel)
+    assert back.optimizer_.t == loaded.optimizer_.t
+    np.testing.assert_allclose(back.params_, loaded.params_, atol=1e-5)
+    with pytest.raises(ValueError, match="from_local"):
+        back.__class__.from_local(loaded).predict()
+
+
+def test_same_model_for_one_and_two_workers(client, panel):
+    two = DaskRNNForecaster(**SETTINGS).fit(to_dask(panel))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as cluster, distributed.Client(cluster, set_as_default=False) as single:  # fmt: skip
+        one = DaskRNNForecaster(client=single, **SETTINGS).fit(to_dask(panel))
+    np.testing.assert_array_equal(one.params_, two.params_)  # bit-identical
+    assert one.validation_scores_ == two.validation_scores_
+
+
+def test_a_worker_killed_during_fit(client, panel, monkeypatch):
+    from tsrnn._dask import client as dask_client
+
+    settings = dict(SETTINGS, batch_size=8, max_epochs=3, early_stopping=False)
+    undisturbed = DaskRNNForecaster(**settings).fit(to_dask(panel))
+    pids = client.run(os.getpid)
+    step = dask_client._DaskTrainer.step
+    steps, tenth_step, done, victim = [], threading.Event(), threading.Event(), []
+
+    def counted_step(trainer, idx):
+        steps.append(1)
+        if len(steps) == 10:  # the worker holding the first shard (training windows)
+            victim.append(client.who_has(trainer.shards[:1])[trainer.shards[0].key][0])
+            tenth_step.set()
+        return step(trainer, idx)
+
+    def kill():
+        # preferably while that worker computes a gradient: its task is then rerun
+        tenth_step.wait(60)
+        for _ in range(200):
+            if any("_shard_gradient" in key for key in client.processing()[victim[0]]):
+                break
+        victim.append(not done.is_set())
+        os.kill(pids[victim[0]], signal.SIGKILL)
+
+    monkeypatch.setattr(dask_client._DaskTrainer, "step", counted_step)
+    thread = threading.Thread(target=kill)
+    thread.start()
+    disturbed = DaskRNNForecaster(**settings).fit(to_dask(panel))
+    done.set()
+    thread.join()
+    assert victim[1], "the worker was killed after the fit"
+    assert len(steps) == undisturbed.t_ == disturbed.t_
+    # the lost shard is rebuilt and its gradients recomputed: nothing differs
+    np.testing.assert_array_equal(disturbed.params_, undisturbed.params_)
+    assert victim[0] not in client.scheduler_info()["workers"]  # it is gone for good
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_workers_without_tsrnn_or_with_another_version(client, panel):
+    model = DaskRNNForecaster(**SETTINGS)
+    client.run(exec, "import tsrnn; tsrnn.__version__ = '0.0.1'")
+    try:
+        with pytest.raises(RuntimeError, match=r"has tsrnn 0\.0\.1"):
+            model.fit(to_dask(panel))
+    finally:
+        client.run(exec, "import sys; sys.modules['tsrnn'].__version__ = '0.1.0'")
+    client.run(exec, "import sys; sys.modules['_tsrnn'] = sys.modules['tsrnn']; "
+                     "sys.modules['tsrnn'] = None")  # fmt: skip
+    try:
+        with pytest.raises(RuntimeError, match="cannot import tsrnn"):
+            model.fit(to_dask(panel))
+    finally:
+        client.run(exec, "import sys; sys.modules['tsrnn'] = sys.modules.pop('_tsrnn')")
+    assert not hasattr(model, "params_")
+
+
+def test_bad_input(client, panel):
+    with pytest.raises(TypeError, match="dask.dataframe.DataFrame"):
+        DaskRNNForecaster(**SETTINGS).fit(panel)
+    with pytest.raises(ValueError, match="covariate columns"):
+        DaskRNNForecaster(**SETTINGS).fit(to_dask(panel.assign(temp=1.0)))
+    split = dd.from_pandas(panel, npartitions=3, sort=False)  # cuts series in two
+    with pytest.raises(ValueError, match="more than one partition"):
+        DaskRNNForecaster(**SETTINGS).fit(split)
+    with pytest.raises(ValueError, match="NaN|missing"):
+        bad = panel.copy()
+        bad.loc[5, "y"] = np.nan
+        DaskRNNForecaster(**SETTINGS).fit(to_dask(bad))
+
+
+def test_empty_partitions(client, panel):
+    ddf = to_dask(panel, npartitions=4)
+    ddf = ddf[ddf.index > "s01"]  # the first partition is left empty
+    assert (ddf.map_partitions(len).compute() == 0).any()
+    model = DaskRNNForecaster(**SETTINGS).fit(ddf)
+    assert len(model.predict().compute()) == 6 * 6
+    assert len(model.predict(ddf).compute()) == 6 * 6
+    assert len(model.to_local().series_ids_) == 6
+
+
+def test_failed_fit_leaves_a_fitted_model_as_it_was(fitted, panel):
+    before = fitted.params_.copy()
+    with pytest.raises(ValueError):
+        fitted.partial_fit(to_dask(panel[panel["ds"] < panel["ds"].min() + pd.Timedelta("5h")]))
+    np.testing.assert_array_equal(fitted.params_, before)
+
+
+def test_grid_search_under_joblib_dask_backend(client):
+    import joblib
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 8)).astype(np.float32)
+    y = X[:, -1] * 0.5 + X[:, -2] * 0.2
+    search = GridSearchCV(
+        RNNForecaster(max_epochs=2, batch_size=32, random_state=0),
+        {"hidden_size": [4, 8]}, cv=TimeSeriesSplit(2), n_jobs=2,
+    )  # fmt: skip
+    with joblib.parallel_backend("dask"):
+        search.fit(X, y)
+    assert search.best_params_["hidden_size"] in (4, 8)
+    assert search.predict(X[:3]).shape == (3,)

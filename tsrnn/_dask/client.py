@@ -1,0 +1,273 @@
+"""The client's side of training on Dask: the trainer the epoch loop drives, and helpers.
+
+:class:`_DaskTrainer` offers :func:`tsrnn._trainer.train` the interface of the local trainers
+over shards that live on the workers (:mod:`.workers`); the helpers turn the partitions'
+descriptions into what a first fit fixes, and the shards' splits into global window ids.
+"""
+
+import time
+import warnings
+from dataclasses import replace
+from types import SimpleNamespace
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from .._optim import average_weights, clip_grad_norm
+from .._series_mode import SeriesMode
+from .._trainer import _all_finite
+from .workers import LONG, _shard_errors, _shard_gradient, _shard_validation
+
+# the version check runs where tsrnn may be missing: its function must not be pickled as a
+# reference to this module, so it is compiled here under a module name no worker imports
+_PROBE_SOURCE = """
+def probe():
+    try:
+        import tsrnn
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    return getattr(tsrnn, "__version__", None), None
+"""
+
+
+def check_workers(client):
+    """Raise a ``RuntimeError`` naming every worker without tsrnn or with another version.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    """
+    namespace = {"__name__": "tsrnn_worker_probe"}
+    exec(_PROBE_SOURCE, namespace)
+    answers = client.run(namespace["probe"])
+    if not answers:
+        raise RuntimeError("the Dask cluster has no workers: start some, then fit.")
+    bad = []
+    for address, (version, error) in sorted(answers.items()):
+        if version is None:
+            bad.append(f"{address} cannot import tsrnn ({error})")
+        elif version != __version__:
+            bad.append(f"{address} has tsrnn {version}")
+    if bad:
+        raise RuntimeError(
+            f"every Dask worker needs tsrnn {__version__}, as the client: "
+            + "; ".join(bad)
+            + f'. Install it on the workers (pip install "tsrnn[dask]=={__version__}").'
+        )
+
+
+class _DaskTrainer:
+    """The trainer interface of :func:`tsrnn._trainer.train` over shards on the workers.
+
+    ``step`` takes global window ids; ``predict(idx)`` returns ``idx`` and ``Y[idx]`` None:
+    the epoch loop hands both to ``score``, which computes the validation loss on the
+    workers (on every shard's held-out windows, the rows ``idx`` stands for).
+    """
+
+    class _Targets:
+        def __getitem__(self, idx):
+            return None
+
+    Y = _Targets()
+
+    def __init__(self, client, shards, offsets, spec, params, optimizer, loss, clip_norm,
+                 quantiles, average, validation_loss):  # fmt: skip
+        self.client, self.shards, self.offsets = client, shards, offsets
+        self.spec, self.optimizer, self.loss = spec, optimizer, loss
+        self.clip_norm, self.quantiles = clip_norm, quantiles
+        self._validation_loss = validation_loss
+        self._params = params.copy()
+        self._momentum = average
+        self._average = None if average is None else params.copy()
+        self._stats = {"steps": 0, "step_s": 0.0, "compute_s": 0.0, "work_s": 0.0,
+                       "update_s": 0.0, "bytes": 0}  # fmt: skip
+
+    def _weights(self):
+        return self._params if self._average is None else self._average
+
+    def _pieces(self, idx):
+        """``idx`` (sorted global ids) as (partition, local rows) pairs, partition order."""
+        part = np.searchsorted(self.offsets, idx, side="right") - 1
+        cuts = np.flatnonzero(np.diff(part)) + 1
+        pieces = []
+        for rows, owner in zip(np.split(idx, cuts), np.split(part, cuts), strict=True):
+            if len(rows):
+                pieces.append((int(owner[0]), rows - self.offsets[owner[0]]))
+        return pieces
+
+    def step(self, idx):
+        """One optimizer step on the global rows ``idx``; returns the batch loss (NaN, and
+        nothing changed, when the loss, the gradient or the update is not finite)."""
+        start = time.perf_counter()
+        futures = [
+            self.client.submit(_shard_gradient, self.shards[p], self._params, rows, self.spec,
+                               self.loss, self.quantiles, pure=False)
+            for p, rows in self._pieces(np.asarray(idx))
+        ]  # fmt: skip
+        results = self.client.gather(futures)
+        gathered = time.perf_counter()
+        n = sum(r[2] for r in results)
+        grad = np.zeros(len(self._params))
+        loss = 0.0
+        busy = {}
+        for value, g, rows, seconds, worker in results:  # partition order: fixed
+            loss += value * (rows / n)
+            grad += g * (rows / n)
+            busy[worker] = busy.get(worker, 0.0) + seconds
+        grad = grad.astype(self._params.dtype)
+        stats = self._stats
+        stats["steps"] += 1
+        stats["compute_s"] += max(busy.values())
+        stats["work_s"] += sum(busy.values())
+        stats["bytes"] += sum(self._params.nbytes + r[1].nbytes for r in results)
+        try:
+            norm = clip_grad_norm(grad, self.clip_norm)
+            if not (np.isfinite(loss) and np.isfinite(norm)):
+                return float("nan")
+            before, state = self._params.copy(), self.optimizer.get_state()
+            self.optimizer.update(self._params, grad)
+            if not _all_finite(self._params, self.optimizer.get_state()):
+                self._params = before
+                self.optimizer.set_state(state)
+                return float("nan")
+            if self._average is not None:
+                average_weights(self._average, self._params, self._momentum)
+            return loss
+        finally:
+            end = time.perf_counter()
+            stats["update_s"] += end - gathered
+            stats["step_s"] += end - start
+
+    def predict(self, idx):
+        return idx
+
+    def score(self, idx, targets):
+        """Validation loss of the current weights over every shard's held-out windows."""
+        levels = self.quantiles
+        futures = [
+            self.client.submit(_shard_validation, s, self._weights(), self.spec, levels,
+                               self._validation_loss, pure=False)
+            for s in self.shards
+        ]  # fmt: skip
+        total = count = 0
+        for value, terms in self.client.gather(futures):
+            total += value
+            count += terms
+        return total / max(count, 1)
+
+    def errors(self, idx, params=None):
+        """Targets minus outputs for the global rows ``idx``, in their order."""
+        params = self._weights() if params is None else params
+        futures = [self.client.submit(_shard_errors, self.shards[p], params, rows, self.spec,
+                                      pure=False)
+                   for p, rows in self._pieces(np.sort(idx))]  # fmt: skip
+        parts = self.client.gather(futures)
+        if not parts:
+            return np.zeros((0, self.spec.n_outputs))
+        return np.concatenate(parts)
+
+    def params(self):
+        return self._weights().copy()
+
+    def finish(self):
+        return self._weights()
+
+    def stats(self):
+        s = dict(self._stats)
+        steps = max(s["steps"], 1)
+        s["communication_s"] = s["step_s"] - s["compute_s"] - s["update_s"]
+        s["bytes_per_step"] = s.pop("bytes") / steps
+        return s
+
+
+def _global_split(infos, offsets, fraction, max_epochs):
+    """Global training and validation ids from the shards' time-ordered splits."""
+    train = [info["train_rows"] + off for info, off in zip(infos, offsets, strict=False)]
+    train = np.concatenate(train).astype(np.int64)
+    if fraction is None:
+        return train, None
+    total = int(offsets[-1])
+    if total >= 20:
+        val = [info["val_rows"] + off for info, off in zip(infos, offsets, strict=False)
+               if info["val_rows"] is not None]  # fmt: skip
+        if val:
+            return train, np.concatenate(val).astype(np.int64)
+    warnings.warn(
+        "early_stopping is on, but no windows could be held out for validation (that needs "
+        f"20 windows or more, there are {total}, and room in each series for "
+        "validation_fraction of its windows plus a gap of horizon - 1). Trained all "
+        f"max_epochs={max_epochs} epochs on every window. Use more data, a shorter window "
+        "or horizon, or early_stopping=False.",
+        UserWarning,
+        stacklevel=4,
+    )
+    return np.arange(total, dtype=np.int64), None
+
+
+def _first_state(local, described):
+    """What a first fit fixes, decided on the client from every partition's description."""
+    described = [d for d in described if d is not None]
+    if not described:
+        raise ValueError("the Dask DataFrame holds no series to train on.")
+    ids = [i for d in described for i in d["ids"]]
+    if len(set(ids)) != len(ids):
+        seen, dup = set(), None
+        for i in ids:
+            if i in seen:
+                dup = i
+                break
+            seen.add(i)
+        raise ValueError(
+            f"series {dup!r} is in more than one partition: partition the Dask DataFrame by "
+            "series, e.g. ddf.set_index('unique_id') or ddf.shuffle('unique_id')."
+        )
+    freqs = [d["freq"] for d in described]
+    for f in freqs[1:]:
+        if f != freqs[0]:
+            raise ValueError(
+                f"the partitions have different frequencies ({freqs[0]} and {f}); all "
+                "series must share one frequency."
+            )
+    panel = SimpleNamespace(
+        lengths=np.concatenate([d["lengths"] for d in described]), freq=freqs[0], ids=[],
+        layout="long", name=None, ndim=2,
+    )  # fmt: skip
+    return SeriesMode(local)._first_state(panel, None)
+
+
+def _template(state):
+    """``state`` without any series: what the workers need to window and to forecast."""
+    return replace(state, series_ids_=[], _tails=[], _tail_indexes=[], _cov_tails=None,
+                   _layout="long", _ndim=2, _name=None)  # fmt: skip
+
+
+def _check_frame(ddf):
+    if not isinstance(ddf, dd.DataFrame):
+        raise TypeError(
+            f"expected a dask.dataframe.DataFrame in the long format (unique_id, ds, y), got "
+            f"{type(ddf).__name__}; for pandas data use tsrnn.RNNForecaster."
+        )
+    columns = list(ddf.columns)
+    have = set(columns) | ({"unique_id"} if ddf.index.name == "unique_id" else set())
+    missing = [c for c in LONG if c not in have]
+    if missing:
+        raise ValueError(
+            f"the Dask DataFrame needs the columns unique_id, ds and y; missing: {missing}."
+        )
+    extra = [c for c in columns if c not in LONG]
+    if extra:
+        raise ValueError(
+            f"covariate columns are not supported by DaskRNNForecaster yet: drop {extra} "
+            "(or train with RNNForecaster and covariates=...)."
+        )
+
+
+def _output_meta(ddf):
+    """Empty frame of a forecast's columns and dtypes (those of ``ddf``'s ids and stamps)."""
+    ids = ddf.index if "unique_id" not in ddf.columns else ddf["unique_id"]
+    return pd.DataFrame({
+        "unique_id": pd.Series([], dtype=ids.dtype), "ds": pd.Series([], dtype=ddf["ds"].dtype),
+        "y": pd.Series([], dtype=np.float64),
+    })  # fmt: skip

@@ -1,0 +1,215 @@
+"""What runs on the Dask workers: shards of training windows and forecasts of partitions.
+
+A shard is one partition's scaled training windows, built by the series-mode code of the local
+estimator and kept on the worker as a Dask future. The functions here are the tasks the client
+submits on shards (gradient, validation sums, errors, last windows) and the partition
+functions of ``predict``. Each sets the worker's Numba and BLAS threads first.
+"""
+
+import copy
+import time
+
+import numpy as np
+from distributed import get_worker
+
+from .. import _network, _trainer
+from .._base import _with_lags
+from .._data import check_series
+from .._series_mode import SeriesMode
+from ..forecaster import RNNForecaster
+
+#: Columns of the long format.
+LONG = ["unique_id", "ds", "y"]
+
+
+class _Shard:
+    """The scaled training windows of one partition, kept on the worker that built them.
+
+    Built by the series-mode code of the local estimator
+    (:meth:`tsrnn._series_mode.SeriesMode.training_set`) with the state the client decided.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The partition (long format).
+    params : dict
+        RNNForecaster parameters.
+    template : SeriesState
+        What the first fit fixed (window, horizon, baseline, frequency, layout).
+    levels : list of float or None
+        Quantile levels of the outputs.
+    lags : int
+        Linear lags of the head.
+    dtype : numpy.dtype
+    fraction : float or None
+        Share of each series' windows held out (time-ordered); None holds none out.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_windows, window, n_features)
+    Y : ndarray of shape (n_windows, n_outputs)
+    Z : ndarray of shape (n_windows, n_head_features) or None
+    train_rows, val_rows : ndarray of int64 or None
+    state : SeriesState or None
+        The partition's series ids and last windows (None: empty partition).
+    """
+
+    def __init__(self, frame, params, template, levels, lags, dtype, fraction):
+        self.state, self.X = None, None
+        frame = _as_long(frame)
+        if len(frame) == 0:
+            self.train_rows = np.zeros(0, np.int64)
+            self.val_rows = None
+            return
+        data, self.state = SeriesMode(RNNForecaster(**params)).training_set(
+            frame, None, None, template
+        )
+        Z = _with_lags(data.Z, data.X[:, :, 0], lags)
+        self.X = np.ascontiguousarray(data.X, dtype=dtype)
+        Y = data.Y if levels is None else np.repeat(data.Y, len(levels), axis=1)
+        self.Y = np.ascontiguousarray(Y, dtype=dtype)
+        self.Z = None if Z is None else np.ascontiguousarray(Z, dtype=dtype)
+        self.train_rows, self.val_rows = np.arange(len(self.X)), None
+        if fraction is not None:
+            self.train_rows, self.val_rows = _trainer.time_ordered_split(
+                data.end, data.series, data.Y.shape[1], fraction
+            )
+
+    def __sizeof__(self):
+        # what Dask's scheduler weighs before moving a shard: its arrays
+        arrays = (self.X, getattr(self, "Y", None), getattr(self, "Z", None))
+        return 1000 + sum(a.nbytes for a in arrays if a is not None)
+
+    def _z(self, rows):
+        return None if self.Z is None else self.Z[rows]
+
+
+def _shard_info(shard):
+    """Sizes and split of a shard (small), for the client."""
+    if shard.X is None:
+        return {"n_windows": 0, "train_rows": shard.train_rows, "val_rows": None}
+    return {
+        "n_windows": len(shard.X), "train_rows": shard.train_rows, "val_rows": shard.val_rows,
+        "n_features": shard.X.shape[2], "n_outputs": shard.Y.shape[1],
+        "n_head_features": 0 if shard.Z is None else shard.Z.shape[1],
+    }  # fmt: skip
+
+
+def _shard_gradient(shard, params, rows, spec, loss, quantiles):
+    """Mean loss and gradient over the shard's ``rows``.
+
+    Returns
+    -------
+    tuple
+        ``(loss, grad of shape (n_params,), len(rows), compute seconds, worker address)``.
+    """
+    _use_worker_threads()
+    start = time.perf_counter()
+    value, grad = _network.loss_and_grad(
+        params, shard.X[rows], shard.Y[rows], spec, loss, quantiles, shard._z(rows)
+    )
+    return value, grad, len(rows), time.perf_counter() - start, _worker_address()
+
+
+def _shard_validation(shard, params, spec, levels, loss):
+    """Sum of the elementwise validation loss over the shard's held-out windows and the
+    number of terms (see :func:`tsrnn._trainer.validation_loss`)."""
+    rows = shard.val_rows
+    if rows is None or len(rows) == 0:
+        return 0.0, 0
+    _use_worker_threads()
+    err = _network.forward(params, shard.X[rows], spec, shard._z(rows)).astype(np.float64)
+    err = err - shard.Y[rows]
+    if levels is not None:
+        q = np.asarray(levels)[np.arange(err.shape[1]) % len(levels)]
+        terms = np.where(err < 0, -q * err, (1 - q) * err)
+    else:
+        terms = err * err if loss == "mse" else np.abs(err)
+    return float(np.sum(terms)), terms.size
+
+
+def _shard_errors(shard, params, rows, spec):
+    """Targets minus outputs on the shard's ``rows``: ndarray of shape (len(rows), n_outputs)."""
+    _use_worker_threads()
+    return shard.Y[rows] - _network.forward(params, shard.X[rows], spec, shard._z(rows))
+
+
+#: SeriesState fields a partition holds for ``predict()``.
+_TAIL_FIELDS = ("series_ids_", "_tails", "_tail_indexes", "_cov_tails")
+
+
+def _shard_tails(shard):
+    """The partition's series ids and last windows (None for an empty partition)."""
+    if shard.state is None:
+        return None
+    return {k: list(getattr(shard.state, k) or []) for k in _TAIL_FIELDS}
+
+
+def _describe(frame, allow_missing):
+    """Lengths, ids and frequency of a partition's series (checked as in ``fit``)."""
+    frame = _as_long(frame)
+    if len(frame) == 0:
+        return None
+    data = check_series(frame, allow_missing=allow_missing)
+    return {"ids": list(data.ids), "lengths": data.lengths, "freq": data.freq}
+
+
+def _predict_partition(frame, model, meta):
+    """Forecasts after each series of a partition (long format), as ``meta``."""
+    frame = _as_long(frame)
+    if len(frame) == 0:
+        return meta
+    _use_worker_threads()
+    return _as_meta(model.predict(frame), meta)
+
+
+def _predict_tails(tails, model, meta):
+    """Forecasts after the last windows kept by a shard (see :func:`_shard_tails`)."""
+    if tails is None:
+        return meta
+    _use_worker_threads()
+    model = copy.copy(model)
+    for key, value in tails.items():
+        setattr(model, key, value)
+    if not model.calendar_features_:
+        model._cov_tails = None
+    return _as_meta(model.predict(), meta)
+
+
+def _use_worker_threads():
+    """Numba gets as many threads as this worker has Dask threads; BLAS gets one."""
+    import numba
+
+    try:
+        n = get_worker().state.nthreads
+    except ValueError:  # not on a worker
+        return
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+    if not _BLAS_LIMITED:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1, user_api="blas")
+        _BLAS_LIMITED.append(True)
+
+
+_BLAS_LIMITED = []
+
+
+def _worker_address():
+    try:
+        return get_worker().address
+    except ValueError:
+        return None
+
+
+def _as_long(frame):
+    """The long columns of a partition (``unique_id`` moved out of the index)."""
+    if "unique_id" not in frame.columns and frame.index.name == "unique_id":
+        frame = frame.reset_index()
+    return frame[LONG]
+
+
+def _as_meta(frame, meta):
+    """``frame`` with a fresh index and the dtypes of ``meta``."""
+    frame = frame.reset_index(drop=True)
+    return frame.astype(meta.dtypes.to_dict())
