@@ -58,8 +58,8 @@ def test_pinball_trained_quantiles_never_cross():
     q = f.predict_quantiles(quantiles=(0.1, 0.5, 0.9))
     assert q.shape == (4, 3) and (np.diff(q.to_numpy(), axis=1) >= 0).all()
     np.testing.assert_allclose(q[0.5], f.predict())
-    with pytest.raises(ValueError, match="quantiles"):
-        f.predict_quantiles(quantiles=(0.25,))
+    q25 = f.predict_quantiles(quantiles=(0.25,))[0.25]  # between the trained levels
+    assert ((q[0.1] <= q25) & (q25 <= q[0.5])).all()
 
 
 def test_layouts():
@@ -167,3 +167,36 @@ def test_offsets_are_per_step_quantiles_and_in_sample_ones_warn():
     np.testing.assert_allclose(offsets, [[10.0, -90.0], [90.0, -10.0]])
     with pytest.warns(UserWarning, match="trained on"):
         _intervals.quantile_offsets(errors, [0.5], True, stacklevel=1)
+
+
+def test_quantile_outputs_answer_any_level():
+    from scipy.stats import norm
+
+    from tsrnn._intervals import interpolate_levels
+
+    trained = [0.1, 0.5, 0.9]
+    values = norm.ppf(trained)[None] * 2.0 + 3.0  # a normal with mean 3 and sd 2
+    levels = [0.02, 0.1, 0.25, 0.5, 0.75, 0.95]
+    got = interpolate_levels(values, trained, levels)[0]
+    # trained levels as they are; a normal's quantiles are reproduced exactly in normal scores
+    np.testing.assert_allclose(got, norm.ppf(levels) * 2.0 + 3.0, rtol=1e-12)
+    # one-sided outputs: the other tail is the mirror image
+    got = interpolate_levels(np.array([[3.0, 5.0]]), [0.5, 0.9], [0.1, 0.5, 0.9])[0]
+    np.testing.assert_allclose(got, [1.0, 3.0, 5.0])
+    # non-decreasing in the level, whatever the (sorted) outputs
+    rng = np.random.default_rng(0)
+    values = np.sort(rng.normal(size=(50, 9)), axis=1)
+    grid = np.linspace(0.01, 0.99, 41)
+    out = interpolate_levels(values, np.round(np.linspace(0.1, 0.9, 9), 12), grid)
+    assert (np.diff(out, axis=1) >= -1e-12).all()
+
+
+def test_a_base_model_gives_intervals_of_any_coverage(tiny_base):
+    y = pd.Series(np.sin(np.arange(60) / 3) + 5, index=pd.date_range("2020", periods=60,
+                                                                       freq="D"))  # fmt: skip
+    base = RNNForecaster.from_pretrained(tiny_base, horizon=4)
+    i90 = base.predict_interval(y, coverage=0.9)
+    i50 = base.predict_interval(y, coverage=0.5)
+    assert (i90["lower"] <= i50["lower"]).all() and (i50["upper"] <= i90["upper"]).all()
+    q = base.predict_quantiles(y, quantiles=[0.2, 0.5])
+    np.testing.assert_allclose(q[0.5], base.predict(y))

@@ -162,9 +162,12 @@ def test_prediction_intervals_and_quantiles():
 def test_quantile_model_levels():
     y = _series(80)
     f = TsrnnForecaster(**FAST, quantiles=[0.05, 0.95]).fit(y, fh=[1, 2])
-    assert f.predict_interval(coverage=0.9).shape == (2, 2)
-    with pytest.raises(ValueError, match="not among them"):
-        f.predict_interval(coverage=0.5)
+    wide = f.predict_interval(coverage=0.9)
+    assert wide.shape == (2, 2)
+    narrow = f.predict_interval(coverage=0.5).to_numpy()  # interpolated between the levels
+    lo, hi = wide.to_numpy().T
+    assert (lo <= narrow[:, 0]).all() and (narrow[:, 0] <= narrow[:, 1]).all()
+    assert (narrow[:, 1] <= hi).all()
 
 
 def test_in_sample_fh_raises():

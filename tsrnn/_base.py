@@ -39,14 +39,7 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
         levels = _check_levels(quantiles, decimals=None)
         pred, finish = self._network_outputs(X, covariates)
         if self.quantiles_ is not None:
-            missing = [q for q in levels if not np.isclose(self.quantiles_, q).any()]
-            if missing:
-                raise ValueError(
-                    f"this model was trained for the quantiles {self.quantiles_}; {missing} "
-                    "are not among them. Fit with quantiles=... including them."
-                )
-            cols = [int(np.argmin(np.abs(np.asarray(self.quantiles_) - q))) for q in levels]
-            pred = pred[:, :, cols]
+            pred = _intervals.interpolate_levels(np.sort(pred, axis=2), self.quantiles_, levels)
         else:
             offsets = _intervals.quantile_offsets(self._residuals, levels,
                                                   self._in_sample_errors, stacklevel)  # fmt: skip

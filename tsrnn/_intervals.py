@@ -6,6 +6,9 @@ and, before it learns from them, the fresh windows of each ``partial_fit``. The 
 those errors, per horizon step, added to a forecast give its quantiles. A ``fit`` that held no
 window out can only keep errors on training windows: they are flagged as in-sample, the
 quantiles warn, and the first ``partial_fit`` replaces them with held-out errors.
+
+A quantile model (trained with the pinball loss) answers any level from its outputs:
+:func:`interpolate_levels`.
 """
 
 import warnings
@@ -63,3 +66,50 @@ def quantile_offsets(errors, levels, in_sample, stacklevel):
             stacklevel=stacklevel + 1,
         )
     return np.quantile(errors, levels, axis=0)
+
+
+def interpolate_levels(values, trained, levels):
+    """Quantiles at any ``levels`` from a model's quantile outputs at the ``trained`` levels.
+
+    A trained level is read as it is. Between two trained levels the quantile is interpolated
+    linearly in normal scores (``z = Phi^-1(level)``); beyond the outermost trained level on a
+    side it is extrapolated as a normal tail through the median and that level,
+    ``q(a) = q(0.5) + (q(b) - q(0.5)) z(a) / z(b)`` (the outermost level of the other side,
+    mirrored, when a side has none). The result is non-decreasing in the level.
+
+    Parameters
+    ----------
+    values : ndarray of shape (..., n_trained)
+        The outputs, sorted along the last axis (non-crossing).
+    trained : sequence of float
+        Their levels, sorted, with 0.5 among them.
+    levels : sequence of float in (0, 1)
+
+    Returns
+    -------
+    ndarray of shape (..., n_levels)
+    """
+    from scipy.special import ndtri
+
+    trained = np.asarray(trained, dtype=np.float64)
+    z_trained = ndtri(trained)
+    median = values[..., int(np.argmin(np.abs(trained - 0.5)))]
+    out = []
+    for level in levels:
+        exact = np.flatnonzero(np.isclose(trained, level))
+        if len(exact):
+            out.append(values[..., exact[0]])
+            continue
+        z = ndtri(level)
+        if trained[0] < level < trained[-1]:
+            k = int(np.searchsorted(trained, level))
+            w = (z - z_trained[k - 1]) / (z_trained[k] - z_trained[k - 1])
+            out.append((1 - w) * values[..., k - 1] + w * values[..., k])
+            continue
+        # a tail: through the median and the outermost level of this side (or the other's)
+        side = 0 if level < 0.5 else -1
+        if abs(z_trained[side]) < 1e-12:
+            side = -1 - side
+        out.append(median + (values[..., side] - median) * z / z_trained[side])
+    return np.stack(out, axis=-1)
+

@@ -357,7 +357,9 @@ class RNNForecaster(BaseRNNForecaster):
         """Quantile forecasts, never crossing.
 
         A model fitted with ``quantiles`` gives its own quantile outputs (trained with the
-        pinball loss); the levels asked for must be among those. Otherwise the quantiles come
+        pinball loss); levels between them are interpolated linearly in normal scores, levels
+        beyond them extrapolated as a normal tail through the median and the outermost
+        output (:func:`tsrnn._intervals.interpolate_levels`). Otherwise the quantiles come
         from the forecast errors on the most recent windows held out in ``fit`` (refreshed by
         each ``partial_fit`` on its new windows, before it learns from them): split conformal
         prediction, per horizon step, in the scaled space of the windows. A ``fit`` that held
