@@ -23,6 +23,7 @@ the horizon before it the validation; OWA is not defined there, so sMAPE and MAS
 """
 
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -181,6 +182,8 @@ def main(argv=None):
         m4_group(args)
     else:
         p.error("give --group (with --data) or --datasets")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"\npeak memory of the process: {peak:,.0f} MiB")
 
 
 if __name__ == "__main__":
