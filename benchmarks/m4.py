@@ -110,7 +110,7 @@ def _parse_one(constraint, text):
 
     Parameters
     ----------
-    constraint : StrOptions, Interval, "array-like" or None
+    constraint : StrOptions, Interval, "array-like", a type (str, os.PathLike) or None
         One entry of a parameter's list in ``RNNForecaster._parameter_constraints``.
     text : str
 
@@ -122,8 +122,10 @@ def _parse_one(constraint, text):
         if text.lower() != "none":
             raise ValueError(text)
         return None
-    if isinstance(constraint, StrOptions):
+    if isinstance(constraint, StrOptions) or constraint is str:
         return text
+    if isinstance(constraint, type):  # another type (os.PathLike): the text is a str
+        raise ValueError(text)
     if isinstance(constraint, Interval):
         return int(text) if constraint.type is Integral else float(text)
     if constraint == "array-like":
@@ -180,6 +182,8 @@ def _metavar(constraints):
             parts.append("INT" if c.type is Integral else "FLOAT")
         elif c == "array-like":
             parts.append("Q1,Q2,...")
+        elif c is str:
+            parts.append("TEXT")
     return "|".join(parts)
 
 
