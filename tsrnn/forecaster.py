@@ -155,6 +155,12 @@ class RNNForecaster(BaseRNNForecaster):
         Quantile levels of the outputs (with 0.5), or None for a point forecaster.
     covariates_ : list or None
         Series mode: names of the covariate columns the model was fitted with.
+    network_horizon_ : int
+        A base model (from :meth:`from_pretrained` or ``init``): steps per network call;
+        ``horizon_`` beyond it is forecast recursively.
+    pretraining_ : dict
+        A base model: how its weights were pretrained (settings, windows seen, and the
+        seconds and device of each piece of the run).
     n_features_in_ : int
         Windows mode: ``X.shape[1]``, as scikit-learn counts features (the window length).
         Series mode: 1.
