@@ -407,18 +407,8 @@ class CpuTrainer:
             self._params, self.X[idx], self.Y[idx], self.spec, self.loss, self.quantiles,
             self._z(idx),
         )  # fmt: skip
-        norm = clip_grad_norm(grad, self.clip_norm)
-        if not (np.isfinite(loss) and np.isfinite(norm)):
-            return float("nan")
-        before, state = self._params.copy(), self.optimizer.get_state()
-        self.optimizer.update(self._params, grad)
-        if not _all_finite(self._params, self.optimizer.get_state()):  # it overflowed: undo it
-            self._params = before
-            self.optimizer.set_state(state)
-            return float("nan")
-        if self._average is not None:
-            average_weights(self._average, self._params, self._momentum)
-        return loss
+        return apply_gradient(self._params, grad, loss, self.optimizer, self.clip_norm,
+                              self._average, self._momentum)  # fmt: skip
 
     def predict(self, idx):
         """Outputs for rows ``idx``: ndarray of shape (len(idx), n_outputs)."""
@@ -431,6 +421,44 @@ class CpuTrainer:
     def finish(self):
         """The weights after training (the moving average, if kept)."""
         return self._weights()
+
+
+def apply_gradient(params, grad, loss, optimizer, clip_norm, average=None, momentum=None):
+    """One guarded optimizer step on the host: clip, update, and keep the moving average.
+
+    A NaN/inf loss or gradient changes nothing; an update that leaves a weight or a moment
+    non-finite is undone.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+        Updated in place.
+    grad : ndarray of shape (n_params,)
+        Clipped in place.
+    loss : float
+    optimizer : Adam or SGD
+    clip_norm : float or None
+    average : ndarray of shape (n_params,), optional
+        The moving average of the weights, updated in place with ``momentum``.
+    momentum : float, optional
+
+    Returns
+    -------
+    float
+        ``loss``, or NaN when the step was refused.
+    """
+    norm = clip_grad_norm(grad, clip_norm)
+    if not (np.isfinite(loss) and np.isfinite(norm)):
+        return float("nan")
+    before, state = params.copy(), optimizer.get_state()
+    optimizer.update(params, grad)
+    if not _all_finite(params, optimizer.get_state()):  # it overflowed: undo it
+        params[:] = before
+        optimizer.set_state(state)
+        return float("nan")
+    if average is not None:
+        average_weights(average, params, momentum)
+    return loss
 
 
 def _all_finite(params, optimizer_state):

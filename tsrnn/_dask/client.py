@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .._optim import average_weights, clip_grad_norm
 from .._series_mode import SeriesMode
-from .._trainer import _all_finite
+from .._trainer import apply_gradient
 from .workers import LONG, _shard_errors, _shard_gradient, _shard_validation
 
 # the version check runs where tsrnn may be missing: its function must not be pickled as a
@@ -123,18 +122,8 @@ class _DaskTrainer:
         stats["work_s"] += sum(busy.values())
         stats["bytes"] += sum(self._params.nbytes + r[1].nbytes for r in results)
         try:
-            norm = clip_grad_norm(grad, self.clip_norm)
-            if not (np.isfinite(loss) and np.isfinite(norm)):
-                return float("nan")
-            before, state = self._params.copy(), self.optimizer.get_state()
-            self.optimizer.update(self._params, grad)
-            if not _all_finite(self._params, self.optimizer.get_state()):
-                self._params = before
-                self.optimizer.set_state(state)
-                return float("nan")
-            if self._average is not None:
-                average_weights(self._average, self._params, self._momentum)
-            return loss
+            return apply_gradient(self._params, grad, loss, self.optimizer, self.clip_norm,
+                                  self._average, self._momentum)  # fmt: skip
         finally:
             end = time.perf_counter()
             stats["update_s"] += end - gathered
