@@ -18,7 +18,7 @@ communication
     The pattern of one training step without the compute: the client sends the parameter
     vector to ``n`` tasks and gets one vector of the same size back from each, for
     ``n`` = 1, 2, 4, 8 (tasks spread over the 2 workers); the median of 30 round trips, for
-    the benchmark model and for a model of the base model's size (GRU, hidden 128, 2 layers).
+    the benchmark model and for the shipped base model's network (GRU, hidden 128).
     A least-squares line ``a + b n`` through the medians gives the cost of a step's exchange.
 projection
     Time per step at N workers = compute / N + exchange(N) + update, with ``compute`` the
@@ -164,17 +164,20 @@ def exchange_line(client, n_params, repeats=30):
     return ns, medians, a, b
 
 
-def base_model_compute(batch=64, window=256):
-    """Seconds of one loss_and_grad per window, one thread, GRU 128 x 2 layers."""
+def base_model_compute(batch=64):
+    """Seconds of one loss_and_grad per window, one thread, for the shipped base model's
+    network (its inputs, window and outputs)."""
     import numba
 
-    from tsrnn._network import NetworkSpec, loss_and_grad
+    from tsrnn._network import loss_and_grad
+    from tsrnn._pretrain import load_base
 
-    spec = NetworkSpec("gru", 1, 128, 2, 24)
-    params = spec.init_params(np.random.default_rng(0), np.dtype("float32"))
+    base = load_base()
+    spec, window = base.spec_, base.window_
+    params = base.params_
     rng = np.random.default_rng(1)
-    X = rng.normal(size=(batch, window, 1)).astype(np.float32)
-    Y = rng.normal(size=(batch, 24)).astype(np.float32)
+    X = rng.normal(size=(batch, window, spec.n_features)).astype(np.float32)
+    Y = rng.normal(size=(batch, spec.n_outputs)).astype(np.float32)
     before = numba.get_num_threads()
     numba.set_num_threads(1)
     try:
