@@ -103,9 +103,8 @@ def synthetic_windows(seed, step, n_windows, window, horizon, part=None):
         Scaled targets minus the baseline (see :func:`tsrnn._pretrained_mode.training_windows`).
     """
     if part is None:
-        parts = [synthetic_windows(seed, step, n_windows, window, horizon, j) for j in
-                 range(PARTS)]  # fmt: skip
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        return _joined([synthetic_windows(seed, step, n_windows, window, horizon, j)
+                        for j in range(PARTS)])  # fmt: skip
     n_series = n_windows // (WINDOWS_PER_SERIES * PARTS)
     extra = 64
     gen = SyntheticSeries(length=window + horizon + extra, random_state=seed)
@@ -291,7 +290,11 @@ def _next_chunk(pool, pending, s, k, total, n_jobs):
         if j not in pending:
             pending[j] = [pool.submit(synthetic_windows, args[0], j, *args[1:], part=p)
                           for p in range(PARTS)]  # fmt: skip
-    parts = [f.result() for f in pending.pop(k)]
+    return _joined([f.result() for f in pending.pop(k)])
+
+
+def _joined(parts):
+    """The parts ``(X, Y)`` of a chunk, in order, as one ``(X, Y)``."""
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 

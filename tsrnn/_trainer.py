@@ -241,10 +241,8 @@ def restart_training_state(state, seed, optimizer, learning_rate):
     state._rng = np.random.default_rng(seed)
     state._residuals = np.zeros((0, state.spec_.n_outputs))
     state._in_sample_errors = False
-    fresh = TrainingState(spec_=None, params_=None, optimizer_=None, _rng=None,
-                          _residuals=None, quantiles_=None)  # fmt: skip
     for key in TrainingState.HISTORY:
-        setattr(state, key, getattr(fresh, key))
+        setattr(state, key, TrainingState.default(key, {}))
     return state
 
 
