@@ -6,10 +6,11 @@ scikit-learn's ``BaseMultilayerPerceptron`` does for ``MLPRegressor``: the one t
 for a prediction, the quantiles, and pickling. The public class in :mod:`tsrnn.forecaster`
 keeps the parameters and the documented methods. The flow::
 
-    input -> mode (series or windows: checks, scaled windows) -> trainer (epochs) -> network
-    network outputs -> mode ``finish`` (units, layout, future index) -> user
+    input -> mode (series, windows or pretrained: checks, scaled windows) -> trainer (epochs)
+    -> network outputs -> mode ``finish`` (units, layout, future index) -> user
 
-The modes (:mod:`tsrnn._series_mode`, :mod:`tsrnn._windows_mode`) own everything about the
+The modes (:mod:`tsrnn._series_mode`, :mod:`tsrnn._windows_mode`,
+:mod:`tsrnn._pretrained_mode`; their interface in :mod:`tsrnn._mode`) own everything about the
 kind of input, :mod:`tsrnn._trainer` the epoch loop, :mod:`tsrnn._state` the list of what a
 fitted model keeps. Nothing here loops over time steps.
 """
@@ -98,10 +99,12 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
         Yn = data.Y if levels is None else np.repeat(data.Y, len(levels), axis=1)
         Yn = np.ascontiguousarray(Yn, dtype=dtype)  # one output per step and level, step-major
         Zn = None if Z is None else np.ascontiguousarray(Z, dtype=dtype)
+        # a first fit (fresh, or from a base model) seeds its weights or its shuffling
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) if (
+            first) else None
         if fresh:
             spec = NetworkSpec(self.cell, Xn.shape[2], self.hidden_size, self.num_layers,
                                Yn.shape[1], 0 if Zn is None else Zn.shape[1])  # fmt: skip
-            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             state = _trainer.new_training_state(
                 spec, dtype, seed, self.optimizer, self.learning_rate, self.batch_size,
                 Xn.shape[1], quantiles=levels, linear_lags=lags,
@@ -116,10 +119,8 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
             state.params_ = state.params_.astype(dtype, copy=False)
             state.optimizer_.learning_rate = self.learning_rate
             if base is not None:  # fine-tuning starts afresh from the base weights
-                state = _trainer.restart_training_state(
-                    state, check_random_state(self.random_state).randint(np.iinfo(np.int32).max),
-                    self.optimizer, self.learning_rate,
-                )  # fmt: skip
+                state = _trainer.restart_training_state(state, seed, self.optimizer,
+                                                         self.learning_rate)  # fmt: skip
         quantile_levels = None if levels is None else np.tile(levels, Yn.shape[1] // len(levels))
         trainer = _trainer.make_trainer(
             device, state.spec_, state.params_, state.optimizer_, Xn, Yn,
