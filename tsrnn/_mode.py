@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import _data
+
 
 @dataclass
 class TrainingSet:
@@ -76,3 +78,23 @@ class Mode:
         """
         X, Z, finish = self.prediction(state, X, covariates)
         return network(X, Z), finish
+
+
+def stored_series(state):
+    """The last window of every series a fitted state keeps, as the series to forecast after.
+
+    Parameters
+    ----------
+    state : SeriesState or PretrainedState
+
+    Returns
+    -------
+    tsrnn._data.SeriesData
+        Copies of the kept values, with their time stamps, ids, layout and frequency.
+    """
+    return _data.SeriesData(
+        values=[t.copy() for t in state._tails], indexes=list(state._tail_indexes),
+        ids=list(state.series_ids_), layout=state._layout, freq=state._freq,
+        name=state._name, ndim=state._ndim,
+    )  # fmt: skip
+

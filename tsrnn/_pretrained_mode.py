@@ -25,7 +25,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import _data
-from ._mode import Mode, TrainingSet
+from ._mode import Mode, TrainingSet, stored_series
 
 #: Features per step of a base network.
 N_FEATURES = 4
@@ -239,11 +239,7 @@ class PretrainedMode(Mode):
                     "this base model has no series of its own yet: pass the history to "
                     "forecast, predict(y), or fine-tune it on series first (partial_fit)."
                 )
-            data = _data.SeriesData(
-                values=[t.copy() for t in state._tails], indexes=list(state._tail_indexes),
-                ids=list(state.series_ids_), layout=state._layout, freq=state._freq,
-                name=state._name, ndim=state._ndim,
-            )  # fmt: skip
+            data = stored_series(state)
         else:
             data = _data.check_series(X, allow_missing=self.params["allow_missing"])
         w, h, step = state.window_, state.horizon_, state.network_horizon_

@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import _data
-from ._mode import Mode, TrainingSet
+from ._mode import Mode, TrainingSet, stored_series
 from ._state import SeriesState
 
 
@@ -175,11 +175,7 @@ class SeriesMode(Mode):
         """
         w, h = state.window_, state.horizon_
         if X is None:
-            data = _data.SeriesData(
-                values=[t.copy() for t in state._tails], indexes=list(state._tail_indexes),
-                ids=list(state.series_ids_), layout=state._layout, freq=state._freq,
-                name=state._name, ndim=state._ndim,
-            )  # fmt: skip
+            data = stored_series(state)
         else:
             data = self._check(X, state)
         for sid, v in zip(data.ids, data.values, strict=True):
