@@ -254,7 +254,8 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
             piece["windows"] += len(X)
             est.n_iter_ += 1
             est.loss_curve_.append(float(np.mean(losses)) if losses else float("nan"))
-            post = {"loss": f"{est.loss_curve_[-1]:.4f}", "lr": f"{learning_rate_at(s, info['windows_seen']):.2g}"}  # noqa: E501
+            rate = learning_rate_at(s, info["windows_seen"])
+            post = {"loss": f"{est.loss_curve_[-1]:.4f}", "lr": f"{rate:.2g}"}
             now = time.perf_counter()
             done = k + 1 == total_chunks
             out_of_time = minutes is not None and now - t0 >= 60 * minutes
