@@ -183,6 +183,9 @@ def test_quantile_outputs_answer_any_level():
     # one-sided outputs: the other tail is the mirror image
     got = interpolate_levels(np.array([[3.0, 5.0]]), [0.5, 0.9], [0.1, 0.5, 0.9])[0]
     np.testing.assert_allclose(got, [1.0, 3.0, 5.0])
+    # the median alone says nothing of the spread
+    with pytest.raises(ValueError, match="0.5 only"):
+        interpolate_levels(np.array([[3.0]]), [0.5], [0.9])
     # non-decreasing in the level, whatever the (sorted) outputs
     rng = np.random.default_rng(0)
     values = np.sort(rng.normal(size=(50, 9)), axis=1)

@@ -77,6 +77,11 @@ def interpolate_levels(values, trained, levels):
     ``q(a) = q(0.5) + (q(b) - q(0.5)) z(a) / z(b)`` (the outermost level of the other side,
     mirrored, when a side has none). The result is non-decreasing in the level.
 
+    Raises
+    ------
+    ValueError
+        If a level other than 0.5 is asked of outputs trained for the median only.
+
     Parameters
     ----------
     values : ndarray of shape (..., n_trained)
@@ -110,6 +115,12 @@ def interpolate_levels(values, trained, levels):
         side = 0 if level < 0.5 else -1
         if abs(z_trained[side]) < 1e-12:
             side = -1 - side
+        if abs(z_trained[side]) < 1e-12:
+            raise ValueError(
+                f"this model was trained for the quantile 0.5 only, which says nothing of the "
+                f"spread; {level:g} cannot be derived from it. Fit with quantiles=... on both "
+                "sides of the median (e.g. (0.1, 0.9))."
+            )
         out.append(median + (values[..., side] - median) * z / z_trained[side])
     return np.stack(out, axis=-1)
 
