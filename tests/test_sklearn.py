@@ -31,6 +31,13 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
+# the same checks with the default parameters: they must learn scikit-learn's small
+# regression set (check_regressors_train: R² above 0.5) with no tuning and no poor_score tag
+@parametrize_with_checks([RNNForecaster(random_state=0)])
+def test_sklearn_estimator_checks_with_defaults(estimator, check):
+    check(estimator)
+
+
 FAST = {"hidden_size": 8, "max_epochs": 5, "learning_rate": 1e-2, "batch_size": 16,
         "random_state": 0}  # fmt: skip
 

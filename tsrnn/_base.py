@@ -122,9 +122,10 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
                 state = _trainer.restart_training_state(state, seed, self.optimizer,
                                                          self.learning_rate)  # fmt: skip
         quantile_levels = None if levels is None else np.tile(levels, Yn.shape[1] // len(levels))
+        loss = _trainer.resolve_loss(self.loss, mode.name)
         trainer = _trainer.make_trainer(
             device, state.spec_, state.params_, state.optimizer_, Xn, Yn,
-            "pinball" if levels is not None else self.loss, self.clip_norm, quantile_levels,
+            "pinball" if levels is not None else loss, self.clip_norm, quantile_levels,
             Zn, self.ema_momentum,
         )  # fmt: skip
         if not first and levels is None:
@@ -143,7 +144,7 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
 
         def score(pred, target):
             q = None if quantile_levels is None else quantile_levels[scored]
-            return _trainer.validation_loss(pred[:, scored], target[:, scored], q, self.loss)
+            return _trainer.validation_loss(pred[:, scored], target[:, scored], q, loss)
 
         # fine-tuning a base model keeps its weights unless training beats them
         start = None

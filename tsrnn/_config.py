@@ -40,6 +40,25 @@ CPU_TRANSPOSE_FROM = 4
 MAX_TRAINING_BYTES = 8 * 2**30
 
 # --------------------------------------------------------------------------------------------
+# training length of the defaults (tsrnn._trainer.epoch_budget)
+
+#: ``max_epochs="auto"`` runs enough epochs for at least this many optimizer steps, so that a
+#: small training set (a few batches an epoch) still trains long enough.
+AUTO_MIN_STEPS = 2000
+
+#: ``max_epochs="auto"`` runs at least this many epochs (the limit for a large training set,
+#: where early stopping usually ends training first).
+AUTO_MIN_EPOCHS = 100
+
+#: ``n_iter_no_change="auto"`` waits at least this many optimizer steps without a better
+#: validation loss before it stops: with epochs of a few batches, a patience of a few epochs
+#: stops on the plateau that often comes before a network finds the signal.
+AUTO_PATIENCE_STEPS = 300
+
+#: ``n_iter_no_change="auto"`` waits at least this many epochs.
+AUTO_MIN_PATIENCE = 10
+
+# --------------------------------------------------------------------------------------------
 # CUDA engine (tsrnn._cuda)
 
 #: Threads per block of every kernel. Any value >= 1 gives the same results (tests use 8).

@@ -47,8 +47,8 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
         Rows to train on.
     val_idx : ndarray of shape (n_val,) or None
         Rows scored after every epoch (``history["validation_scores_"]``).
-    epochs : int
-        At most this many passes over ``train_idx``.
+    epochs : int or "auto"
+        At most this many passes over ``train_idx``; "auto": see :func:`epoch_budget`.
     history : dict
         ``loss_curve_``, ``validation_scores_``, ``n_iter_``, ``t_`` and ``best_epoch_``,
         continued in place.
@@ -60,7 +60,8 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
     early_stopping : bool
         With ``val_idx``: stop once the score has not improved by more than ``tol``
         (relative) for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
-    n_iter_no_change : int
+    n_iter_no_change : int or "auto"
+        Patience in epochs; "auto": see :func:`epoch_budget`.
     tol : float
     verbose : int
         1 shows a progress bar (tqdm if installed, else a line per epoch).
@@ -77,6 +78,8 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
     """
     Yv = None if val_idx is None else trainer.Y[val_idx]
     batch = min(batch_size, len(train_idx))
+    epochs, n_iter_no_change = epoch_budget(epochs, n_iter_no_change, len(train_idx), batch_size,
+                                            max_windows_per_epoch)  # fmt: skip
     best_params, best_score, bad_epochs = None, np.inf, 0
     use_val = early_stopping and val_idx is not None
     if use_val and start_score is not None:
@@ -133,6 +136,43 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
     return best_params if use_val and best_params is not None else params
 
 
+def epoch_budget(max_epochs, n_iter_no_change, n_train, batch_size, max_windows_per_epoch=None):
+    """The number of epochs and the early-stopping patience, with "auto" resolved.
+
+    "auto" counts optimizer steps, so that a small training set, whose epochs are a few
+    batches, trains as long as a large one::
+
+        steps per epoch = ceil(min(n_train, max_windows_per_epoch) / min(batch_size, n_train))
+        max_epochs       = max(AUTO_MIN_EPOCHS, ceil(AUTO_MIN_STEPS / steps per epoch))
+        n_iter_no_change = max(AUTO_MIN_PATIENCE, ceil(AUTO_PATIENCE_STEPS / steps per epoch))
+
+    with the constants of :mod:`tsrnn._config` (100 epochs and 2,000 steps at least; a
+    patience of 10 epochs and 300 steps at least). Integers are returned as they are.
+
+    Parameters
+    ----------
+    max_epochs : int or "auto"
+    n_iter_no_change : int or "auto"
+    n_train : int
+        Training windows (held-out windows excluded).
+    batch_size : int
+    max_windows_per_epoch : int or None, default=None
+        Windows sampled per epoch (None: all).
+
+    Returns
+    -------
+    max_epochs : int
+    n_iter_no_change : int
+    """
+    n_epoch = max(1, min(n_train, max_windows_per_epoch or n_train))
+    steps = -(-n_epoch // max(1, min(batch_size, n_epoch)))
+    if max_epochs == "auto":
+        max_epochs = max(_config.AUTO_MIN_EPOCHS, -(-_config.AUTO_MIN_STEPS // steps))
+    if n_iter_no_change == "auto":
+        n_iter_no_change = max(_config.AUTO_MIN_PATIENCE, -(-_config.AUTO_PATIENCE_STEPS // steps))
+    return int(max_epochs), int(n_iter_no_change)
+
+
 def validation_split(end_pos, series_idx, horizon, *, fraction, early_stopping, max_epochs):
     """The rows to train on and the rows held out for early stopping.
 
@@ -147,7 +187,7 @@ def validation_split(end_pos, series_idx, horizon, *, fraction, early_stopping, 
     horizon : int
     fraction : float
     early_stopping : bool
-    max_epochs : int
+    max_epochs : int or "auto"
         Named in the warning.
 
     Returns
@@ -166,8 +206,8 @@ def validation_split(end_pos, series_idx, horizon, *, fraction, early_stopping, 
             "early_stopping is on, but no windows could be held out for validation: that "
             f"needs 20 windows or more (there are {n}) and, in each series, room for "
             f"validation_fraction={fraction} of its windows plus a gap of horizon - 1 = "
-            f"{horizon - 1} before them. Trained all max_epochs={max_epochs} epochs on every "
-            "window; a point model's intervals then come from training windows. Use more "
+            f"{horizon - 1} before them. Trained all epochs (max_epochs={max_epochs!r}) on "
+            "every window; a point model's intervals then come from training windows. Use more "
             "data, a shorter window or horizon, or early_stopping=False.",
             UserWarning,
             stacklevel=6,  # the caller of fit (through the estimator and its fit context)
@@ -334,6 +374,27 @@ class _PlainProgress:
 
     def close(self):
         pass
+
+
+def resolve_loss(loss, mode):
+    """The training loss of point outputs: ``"auto"`` is ``"mse"`` in windows mode, where the
+    estimator is a scikit-learn regressor (scored by R²), and ``"mae"`` for series (series
+    and pretrained mode), whose forecasts are scored by absolute errors (MAE, sMAPE, MASE)
+    and whose windows, each scaled by its own deviation, can hold spikes that squared errors
+    let dominate.
+
+    Parameters
+    ----------
+    loss : {"auto", "mse", "mae"}
+    mode : {"series", "windows", "pretrained"}
+
+    Returns
+    -------
+    {"mse", "mae"}
+    """
+    if loss != "auto":
+        return loss
+    return "mse" if mode == "windows" else "mae"
 
 
 def resolve_device(device):

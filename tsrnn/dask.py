@@ -346,10 +346,11 @@ class DaskRNNForecaster(BaseEstimator):
         quantile_levels = (
             None if levels is None else np.tile(levels, shape["n_outputs"] // len(levels))
         )
+        loss = _trainer.resolve_loss(local.loss, "series")
         trainer = _DaskTrainer(
             client, shards, offsets, training.spec_, training.params_, training.optimizer_,
-            "pinball" if levels is not None else local.loss, local.clip_norm, quantile_levels,
-            local.ema_momentum, local.loss,
+            "pinball" if levels is not None else loss, local.clip_norm, quantile_levels,
+            local.ema_momentum, loss,
         )  # fmt: skip
         total = int(offsets[-1])
         if not first and levels is None:

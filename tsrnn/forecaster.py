@@ -57,8 +57,12 @@ class RNNForecaster(BaseRNNForecaster):
         finds the window. None: no shortcut.
     horizon : int, default=None
         Steps to forecast. Required in series mode; in windows mode read from ``y``.
-    loss : {"mse", "mae"}, default="mse"
-        Training loss on the scaled data.
+    loss : {"auto", "mse", "mae"}, default="auto"
+        Training loss on the scaled data (and the validation loss of early stopping).
+        ``"auto"`` is ``"mse"`` in windows mode, where the estimator is a scikit-learn
+        regressor scored by R², and ``"mae"`` for series, whose forecasts are judged by
+        absolute errors (MAE, sMAPE, MASE) and whose windows, each scaled by its own
+        deviation, can hold spikes that a squared loss lets dominate.
     baseline : {"auto", "seasonal", "last", "none"}, default="auto"
         Series mode: the network learns the difference from a simple forecast of each window
         — "seasonal" repeats the window's last seasonal cycle (the seasonal naive method),
@@ -84,10 +88,16 @@ class RNNForecaster(BaseRNNForecaster):
         Series mode: the main seasonal period in steps (24 for hourly data with a daily
         cycle, ...). None infers it from the frequency of the time index (1 for integer
         indexes). It sets the seasonal baseline and ``window="auto"``.
-    learning_rate : float, default=1e-3
+    learning_rate : float, default=3e-3
+        Step size of the optimizer.
     batch_size : int, default=64
-    max_epochs : int, default=100
-        Passes over the training windows in ``fit`` (``partial_fit`` makes one).
+    max_epochs : int or "auto", default="auto"
+        Passes over the training windows in ``fit`` (``partial_fit`` makes one). ``"auto"``
+        counts optimizer steps, so that a small training set, whose epochs are a few batches,
+        trains as long as a large one: with ``steps = ceil(m / min(batch_size, m))`` steps an
+        epoch (``m``: the training windows, the held-out ones excluded, at most
+        ``max_windows_per_epoch``), it runs at most ``max(100, ceil(2000 / steps))`` epochs —
+        100 epochs when an epoch has 20 steps or more, else at least 2,000 steps.
     max_windows_per_epoch : int, default=None
         Train each epoch on a random sample of at most this many training windows (a new
         sample every epoch) instead of all of them. Neighbouring windows of a long series
@@ -98,7 +108,11 @@ class RNNForecaster(BaseRNNForecaster):
         loss has not improved for ``n_iter_no_change`` epochs; the best weights are restored.
     validation_fraction : float, default=0.1
         Share of each series' most recent windows held out for early stopping.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or "auto", default="auto"
+        Epochs without a better validation loss before early stopping ends training.
+        ``"auto"``: ``max(10, ceil(300 / steps))`` epochs (``steps`` as for ``max_epochs``) —
+        10 epochs, or more when an epoch has fewer than 30 steps, so that training waits at
+        least 300 steps: a network often finds the signal only after a plateau.
     tol : float, default=1e-4
         Minimum relative improvement of the validation loss that counts.
     clip_norm : float or None, default=1.0
@@ -194,7 +208,7 @@ class RNNForecaster(BaseRNNForecaster):
         "window": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "linear_lags": [Interval(Integral, 1, None, closed="left"), None],
         "horizon": [Interval(Integral, 1, None, closed="left"), None],
-        "loss": [StrOptions({"mse", "mae"})],
+        "loss": [StrOptions({"auto", "mse", "mae"})],
         "baseline": [StrOptions({"auto", "seasonal", "last", "none"})],
         "target_transform": [StrOptions({"log"}), None],
         "quantiles": ["array-like", None],
@@ -202,11 +216,11 @@ class RNNForecaster(BaseRNNForecaster):
         "seasonal_period": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "max_windows_per_epoch": [Interval(Integral, 1, None, closed="left"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "optimizer": [StrOptions({"adam", "sgd"})],
@@ -228,19 +242,19 @@ class RNNForecaster(BaseRNNForecaster):
         window="auto",
         linear_lags=None,
         horizon=None,
-        loss="mse",
+        loss="auto",
         baseline="auto",
         target_transform=None,
         quantiles=None,
         calendar_features=False,
         seasonal_period=None,
-        learning_rate=1e-3,
+        learning_rate=3e-3,
         batch_size=64,
-        max_epochs=100,
+        max_epochs="auto",
         max_windows_per_epoch=None,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
         clip_norm=1.0,
         optimizer="adam",

@@ -72,8 +72,8 @@ class TsrnnForecaster(BaseForecaster):
         horizon, at least 8), capped so the shortest series still gives training windows.
     linear_lags : int, default=None
         The output layer also reads the last ``linear_lags`` scaled values directly.
-    loss : {"mse", "mae"}, default="mse"
-        Training loss of a point model.
+    loss : {"auto", "mse", "mae"}, default="auto"
+        Training loss of a point model; ``"auto"`` is ``"mae"`` (series are forecast here).
     baseline : {"auto", "seasonal", "last", "none"}, default="auto"
         Simple forecast whose correction the network learns.
     target_transform : {None, "log"}, default=None
@@ -84,20 +84,22 @@ class TsrnnForecaster(BaseForecaster):
         Add sine/cosine calendar covariates (needs a datetime or period index).
     seasonal_period : int, default=None
         Main seasonal period in steps; None infers it from the frequency.
-    learning_rate : float, default=1e-3
+    learning_rate : float, default=3e-3
         Step size of the optimizer.
     batch_size : int, default=64
         Windows per optimizer step.
-    max_epochs : int, default=100
-        Passes over the training windows in ``fit``.
+    max_epochs : int or "auto", default="auto"
+        Passes over the training windows in ``fit``; ``"auto"``: 100, or more for an epoch
+        of under 20 optimizer steps, to make 2,000 steps (see ``RNNForecaster``).
     max_windows_per_epoch : int, default=None
         Train each epoch on a random sample of at most this many windows.
     early_stopping : bool, default=True
         Hold out the most recent windows and stop when their loss stops improving.
     validation_fraction : float, default=0.1
         Share of each series' most recent windows held out for early stopping.
-    n_iter_no_change : int, default=10
-        Epochs without improvement before early stopping.
+    n_iter_no_change : int or "auto", default="auto"
+        Epochs without improvement before early stopping; ``"auto"``: 10, or more for an
+        epoch of under 30 optimizer steps, to wait 300 steps (see ``RNNForecaster``).
     tol : float, default=1e-4
         Minimum relative improvement of the validation loss that counts.
     clip_norm : float or None, default=1.0
@@ -170,19 +172,19 @@ class TsrnnForecaster(BaseForecaster):
         num_layers=1,
         window="auto",
         linear_lags=None,
-        loss="mse",
+        loss="auto",
         baseline="auto",
         target_transform=None,
         quantiles=None,
         calendar_features=False,
         seasonal_period=None,
-        learning_rate=1e-3,
+        learning_rate=3e-3,
         batch_size=64,
-        max_epochs=100,
+        max_epochs="auto",
         max_windows_per_epoch=None,
         early_stopping=True,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
         clip_norm=1.0,
         optimizer="adam",
