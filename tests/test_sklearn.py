@@ -32,8 +32,20 @@ def test_sklearn_estimator_checks(estimator, check):
 
 
 # the same checks with the default parameters: they must learn scikit-learn's small
-# regression set (check_regressors_train: R² above 0.5) with no tuning and no poor_score tag
-@parametrize_with_checks([RNNForecaster(random_state=0)])
+# regression set (check_regressors_train: R² above 0.5) with no tuning and no poor_score tag.
+# One check is known to fail with them: the float32 CPU engine's output for a window can
+# differ in its last bit with the number of windows predicted together (different BLAS paths
+# for chunks of 2 and of 5 windows), 1.8e-7 here, and check_methods_subset_invariance allows
+# 1e-7 absolute. A property of the engine (tsrnn._network), not of the defaults.
+ENGINE_ROUNDING = {
+    "check_methods_subset_invariance": "float32 engine: last-bit differences between batch "
+    "sizes exceed the check's 1e-7 tolerance"
+}
+
+
+@parametrize_with_checks(
+    [RNNForecaster(random_state=0)], expected_failed_checks=lambda est: ENGINE_ROUNDING
+)
 def test_sklearn_estimator_checks_with_defaults(estimator, check):
     check(estimator)
 
