@@ -1,5 +1,9 @@
 """The default training rule: "auto" epochs and patience, "auto" loss, and that it learns."""
 
+import importlib.util
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -8,14 +12,24 @@ from sklearn.metrics import r2_score
 from tsrnn import RNNForecaster, _config
 from tsrnn._trainer import epoch_budget, resolve_loss
 
+ROOT = Path(__file__).resolve().parents[1]
 
-def two_tone(n_train=900, n_test=300, window=30):
-    """Windows of a noiseless two-tone sine (periods 25 and 7) and the next values."""
-    t = np.arange(n_train + n_test + window, dtype=np.float64)
-    s = np.sin(2 * np.pi * t / 25) + 0.5 * np.sin(2 * np.pi * t / 7)
-    X = np.lib.stride_tricks.sliding_window_view(s[:-1], window)
-    y = s[window:]
-    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+
+def _two_tone():
+    """The two-tone sine of ``benchmarks/defaults.py``: the data the benchmark measures."""
+    benchmarks = str(ROOT / "benchmarks")
+    sys.path.insert(0, benchmarks)  # for its helper module beside it
+    try:
+        spec = importlib.util.spec_from_file_location("defaults_benchmark",
+                                                      ROOT / "benchmarks" / "defaults.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(benchmarks)
+    return module.two_tone
+
+
+two_tone = _two_tone()
 
 
 def test_epoch_budget_counts_optimizer_steps():
