@@ -31,11 +31,6 @@ CPU_MIN_CHUNKS = 4
 #: result of a row.
 CPU_SMALL_GEMM = 2**19
 
-#: Sequences per chunk from which the forward pass multiplies by transposed copies of the
-#: weights (BLAS's no-transpose path is faster for the per-step products from there on; the
-#: transposition costs about as much as a few steps). Changes no result.
-CPU_TRANSPOSE_FROM = 4
-
 #: Bytes of working memory the estimator allows a training batch before it refuses to start.
 MAX_TRAINING_BYTES = 8 * 2**30
 

@@ -21,14 +21,16 @@ Inside a chunk the data is time-major: row ``t * n_seq + b`` holds sequence ``b`
 ``t``.
 """
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cache
 from math import sqrt
-from typing import NamedTuple
 
 import numpy as np
-from numba import get_num_threads, get_thread_id, njit, prange, types
+from numba import get_num_threads, njit, types
 from numba.extending import overload
 
 from . import _config
@@ -292,33 +294,12 @@ def _ov_backward_step(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_p
 @njit(cache=True, **_JIT)
 def _time_major(x, xt):
     """``xt[t * n_seq + b] = x[b, t]``: x (n_seq, T, F) time-major into xt (T * n_seq, F)."""
-    n_seq, T = x.shape[0], x.shape[1]
+    n_seq, T, F = x.shape
     for t in range(T):
         for b in range(n_seq):
-            xt[t * n_seq + b] = x[b, t]
-
-
-@njit(cache=True, **_JIT)
-def _transposed_weights(params, dims, offsets):
-    """Copy of ``params`` with every ``W_ih`` and ``W_hh`` block stored transposed.
-
-    The forward pass multiplies by ``W.T``; with the transpose contiguous, BLAS takes its
-    no-transpose path, which for the small per-step products is up to twice as fast.
-
-    Returns
-    -------
-    ndarray of shape (n_params,)
-        ``W_ih`` of layer ``l`` at its usual offset as a ``(F_l, G * H)`` row-major block,
-        ``W_hh`` as ``(H, G * H)``; the other blocks unchanged.
-    """
-    H, L = dims[2], dims[3]
-    GH = _n_gates(dims[0]) * H
-    pt = params.copy()
-    for layer in range(L):
-        o_ih, o_hh, o_bih, _, n_in = _layer_offsets(dims, offsets, layer)
-        pt[o_ih:o_hh].reshape(n_in, GH)[:] = params[o_ih:o_hh].reshape(GH, n_in).T
-        pt[o_hh:o_bih].reshape(H, GH)[:] = params[o_hh:o_bih].reshape(GH, H).T
-    return pt
+            row = xt[t * n_seq + b]
+            for f in range(F):
+                row[f] = x[b, t, f]
 
 
 @njit(cache=True, **_JIT)
@@ -355,17 +336,13 @@ def _column_sums(m, out):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_forward(cell, pt, transposed, x, dims, offsets, step_rows, xt, hs, ss, acts):
+def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
     """Forward pass of one chunk through every layer, keeping what BPTT needs.
 
     Parameters
     ----------
     pt : ndarray of shape (n_params,)
-        The parameters, with transposed weights (:func:`_transposed_weights`) if
-        ``transposed``.
-    transposed : bool
-        Whether the weight blocks of ``pt`` are transposed. Transposing costs about as much
-        as a few steps; it pays from a few sequences per chunk on.
+        The parameters, with transposed weight blocks (:func:`_transposed`).
     x : ndarray of shape (n_seq, T, F)
     dims : int64 ndarray ``[cell, F, H, L, O, E]``
     offsets : int64 ndarray of shape (L + 1, 4)
@@ -392,48 +369,79 @@ def _chunk_forward(cell, pt, transposed, x, dims, offsets, step_rows, xt, hs, ss
         b_hh = pt[o_bhh : o_bhh + GH]
         inp = xt if layer == 0 else hs[layer - 1][n_seq:]
         h_all, s_all, a_all = hs[layer], ss[layer], acts[layer]
-        if transposed:
-            np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a_all)
-        else:
-            np.dot(inp, pt[o_ih:o_hh].reshape(GH, n_in).T, a_all)
+        np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a_all)
         h_all[:n_seq] = zero
         s_all[:n_seq] = zero
         rec[:] = zero
         for t in range(T):
             lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
-            if t > 0 and transposed:
+            if t > 0:
                 _dot_rows(h_all[lo:mid], pt[o_hh:o_bih].reshape(H, GH), rec, step_rows)
-            elif t > 0:
-                _dot_rows(h_all[lo:mid], pt[o_hh:o_bih].reshape(GH, H).T, rec, step_rows)
             _forward_step(
                 cell, a_all[lo:mid], rec, b_ih, b_hh,
                 h_all[lo:mid], s_all[lo:mid], h_all[mid:hi], s_all[mid:hi],
             )  # fmt: skip
 
 
+# The head's products are small loops rather than BLAS calls: with the loops ordered so that
+# the innermost one runs along a contiguous row, they vectorise, and every array layout Numba
+# compiles ``np.dot`` for costs seconds on a fresh install.
+
+
 @njit(cache=True, **_JIT)
-def _head_weights(params, dims, offsets):
-    """Contiguous copies of the head's blocks: ``W_out[:, :H]`` (O, H), ``W_out[:, H:]``
-    (O, E) and ``b_out`` (O,)."""
+def _head_forward(pt, dims, offsets, h_last, z, out):
+    """``out = [h_last, z] @ W_out.T + b_out``; h_last (n_seq, H), z (n_seq, E), out
+    (n_seq, O). ``pt`` holds ``W_out`` transposed, see :func:`_transposed`."""
+    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
+    o_w, o_b = offsets[L, W_OUT], offsets[L, B_OUT]
+    W_t = pt[o_w:o_b].reshape(H + E, O)
+    b_out = pt[o_b : o_b + O]
+    for b in range(out.shape[0]):
+        row = out[b]
+        for k in range(O):
+            row[k] = 0
+        for j in range(H):
+            u, w = h_last[b, j], W_t[j]
+            for k in range(O):
+                row[k] += u * w[k]
+        for j in range(E):
+            u, w = z[b, j], W_t[H + j]
+            for k in range(O):
+                row[k] += u * w[k]
+        for k in range(O):
+            row[k] += b_out[k]
+
+
+@njit(cache=True, **_JIT)
+def _head_backward(params, dims, offsets, h_last, z, dy, grad, dh_last):
+    """Gradients of the head: ``W_out`` and ``b_out`` into ``grad``, and ``dh_last = dy @
+    W_out[:, :H]``; dy (n_seq, O), dh_last (n_seq, H)."""
     H, L, O, E = dims[2], dims[3], dims[4], dims[5]
     o_w, o_b = offsets[L, W_OUT], offsets[L, B_OUT]
     W_out = params[o_w:o_b].reshape(O, H + E)
-    W_h = np.ascontiguousarray(W_out[:, :H])
-    W_z = np.ascontiguousarray(W_out[:, H:])
-    return W_h, W_z, params[o_b : o_b + O]
-
-
-@njit(cache=True, **_JIT)
-def _head_forward(params, dims, offsets, h_last, z, out):
-    """``out = [h_last, z] @ W_out.T + b_out``; h_last (n_seq, H), z (n_seq, E), out
-    (n_seq, O)."""
-    W_h, W_z, b_out = _head_weights(params, dims, offsets)
-    np.dot(h_last, W_h.T, out)
-    if z.shape[1] > 0:
-        out += np.dot(z, W_z.T)
-    for b in range(out.shape[0]):
-        for k in range(out.shape[1]):
-            out[b, k] += b_out[k]
+    dW_out = grad[o_w:o_b].reshape(O, H + E)
+    n_seq = dy.shape[0]
+    for k in range(O):
+        drow = dW_out[k]
+        for j in range(H + E):
+            drow[j] = 0
+        acc = dy.dtype.type(0)
+        for b in range(n_seq):
+            g = dy[b, k]
+            acc += g
+            for j in range(H):
+                drow[j] += g * h_last[b, j]
+            for j in range(E):
+                drow[H + j] += g * z[b, j]
+        grad[o_b + k] = acc
+    for b in range(n_seq):
+        row = dh_last[b]
+        for j in range(H):
+            row[j] = 0
+        for k in range(O):
+            g, w = dy[b, k], W_out[k]
+            for j in range(H):
+                row[j] += g * w[j]
 
 
 @njit(cache=True, **_JIT)
@@ -482,7 +490,7 @@ def _chunk_buffers(work, n_seq, T, dims):
 
 
 @njit(cache=True, **_JIT)
-def _chunk_predict(cell, pt, transposed, x, z, dims, offsets, step_rows, work, out):
+def _chunk_predict(cell, pt, x, z, dims, offsets, step_rows, work, out):
     """Outputs of one chunk: x (n_seq, T, F) and head features z (n_seq, E) -> out (n_seq, O).
 
     The same arithmetic as :func:`_chunk_forward`, streamed: every layer advances one step at
@@ -492,7 +500,7 @@ def _chunk_predict(cell, pt, transposed, x, z, dims, offsets, step_rows, work, o
 
     Parameters
     ----------
-    pt, transposed, x, dims, offsets, step_rows
+    pt, x, dims, offsets, step_rows
         As for :func:`_chunk_forward`.
     z : ndarray of shape (n_seq, E)
     work : ndarray of shape (W,)
@@ -523,16 +531,12 @@ def _chunk_predict(cell, pt, transposed, x, z, dims, offsets, step_rows, work, o
             inp = xt[t * n_seq : (t + 1) * n_seq] if layer == 0 else hs[now, layer - 1]
             if n_in == 1:  # one input (a univariate series): cheaper than a BLAS call
                 _outer(inp[:, 0], pt[o_ih:o_hh], a)
-            elif transposed:
-                np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a)
             else:
-                np.dot(inp, pt[o_ih:o_hh].reshape(GH, n_in).T, a)
+                np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a)
             if t == 0:
                 rec[:] = zero
-            elif transposed:
-                _dot_rows(hs[before, layer], pt[o_hh:o_bih].reshape(H, GH), rec, step_rows)
             else:
-                _dot_rows(hs[before, layer], pt[o_hh:o_bih].reshape(GH, H).T, rec, step_rows)
+                _dot_rows(hs[before, layer], pt[o_hh:o_bih].reshape(H, GH), rec, step_rows)
             _forward_step(
                 cell, a, rec, pt[o_bih:o_bhh], pt[o_bhh : o_bhh + GH],
                 hs[before, layer], ss[before, layer], hs[now, layer], ss[now, layer],
@@ -569,8 +573,7 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
 
 @njit(cache=True, **_JIT)
 def _chunk_loss_grad(
-    cell, params, pt, transposed, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work,
-    grad,
+    cell, params, pt, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work, grad
 ):
     """Loss and parameter gradient of one chunk; the gradient is written into ``grad``.
 
@@ -578,9 +581,8 @@ def _chunk_loss_grad(
     ----------
     params, grad : ndarray of shape (n_params,)
     pt : ndarray of shape (n_params,)
-        ``params``, with transposed weights if ``transposed``, for the forward pass (see
-        :func:`_chunk_forward`).
-    transposed : bool
+        ``params`` with transposed weight blocks (:func:`_transposed`), for the forward
+        pass.
     x : ndarray of shape (n_seq, T, F)
     z : ndarray of shape (n_seq, E)
         Head features.
@@ -604,35 +606,24 @@ def _chunk_loss_grad(
     float
         The chunk's summed loss, not divided by ``norm``.
     """
-    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
+    H, L, O = dims[2], dims[3], dims[4]
     n_seq, T = x.shape[0], x.shape[1]
     dt = x.dtype
     zero = dt.type(0)
     xt, hs, ss, acts, dseq, dr = _chunk_buffers(work, n_seq, T, dims)
-    _chunk_forward(cell, pt, transposed, x, dims, offsets, step_rows, xt, hs, ss, acts)
+    _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts)
     GH = acts.shape[2]
 
     # head and loss
     h_last = hs[L - 1][T * n_seq :]
     yhat = np.empty((n_seq, O), dtype=dt)
-    _head_forward(params, dims, offsets, h_last, z, yhat)
+    _head_forward(pt, dims, offsets, h_last, z, yhat)
     dy = np.empty((n_seq, O), dtype=dt)
     total = _loss_gradient(yhat, y, loss, quantiles, norm, dy)
-    W_h, _, _ = _head_weights(params, dims, offsets)
-    o_w, o_b = offsets[L, W_OUT], offsets[L, B_OUT]
-    dW_out = grad[o_w:o_b].reshape(O, H + E)
-    dW_out[:, :H] = np.dot(dy.T, h_last)
-    if E > 0:
-        dW_out[:, H:] = np.dot(dy.T, z)
-    for k in range(O):
-        acc = zero
-        for b in range(n_seq):
-            acc += dy[b, k]
-        grad[o_b + k] = acc
 
     # gradient with respect to every hidden state of the current layer, from above
     dseq[: (T - 1) * n_seq] = zero
-    np.dot(dy, W_h, dseq[(T - 1) * n_seq :])
+    _head_backward(params, dims, offsets, h_last, z, dy, grad, dseq[(T - 1) * n_seq :])
     ds = np.empty((n_seq, H), dtype=dt)
     dh_rec = np.empty((n_seq, H), dtype=dt)
     sink = np.zeros((n_seq, H), dtype=dt)  # dh_up_prev of the first step, discarded
@@ -664,34 +655,30 @@ def _chunk_loss_grad(
         if cell == GRU:
             _column_sums(drec, grad[o_bhh : o_bhh + GH])
         else:  # drec is dp: both biases get the same gradient
-            grad[o_bhh : o_bhh + GH] = grad[o_bih:o_bhh]
+            for j in range(GH):
+                grad[o_bhh + j] = grad[o_bih + j]
         if layer > 0:
             np.dot(dp, W_ih, dseq)
     return total
 
 
 # --------------------------------------------------------------------------------------------
-# Numba engine: parallel drivers
+# Numba engine: entry points, run on a pool of threads
 
 
-class _Engines(NamedTuple):
-    """The jitted entry points of one cell (see :func:`_make_engines`)."""
-
-    predict_serial: object
-    predict_parallel: object
-    loss_grad_serial: object
-    loss_grad_parallel: object
-
-
-def _make_engines(cell):
-    """The four entry points of the engines, compiled for one cell alone.
+@cache
+def _engines(cell):
+    """The two jitted entry points of one cell, compiled on first use.
 
     ``cell`` (a cell code) is a constant of these closures, so Numba types it as a literal
-    all the way down to :func:`_forward_step` and :func:`_backward_step`, which then compile
-    that cell's kernels only: a model compiles its own cell, not all three. The closures are
-    cached on disk like the module's functions (Numba keys their cache by the value of
-    ``cell``). Each entry point is compiled on its first call; the one-chunk (serial) ones
-    serve batches of up to one chunk, the parallel ones larger batches.
+    all the way down to :func:`_forward_step` and :func:`_backward_step`: a model compiles
+    its own cell, not all three. The closures are cached on disk like the module's functions
+    (Numba keys their cache by the value of the constant).
+
+    Both run a range of chunks ``k0 <= k < k1`` of a batch cut into chunks of ``chunk``
+    sequences, and release the GIL: :func:`_run_chunks` calls them from a pool of threads,
+    each thread with its own range and its own row of scratch memory. Plain functions
+    compile in a fraction of the time a ``parallel=True`` region takes.
 
     Parameters
     ----------
@@ -700,89 +687,36 @@ def _make_engines(cell):
 
     Returns
     -------
-    _Engines
+    predict_chunks, loss_grad_chunks : numba dispatchers
     """
 
-    @njit(parallel=True, cache=True, **_JIT)
-    def predict_parallel(params, X, Z, dims, offsets, chunk, step_rows, work):
-        """Outputs of a batch, chunk by chunk; work (n_threads, W) is scratch, a row per thread."""
+    @njit(cache=True, nogil=True, **_JIT)
+    def predict_chunks(pt, X, Z, dims, offsets, step_rows, chunk, k0, k1, work, out):
+        """Outputs of chunks k0..k1-1 of the batch X (B, T, F), Z (B, E) into out (B, O)."""
         B = X.shape[0]
-        out = np.empty((B, dims[4]), dtype=X.dtype)
-        pt = _transposed_weights(params, dims, offsets)
-        n_chunks = (B + chunk - 1) // chunk
-        for k in prange(n_chunks):
+        for k in range(k0, k1):
             b0 = k * chunk
             b1 = min(B, b0 + chunk)
             _chunk_predict(
-                cell, pt, True, X[b0:b1], Z[b0:b1], dims, offsets, step_rows,
-                work[get_thread_id()], out[b0:b1],
+                cell, pt, X[b0:b1], Z[b0:b1], dims, offsets, step_rows, work, out[b0:b1],
             )  # fmt: skip
-        return out
 
-    @njit(cache=True, **_JIT)
-    def predict_serial(params, X, Z, dims, offsets, transposed, step_rows, work):
-        """Outputs of a batch small enough to be one chunk, without a parallel region; with
-        transposed copies of the weights if ``transposed``."""
-        out = np.empty((X.shape[0], dims[4]), dtype=X.dtype)
-        if transposed:
-            pt = _transposed_weights(params, dims, offsets)
-            _chunk_predict(cell, pt, True, X, Z, dims, offsets, step_rows, work, out)
-        else:
-            _chunk_predict(cell, params, False, X, Z, dims, offsets, step_rows, work, out)
-        return out
-
-    @njit(parallel=True, cache=True, **_JIT)
-    def loss_grad_parallel(
-        params, X, Z, Y, dims, offsets, step_rows, loss, quantiles, norm, chunk, work
-    ):
-        """Loss and gradient of a batch; per-chunk gradients summed in chunk order."""
+    @njit(cache=True, nogil=True, **_JIT)
+    def loss_grad_chunks(
+        params, pt, X, Z, Y, dims, offsets, step_rows, loss, quantiles, norm, chunk, k0, k1,
+        work, grads, losses,
+    ):  # fmt: skip
+        """Summed loss and gradient of chunks k0..k1-1 into losses[k] and grads[k] (P,)."""
         B = X.shape[0]
-        P = params.shape[0]
-        pt = _transposed_weights(params, dims, offsets)
-        n_chunks = (B + chunk - 1) // chunk
-        grads = np.zeros((n_chunks, P), dtype=params.dtype)
-        losses = np.zeros(n_chunks)
-        for k in prange(n_chunks):
+        for k in range(k0, k1):
             b0 = k * chunk
             b1 = min(B, b0 + chunk)
             losses[k] = _chunk_loss_grad(
-                cell, params, pt, True, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, offsets,
-                step_rows, loss, quantiles, norm, work[get_thread_id()], grads[k],
+                cell, params, pt, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, offsets,
+                step_rows, loss, quantiles, norm, work, grads[k],
             )  # fmt: skip
-        grad = np.empty(P, dtype=params.dtype)
-        for j in prange(P):
-            acc = grads[0, j]
-            for k in range(1, n_chunks):
-                acc += grads[k, j]
-            grad[j] = acc
-        total = 0.0
-        for k in range(n_chunks):
-            total += losses[k]
-        return total / norm, grad
 
-    @njit(cache=True, **_JIT)
-    def loss_grad_serial(
-        params, X, Z, Y, dims, offsets, transposed, step_rows, loss, quantiles, norm, work,
-        grad,
-    ):
-        """Loss and gradient of a batch small enough to be one chunk (summed loss, not
-        divided by ``norm``), without a parallel region."""
-        if transposed:
-            pt = _transposed_weights(params, dims, offsets)
-            return _chunk_loss_grad(
-                cell, params, pt, True, X, Z, Y, dims, offsets, step_rows, loss, quantiles,
-                norm, work, grad,
-            )  # fmt: skip
-        return _chunk_loss_grad(
-            cell, params, params, False, X, Z, Y, dims, offsets, step_rows, loss, quantiles,
-            norm, work, grad,
-        )  # fmt: skip
-
-    return _Engines(predict_serial, predict_parallel, loss_grad_serial, loss_grad_parallel)
-
-
-#: The engines of each cell, by cell code.
-ENGINES = {code: _make_engines(code) for code in (LSTM, GRU, RNN)}
+    return predict_chunks, loss_grad_chunks
 
 
 # --------------------------------------------------------------------------------------------
@@ -790,6 +724,11 @@ ENGINES = {code: _make_engines(code) for code in (LSTM, GRU, RNN)}
 
 _BLAS = []
 _WORK = {}
+#: Held while an engine call runs: the kernels release the GIL, and every call shares the
+#: scratch memory of :func:`_workspace` and the thread pool.
+_ENGINE_LOCK = threading.Lock()
+#: The thread pool of :func:`_run_chunks`: (process id, number of threads, executor).
+_POOL = [None, 0, None]
 
 
 def _work_size(spec, n_seq, T, train):
@@ -815,8 +754,8 @@ def _workspace(n_rows, size, dtype):
     The engines' large working arrays (states, activations and gradients of every step) are
     carved from it: allocating them afresh on every call costs a page fault per 4 KiB, a
     quarter of a training step at small sizes. One buffer per dtype is kept, grown on demand
-    (it never exceeds one row per thread of the largest call). Safe because the kernels
-    hold the GIL: two calls never run at once.
+    (it never exceeds one row per thread of the largest call). Safe because engine calls
+    hold ``_ENGINE_LOCK``: two calls never run at once.
     """
     n = n_rows * size
     buf = _WORK.get(dtype)
@@ -864,6 +803,78 @@ def _call(engine, args):
     return engine(*args)
 
 
+def _pool(n_threads):
+    """A pool of ``n_threads`` worker threads, made on first use (and afresh in a forked
+    child, or when the thread count changes)."""
+    pid = os.getpid()
+    if _POOL[0] != pid or _POOL[1] != n_threads:
+        if _POOL[0] == pid and _POOL[2] is not None:
+            _POOL[2].shutdown(wait=False)
+        executor = ThreadPoolExecutor(n_threads, thread_name_prefix="tsrnn-engine")
+        _POOL[:] = [pid, n_threads, executor]
+    return _POOL[2]
+
+
+def _run_chunks(engine, n_chunks, head, tail, work):
+    """Run ``engine(*head, k0, k1, work[i], *tail)`` over the chunks of a batch.
+
+    The chunks are cut into contiguous ranges, one per thread (Numba's thread count,
+    :func:`numba.get_num_threads`, at most one per chunk); the calling thread takes the
+    first range, a pool of threads the others. Each chunk's results land in its own slot,
+    so they do not depend on the thread count.
+
+    Parameters
+    ----------
+    engine : numba dispatcher
+        One of the entry points of :func:`_engines`.
+    n_chunks : int
+    head, tail : tuple
+        The arguments before ``k0, k1, work`` and after them.
+    work : ndarray of shape (n_threads, W)
+        Scratch memory, a row per thread.
+    """
+    n_threads = min(n_chunks, work.shape[0])
+    cuts = [n_chunks * i // n_threads for i in range(n_threads + 1)]
+    announce_compile(engine, (*head, 0, 1, work[0], *tail))
+    if n_threads == 1:
+        engine(*head, 0, n_chunks, work[0], *tail)
+        return
+    with _single_threaded_blas():
+        futures = [
+            _pool(n_threads - 1).submit(engine, *head, cuts[i], cuts[i + 1], work[i], *tail)
+            for i in range(1, n_threads)
+        ]
+        engine(*head, cuts[0], cuts[1], work[0], *tail)
+        for future in futures:
+            future.result()
+
+
+def _transposed(params, spec):
+    """Copy of ``params`` with every ``W_ih`` and ``W_hh`` block stored transposed.
+
+    The forward pass multiplies by ``W.T``; with the transpose contiguous, BLAS takes its
+    no-transpose path, which for the per-step products is up to twice as fast. The copy costs
+    about as much as a step of one sequence.
+
+    Returns
+    -------
+    ndarray of shape (n_params,)
+        ``W_ih`` of layer ``l`` at its usual offset as a ``(F_l, G * H)`` row-major block,
+        ``W_hh`` as ``(H, G * H)``, ``W_out`` as ``(H + E, n_outputs)``; the biases
+        unchanged.
+    """
+    pt = params.copy()
+    GH, H = spec.gates * spec.hidden_size, spec.hidden_size
+    for layer, (o_ih, o_hh, o_bih, _) in enumerate(spec.offsets[:-1]):
+        n_in = spec.n_features if layer == 0 else H
+        pt[o_ih:o_hh].reshape(n_in, GH)[...] = params[o_ih:o_hh].reshape(GH, n_in).T
+        pt[o_hh:o_bih].reshape(H, GH)[...] = params[o_hh:o_bih].reshape(GH, H).T
+    o_w, o_b = spec.offsets[-1, W_OUT], spec.offsets[-1, B_OUT]
+    n_head = H + spec.n_head_features
+    pt[o_w:o_b].reshape(n_head, spec.n_outputs)[...] = params[o_w:o_b].reshape(-1, n_head).T
+    return pt
+
+
 def forward(params, X, spec, Z=None):
     """Outputs of the network for a batch of windows.
 
@@ -882,22 +893,26 @@ def forward(params, X, spec, Z=None):
     """
     X = np.ascontiguousarray(X, dtype=params.dtype)
     Z = _head_input(Z, X, spec)
-    chunk = chunk_size_for(X.shape[0])
     B, T = X.shape[0], X.shape[1]
-    rows = _step_rows(spec)
-    if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
-        work = _workspace(1, _work_size(spec, B, T, False), X.dtype)
-        transposed = B >= _config.CPU_TRANSPOSE_FROM
-        args = (params, X, Z, spec.dims, spec.offsets, transposed, rows, work[0])
-        return _call(ENGINES[spec.cell_code].predict_serial, args)
-    work = _workspace(get_num_threads(), _work_size(spec, chunk, T, False), X.dtype)
-    with _single_threaded_blas():
-        args = (params, X, Z, spec.dims, spec.offsets, chunk, rows, work)
-        return _call(ENGINES[spec.cell_code].predict_parallel, args)
+    chunk = chunk_size_for(B)
+    n_chunks = -(-B // chunk)
+    predict_chunks, _ = _engines(spec.cell_code)
+    out = np.empty((B, spec.n_outputs), dtype=X.dtype)
+    with _ENGINE_LOCK:
+        n_rows = min(n_chunks, get_num_threads())
+        work = _workspace(n_rows, _work_size(spec, min(B, chunk), T, False), X.dtype)
+        pt = _transposed(params, spec)
+        head = (pt, X, Z, spec.dims, spec.offsets, _step_rows(spec), chunk)
+        _run_chunks(predict_chunks, n_chunks, head, (out,), work)
+    return out
 
 
 def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
     """Loss of a batch and its gradient with respect to every parameter (BPTT).
+
+    The batch is cut into chunks (:func:`chunk_size_for`, a function of the batch size
+    alone); the per-chunk gradients and losses are summed in chunk order, so the result does
+    not depend on the thread count.
 
     Parameters
     ----------
@@ -925,22 +940,25 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
         quantiles = np.full(spec.n_outputs, 0.5)
     quantiles = np.ascontiguousarray(quantiles, dtype=np.float64)
     norm = float(Y.size)
-    chunk = chunk_size_for(X.shape[0])
     B, T = X.shape[0], X.shape[1]
-    rows = _step_rows(spec)
-    if B <= chunk:  # one chunk: skip the parallel region and its start-up cost
-        grad = np.zeros_like(params)
-        work = _workspace(1, _work_size(spec, B, T, True), X.dtype)
-        transposed = B >= _config.CPU_TRANSPOSE_FROM
-        args = (
-            params, X, Z, Y, spec.dims, spec.offsets, transposed, rows, code, quantiles, norm,
-            work[0], grad,
+    chunk = chunk_size_for(B)
+    n_chunks = -(-B // chunk)
+    _, loss_grad_chunks = _engines(spec.cell_code)
+    grads = np.empty((n_chunks, params.shape[0]), dtype=params.dtype)
+    losses = np.empty(n_chunks)
+    with _ENGINE_LOCK:
+        n_rows = min(n_chunks, get_num_threads())
+        work = _workspace(n_rows, _work_size(spec, min(B, chunk), T, True), X.dtype)
+        pt = _transposed(params, spec)
+        head = (
+            params, pt, X, Z, Y, spec.dims, spec.offsets, _step_rows(spec), code, quantiles,
+            norm, chunk,
         )  # fmt: skip
-        total = _call(ENGINES[spec.cell_code].loss_grad_serial, args)
-        return total / norm, grad
-    work = _workspace(get_num_threads(), _work_size(spec, chunk, T, True), X.dtype)
-    with _single_threaded_blas():
-        args = (
-            params, X, Z, Y, spec.dims, spec.offsets, rows, code, quantiles, norm, chunk, work
-        )
-        return _call(ENGINES[spec.cell_code].loss_grad_parallel, args)
+        _run_chunks(loss_grad_chunks, n_chunks, head, (grads, losses), work)
+    grad = grads[0].copy()
+    for k in range(1, n_chunks):  # in chunk order
+        grad += grads[k]
+    total = 0.0
+    for k in range(n_chunks):
+        total += float(losses[k])
+    return total / norm, grad
