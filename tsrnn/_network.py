@@ -335,7 +335,7 @@ def _column_sums(m, out):
             out[k] += row[k]
 
 
-@njit(cache=True, **_JIT)
+@njit(cache=True, inline="always", **_JIT)
 def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
     """Forward pass of one chunk through every layer, keeping what BPTT needs.
 
@@ -489,7 +489,7 @@ def _chunk_buffers(work, n_seq, T, dims):
     return xt, hs, ss, acts, dseq, dr
 
 
-@njit(cache=True, **_JIT)
+@njit(cache=True, inline="always", **_JIT)
 def _chunk_predict(cell, pt, x, z, dims, offsets, step_rows, work, out):
     """Outputs of one chunk: x (n_seq, T, F) and head features z (n_seq, E) -> out (n_seq, O).
 
@@ -571,7 +571,7 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
     return total
 
 
-@njit(cache=True, **_JIT)
+@njit(cache=True, inline="always", **_JIT)
 def _chunk_loss_grad(
     cell, params, pt, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work, grad
 ):
