@@ -37,10 +37,11 @@ def __dir__():
 def warmup(dtypes=("float32",), cells=("lstm",)):
     """Compile the CPU kernels now (they are cached on disk for later processes).
 
-    For each cell and precision it compiles the four engine entry points of that cell alone:
-    prediction and loss-and-gradient, each in its one-chunk (serial) and parallel form, for a
-    network without head features and the default loss code path; and the Adam update. The
-    defaults are what the default :class:`RNNForecaster` (LSTM, float32) needs.
+    For each cell and precision it compiles that cell's two engine entry points (training:
+    loss and gradient; and prediction), for a network without head features, and the Adam
+    update. The prediction engine compiles in a second process meanwhile (see
+    :mod:`tsrnn._compiling`). The defaults are what the default :class:`RNNForecaster`
+    (LSTM, float32) needs.
 
     Parameters
     ----------
@@ -59,10 +60,9 @@ def warmup(dtypes=("float32",), cells=("lstm",)):
         for name in dtypes:
             dtype = np.dtype(name)
             params = spec.init_params(np.random.default_rng(0), dtype)
-            for batch in (1, 64):  # the serial path and the parallel engine
-                X = np.zeros((batch, 3, 1), dtype=dtype)
-                forward(params, X, spec)
-                _, grad = loss_and_grad(params, X, np.zeros((batch, 1), dtype=dtype), spec)
+            X = np.zeros((1, 3, 1), dtype=dtype)
+            _, grad = loss_and_grad(params, X, np.zeros((1, 1), dtype=dtype), spec)
+            forward(params, X, spec)
             Adam().update(params, grad)
 
 

@@ -33,8 +33,7 @@ import numpy as np
 from numba import get_num_threads, njit, types
 from numba.extending import overload
 
-from . import _config
-from ._compile_notice import announce_compile
+from . import _compiling, _config
 from ._kernels_common import _JIT
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
@@ -796,13 +795,6 @@ def _head_input(Z, X, spec):
     return Z
 
 
-def _call(engine, args):
-    """``engine(*args)``, saying so on stderr first if the call compiles (once per process,
-    see :mod:`tsrnn._compile_notice`)."""
-    announce_compile(engine, args)
-    return engine(*args)
-
-
 def _pool(n_threads):
     """A pool of ``n_threads`` worker threads, made on first use (and afresh in a forked
     child, or when the thread count changes)."""
@@ -835,7 +827,6 @@ def _run_chunks(engine, n_chunks, head, tail, work):
     """
     n_threads = min(n_chunks, work.shape[0])
     cuts = [n_chunks * i // n_threads for i in range(n_threads + 1)]
-    announce_compile(engine, (*head, 0, 1, work[0], *tail))
     if n_threads == 1:
         engine(*head, 0, n_chunks, work[0], *tail)
         return
@@ -903,6 +894,9 @@ def forward(params, X, spec, Z=None):
         work = _workspace(n_rows, _work_size(spec, min(B, chunk), T, False), X.dtype)
         pt = _transposed(params, spec)
         head = (pt, X, Z, spec.dims, spec.offsets, _step_rows(spec), chunk)
+        _compiling.wait_aside(spec.cell, X.dtype)
+        if _compiling.will_compile(predict_chunks, (*head, 0, 1, work[0], out)):
+            _compiling.announce()
         _run_chunks(predict_chunks, n_chunks, head, (out,), work)
     return out
 
@@ -943,7 +937,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
     B, T = X.shape[0], X.shape[1]
     chunk = chunk_size_for(B)
     n_chunks = -(-B // chunk)
-    _, loss_grad_chunks = _engines(spec.cell_code)
+    predict_chunks, loss_grad_chunks = _engines(spec.cell_code)
     grads = np.empty((n_chunks, params.shape[0]), dtype=params.dtype)
     losses = np.empty(n_chunks)
     with _ENGINE_LOCK:
@@ -954,11 +948,10 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
             params, pt, X, Z, Y, spec.dims, spec.offsets, _step_rows(spec), code, quantiles,
             norm, chunk,
         )  # fmt: skip
+        if _compiling.will_compile(loss_grad_chunks, (*head, 0, 1, work[0], grads, losses)):
+            _compiling.announce()
+            if not predict_chunks.signatures:  # training predicts too: compile that aside
+                _compiling.compile_aside(spec.cell, X.dtype)
         _run_chunks(loss_grad_chunks, n_chunks, head, (grads, losses), work)
-    grad = grads[0].copy()
-    for k in range(1, n_chunks):  # in chunk order
-        grad += grads[k]
-    total = 0.0
-    for k in range(n_chunks):
-        total += float(losses[k])
-    return total / norm, grad
+    # the same sums whatever the thread count: the chunks are fixed by the batch size
+    return float(losses.sum()) / norm, grads.sum(axis=0)

@@ -1,0 +1,77 @@
+"""The one line on stderr while kernels compile for the first time, silence afterwards, and
+the helper process that compiles the prediction engine while training compiles."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Two predictions of the smallest network (the Elman cell compiles fastest), in one process.
+SCRIPT = """
+import numpy as np
+from tsrnn._network import NetworkSpec, forward
+spec = NetworkSpec("rnn", 1, 2, 1, 1)
+params = spec.init_params(np.random.default_rng(0))
+for _ in range(2):
+    forward(params, np.zeros((1, 3, 1), dtype=np.float32), spec)
+print("done")
+"""
+
+
+def _run(cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, check=True,
+        cwd=ROOT,
+    )  # fmt: skip
+
+
+def test_compile_notice_once_then_silent(tmp_path):
+    first = _run(tmp_path)
+    assert first.stdout == "done\n"
+    lines = first.stderr.splitlines()
+    assert len(lines) == 1, first.stderr
+    assert lines[0].startswith("tsrnn: compiling kernels (once per install, about ")
+    second = _run(tmp_path)  # same disk cache: nothing to compile, nothing to say
+    assert second.stdout == "done\n"
+    assert second.stderr == ""
+
+
+#: One training step, then a prediction, of the smallest network: the step starts the helper
+#: that compiles the prediction engine; the prediction waits for it.
+TRAIN_SCRIPT = """
+import numpy as np
+from tsrnn import _compiling
+from tsrnn._network import NetworkSpec, _engines, forward, loss_and_grad
+spec = NetworkSpec("rnn", 1, 2, 1, 1)
+params = spec.init_params(np.random.default_rng(0))
+X = np.zeros((1, 3, 1), dtype=np.float32)
+loss_and_grad(params, X, np.zeros((1, 1), dtype=np.float32), spec)
+helper = _compiling._state["aside"].get(("rnn", "float32"))
+print("helper" if helper is not None else "none")
+forward(params, X, spec)
+predict = _engines(spec.cell_code)[0]
+print("loaded" if predict.stats.cache_hits else "compiled")
+"""
+
+
+def _run_script(script, cache_dir, **env):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT), **env)
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True,
+        cwd=ROOT,
+    )  # fmt: skip
+
+
+def test_prediction_engine_compiles_aside_while_training_compiles(tmp_path):
+    run = _run_script(TRAIN_SCRIPT, tmp_path)
+    # the prediction engine came from the helper's disk cache, not a compile of its own
+    assert run.stdout.split() == ["helper", "loaded"], run.stdout + run.stderr
+    assert len(run.stderr.splitlines()) == 1  # still one notice
+
+
+def test_compile_aside_can_be_switched_off(tmp_path):
+    run = _run_script(TRAIN_SCRIPT, tmp_path, TSRNN_COMPILE_ASIDE="0")
+    assert run.stdout.split() == ["none", "compiled"], run.stdout + run.stderr
