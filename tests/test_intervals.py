@@ -203,3 +203,28 @@ def test_a_base_model_gives_intervals_of_any_coverage(tiny_base):
     assert (i90["lower"] <= i50["lower"]).all() and (i50["upper"] <= i90["upper"]).all()
     q = base.predict_quantiles(y, quantiles=[0.2, 0.5])
     np.testing.assert_allclose(q[0.5], base.predict(y))
+
+
+def test_partial_fit_takes_the_fresh_errors_from_its_training_pass(monkeypatch):
+    """The errors of the fresh windows are their outputs in the training pass, before the
+    model learns from them (prequential): partial_fit makes no second pass over the data."""
+    from tsrnn import _network
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 8)).astype(np.float32)
+    y = X[:, -1] + 0.1 * rng.standard_normal(120).astype(np.float32)
+    est = RNNForecaster(hidden_size=8, max_epochs=2, batch_size=64, random_state=0)
+    est.fit(X[:60], y[:60])
+    before = est._residuals.copy()
+    outputs, finish = est._network_outputs(X[60:], None)  # of the weights before the call
+    rows_predicted = []
+    forward = _network.forward
+    monkeypatch.setattr(_network, "forward", lambda p, X, *a, **k: rows_predicted.append(
+        len(X)) or forward(p, X, *a, **k))  # fmt: skip
+    est.partial_fit(X[60:], y[60:])  # one batch: every window predicted before the step
+    assert rows_predicted == []
+    assert len(est._residuals) == len(before) + 60
+    np.testing.assert_array_equal(est._residuals[: len(before)], before)
+    # target = output + error, in the network's space: back in the user's units, y itself
+    fresh = est._residuals[len(before) :]
+    np.testing.assert_allclose(finish(outputs + fresh), y[60:], rtol=1e-4, atol=1e-4)

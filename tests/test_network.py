@@ -356,3 +356,20 @@ def test_results_independent_of_thread_count(tmp_path):
             two = np.load(tmp_path / "threads2" / f"{cell}_{what}.npy")
             assert one.dtype == two.dtype
             assert np.array_equal(one, two), f"{cell} {what} depends on the thread count"
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("batch", [3, 70])  # one chunk; several, on every thread
+def test_loss_and_grad_hands_back_the_outputs_of_its_forward_pass(cell, batch):
+    rng = np.random.default_rng(5)
+    spec = NetworkSpec(cell, 2, 6, 2, 3, 1)
+    params = spec.init_params(rng)
+    X = rng.standard_normal((batch, 9, 2)).astype(np.float32)
+    Y = rng.standard_normal((batch, 3)).astype(np.float32)
+    Z = rng.standard_normal((batch, 1)).astype(np.float32)
+    outputs = np.full((batch, 3), np.nan, dtype=np.float32)
+    loss, grad = loss_and_grad(params, X, Y, spec, Z=Z, outputs=outputs)
+    np.testing.assert_allclose(outputs, forward(params, X, spec, Z), rtol=1e-5, atol=1e-6)
+    same_loss, same_grad = loss_and_grad(params, X, Y, spec, Z=Z)  # nothing else changes
+    assert loss == same_loss
+    np.testing.assert_array_equal(grad, same_grad)

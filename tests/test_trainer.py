@@ -189,3 +189,38 @@ def test_time_ordered_split_of_strided_windows_drops_only_overlapping_targets():
     # steps one apart: the horizon - 1 windows before the first validation window go
     train, val = time_ordered_split(np.arange(20), series, horizon=3, fraction=0.2)
     np.testing.assert_array_equal(np.sort(train), np.arange(14))
+
+
+class Recording:
+    """A trainer that also records, before each step, what its predicting weights give the
+    batch: the prequential outputs ``train`` should hand back."""
+
+    def __init__(self, trainer):
+        self.trainer, self.before = trainer, {}
+
+    def __getattr__(self, name):
+        return getattr(self.trainer, name)
+
+    def step(self, idx, outputs=None):
+        for row, out in zip(idx, self.trainer.predict(idx), strict=True):
+            self.before.setdefault(int(row), out)  # the first epoch's
+        return self.trainer.step(idx, outputs) if outputs is not None else self.trainer.step(idx)
+
+
+@pytest.mark.parametrize("momentum", [None, 0.5])  # from the training pass; from the average
+def test_train_hands_back_each_row_before_the_first_epoch_learns_from_it(momentum):
+    from tsrnn._trainer import train
+
+    spec, params, X, Y = problem()
+    trainer = Recording(make_trainer("cpu", spec, params, Adam(1e-2), X, Y, "mse", 1.0,
+                                     average=momentum))  # fmt: skip
+    history = {"loss_curve_": [], "validation_scores_": [], "n_iter_": 0, "t_": 0,
+               "best_epoch_": 0}  # fmt: skip
+    outputs = np.full((40, 3), np.nan, dtype=np.float32)
+    train_idx = np.arange(30)  # rows 30..39 are never trained on: left as they are
+    train(trainer, np.random.default_rng(0), train_idx, None, 3, history, batch_size=8,
+          score=None, early_stopping=False, outputs=outputs)  # fmt: skip
+    assert history["t_"] == 3 * 4  # three epochs ran; only the first one was recorded
+    expected = np.array([trainer.before[row] for row in range(30)])
+    np.testing.assert_allclose(outputs[:30], expected, rtol=1e-5, atol=1e-6)
+    assert np.isnan(outputs[30:]).all()

@@ -128,15 +128,9 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
             "pinball" if levels is not None else loss, self.clip_norm, quantile_levels,
             Zn, self.ema_momentum,
         )  # fmt: skip
-        if not first and levels is None:
-            # out-of-sample errors: the fresh windows, before the model learns from them (only
-            # the most recent are kept, so only those are predicted); they replace errors
-            # from training windows
-            recent = np.arange(max(0, len(Yn) - _config.MAX_INTERVAL_ERRORS), len(Yn))
-            state._residuals = _intervals.keep_recent(
-                state._residuals, Yn[recent] - trainer.predict(recent), state._in_sample_errors
-            )
-            state._in_sample_errors = False
+        # out-of-sample errors of fresh windows: their outputs in the training pass, before
+        # the model learns from them (prequential)
+        fresh_outputs = None if first or levels is not None else np.full_like(Yn, np.nan)
         history = {k: getattr(state, k) for k in TrainingState.HISTORY}
         # pretrained mode: scored on the steps forecast, not all the network's
         scored = slice(None) if kind != "pretrained" else slice(
@@ -155,8 +149,18 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
             history, batch_size=self.batch_size, score=score, start_score=start,
             max_windows_per_epoch=self.max_windows_per_epoch,
             early_stopping=not incremental, n_iter_no_change=self.n_iter_no_change,
-            tol=self.tol, verbose=self.verbose,
+            tol=self.tol, verbose=self.verbose, outputs=fresh_outputs,
         )  # fmt: skip
+        if fresh_outputs is not None:
+            # the most recent are kept; they replace errors from training windows
+            recent = np.arange(max(0, len(Yn) - _config.MAX_INTERVAL_ERRORS), len(Yn))
+            unseen = recent[np.isnan(fresh_outputs[recent, 0])]  # not trained on: held out
+            if len(unseen):
+                fresh_outputs[unseen] = trainer.predict(unseen)
+            state._residuals = _intervals.keep_recent(
+                state._residuals, Yn[recent] - fresh_outputs[recent], state._in_sample_errors
+            )
+            state._in_sample_errors = False
         for key, value in history.items():
             setattr(state, key, value)
         if first and levels is None:

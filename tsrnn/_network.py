@@ -572,9 +572,11 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
 
 @njit(cache=True, inline="always", **_JIT)
 def _chunk_loss_grad(
-    cell, params, pt, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work, grad
-):
-    """Loss and parameter gradient of one chunk; the gradient is written into ``grad``.
+    cell, params, pt, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work, grad,
+    yhat,
+):  # fmt: skip
+    """Loss and parameter gradient of one chunk; the gradient is written into ``grad``, the
+    network's outputs into ``yhat``.
 
     Parameters
     ----------
@@ -599,6 +601,8 @@ def _chunk_loss_grad(
         Divisor of the summed loss (the number of outputs of the whole batch).
     work : ndarray of shape (W,)
         Scratch memory, see :func:`_chunk_buffers`.
+    yhat : ndarray of shape (n_seq, O)
+        Receives the outputs of the forward pass.
 
     Returns
     -------
@@ -615,7 +619,6 @@ def _chunk_loss_grad(
 
     # head and loss
     h_last = hs[L - 1][T * n_seq :]
-    yhat = np.empty((n_seq, O), dtype=dt)
     _head_forward(pt, dims, offsets, h_last, z, yhat)
     dy = np.empty((n_seq, O), dtype=dt)
     total = _loss_gradient(yhat, y, loss, quantiles, norm, dy)
@@ -703,16 +706,17 @@ def _engines(cell):
     @njit(cache=True, nogil=True, **_JIT)
     def loss_grad_chunks(
         params, pt, X, Z, Y, dims, offsets, step_rows, loss, quantiles, norm, chunk, k0, k1,
-        work, grads, losses,
+        work, grads, losses, outs,
     ):  # fmt: skip
-        """Summed loss and gradient of chunks k0..k1-1 into losses[k] and grads[k] (P,)."""
+        """Summed loss and gradient of chunks k0..k1-1 into losses[k] and grads[k] (P,),
+        their outputs into the rows of outs (B, O)."""
         B = X.shape[0]
         for k in range(k0, k1):
             b0 = k * chunk
             b1 = min(B, b0 + chunk)
             losses[k] = _chunk_loss_grad(
                 cell, params, pt, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, offsets,
-                step_rows, loss, quantiles, norm, work, grads[k],
+                step_rows, loss, quantiles, norm, work, grads[k], outs[b0:b1],
             )  # fmt: skip
 
     return predict_chunks, loss_grad_chunks
@@ -901,7 +905,7 @@ def forward(params, X, spec, Z=None):
     return out
 
 
-def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
+def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, outputs=None):
     """Loss of a batch and its gradient with respect to every parameter (BPTT).
 
     The batch is cut into chunks (:func:`chunk_size_for`, a function of the batch size
@@ -919,6 +923,9 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
         Quantile level of each output column, for ``loss="pinball"``.
     Z : ndarray of shape (batch, n_head_features), optional
         Head features; required when ``spec.n_head_features > 0``.
+    outputs : ndarray of shape (batch, n_outputs), optional
+        Receives the network's outputs of the batch (those of :func:`forward`), computed on
+        the way; C-contiguous, of the dtype of ``params``.
 
     Returns
     -------
@@ -940,6 +947,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
     predict_chunks, loss_grad_chunks = _engines(spec.cell_code)
     grads = np.empty((n_chunks, params.shape[0]), dtype=params.dtype)
     losses = np.empty(n_chunks)
+    outs = np.empty((B, spec.n_outputs), dtype=params.dtype) if outputs is None else outputs
     with _ENGINE_LOCK:
         n_rows = min(n_chunks, get_num_threads())
         work = _workspace(n_rows, _work_size(spec, min(B, chunk), T, True), X.dtype)
@@ -948,10 +956,10 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None):
             params, pt, X, Z, Y, spec.dims, spec.offsets, _step_rows(spec), code, quantiles,
             norm, chunk,
         )  # fmt: skip
-        if _compiling.will_compile(loss_grad_chunks, (*head, 0, 1, work[0], grads, losses)):
+        if _compiling.will_compile(loss_grad_chunks, (*head, 0, 1, work[0], grads, losses, outs)):
             _compiling.announce()
             if not predict_chunks.signatures:  # training predicts too: compile that aside
                 _compiling.compile_aside(spec.cell, X.dtype)
-        _run_chunks(loss_grad_chunks, n_chunks, head, (grads, losses), work)
+        _run_chunks(loss_grad_chunks, n_chunks, head, (grads, losses, outs), work)
     # the same sums whatever the thread count: the chunks are fixed by the batch size
     return float(losses.sum()) / norm, grads.sum(axis=0)

@@ -35,7 +35,7 @@ class TrainingDivergedWarning(RuntimeWarning):
 
 def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, score,
           max_windows_per_epoch=None, early_stopping=True, n_iter_no_change=10, tol=1e-4,
-          verbose=0, start_score=None):  # fmt: skip
+          verbose=0, start_score=None, outputs=None):  # fmt: skip
     """Mini-batch training over a trainer, epoch after epoch.
 
     Parameters
@@ -69,6 +69,10 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
         With early stopping: the validation score of the weights training starts from,
         which then stay unless an epoch beats them (``best_epoch_`` stays at the epochs
         run before). None: the best of the epochs run.
+    outputs : ndarray of shape (n_rows, n_outputs), optional
+        Receives, for every row trained on in the first epoch, the outputs the network gave
+        it in that training pass, before learning from it: prequential outputs, out of
+        sample at no extra cost. Other rows are left as they are.
 
     Returns
     -------
@@ -86,12 +90,18 @@ def train(trainer, rng, train_idx, val_idx, epochs, history, *, batch_size, scor
         best_params, best_score = trainer.params(), start_score
     progress = progress_bar(epochs, verbose)
     diverged = False
+    first_epoch = history["n_iter_"]
     for _ in range(epochs):
         order = train_idx[rng.permutation(len(train_idx))][:max_windows_per_epoch]
         total, count = 0.0, 0
         for start in range(0, len(order), batch):
             idx = np.sort(order[start : start + batch])
-            loss = trainer.step(idx)
+            if outputs is None or history["n_iter_"] > first_epoch:
+                loss = trainer.step(idx)
+            else:
+                out = np.empty((len(idx), outputs.shape[1]), dtype=trainer.Y.dtype)
+                loss = trainer.step(idx, out)
+                outputs[idx] = out
             if not np.isfinite(loss):
                 diverged = True
                 break
@@ -459,12 +469,17 @@ class CpuTrainer:
     def _z(self, idx):
         return None if self.Z is None else self.Z[idx]
 
-    def step(self, idx):
+    def step(self, idx, outputs=None):
         """Train on rows ``idx``; returns the batch loss. A NaN/inf loss or gradient is
-        returned as is and nothing is changed."""
+        returned as is and nothing is changed. ``outputs`` (len(idx), n_outputs), if given,
+        receives the rows' outputs before the step (from the training pass itself, unless
+        a moving average of the weights predicts)."""
+        from_pass = outputs
+        if outputs is not None and self._average is not None:
+            outputs[...], from_pass = self.predict(idx), None
         loss, grad = _network.loss_and_grad(
             self._params, self.X[idx], self.Y[idx], self.spec, self.loss, self.quantiles,
-            self._z(idx),
+            self._z(idx), from_pass,
         )  # fmt: skip
         return apply_gradient(self._params, grad, loss, self.optimizer, self.clip_norm,
                               self._average, self._momentum)  # fmt: skip
@@ -551,9 +566,13 @@ class CudaTrainer:
         if average is not None:
             self.net.start_average()
 
-    def step(self, idx):
+    def step(self, idx, outputs=None):
         """Train on rows ``idx``; returns the batch loss. A NaN/inf loss or gradient, or an
-        update that overflowed, is returned as NaN and nothing is changed (as on the CPU)."""
+        update that overflowed, is returned as NaN and nothing is changed (as on the CPU).
+        ``outputs`` (len(idx), n_outputs), if given, receives the rows' outputs before the
+        step."""
+        if outputs is not None:
+            outputs[...] = self.predict(idx)
         idx = self.net.to_device_indices(idx)
         loss, grad = self.net.loss_and_grad(
             loss=self.loss, quantiles=self.quantiles, idx=idx, sync=True
