@@ -21,9 +21,18 @@ latency floor
     shapes (1, H) and (H, G H), through the same ``np.dot`` inside a Numba loop. ``W_hh``
     does not fit the L1 cache; this is what reading it once per step costs, before any gate
     arithmetic.
-fit epoch / predict 1
-    The estimator, ``tsrnn.RNNForecaster`` in windows mode: one ``partial_fit`` epoch over
-    ``8 * batch`` windows, and ``predict`` of one window (validation and scaling included).
+estimator partial_fit epoch / estimator fit epoch / predict 1
+    The estimator, ``tsrnn.RNNForecaster`` in windows mode, on the first configuration, in
+    turns with eight training steps of the raw engine (the ``train`` row's) and of torch on
+    the same ``8 * batch`` windows:
+
+    - ``partial_fit`` epoch: one ``partial_fit`` call over the ``8 * batch`` windows (input
+      checks, scaling, the prequential interval errors included);
+    - ``fit`` epoch: ``fit`` with the defaults but ``max_epochs=5``, per epoch: 10% of the
+      windows held out and scored every epoch, everything a ``fit`` does included;
+      sequences per second count the training windows;
+    - ``/ engine``: the estimator's speed over the engine's (1.00 = no overhead);
+    - ``predict 1``: ``predict`` of one window, microseconds.
 
 Torch is timed as users run it, and again after ``torch.set_flush_denormal(True)``: long
 windows make its backward pass run into denormal floats, which are slow on x86 (tsrnn flushes
@@ -49,6 +58,11 @@ Usage::
     python benchmarks/bench_cpu.py --quick          # short run (CI)
     python benchmarks/bench_cpu.py --cells lstm --configs 1,64,96,256 8,128,336,256
     python benchmarks/bench_cpu.py --chunk-sizes 32 16   # tsrnn alone, chunk sizes A/B
+    python benchmarks/bench_cpu.py --base           # the base model's shapes
+
+A configuration is ``input,hidden,window,batch`` or ``input,hidden,window,batch,layers``
+(one layer by default). ``--base`` runs the shapes a pretrained base model trains at: two
+layers, hidden 128 and 256, windows of 512, batch 256, four input features (GRU and LSTM).
 
 ``--chunk-sizes`` replaces the comparison with torch by one of the engine's chunk sizes
 (``tsrnn._config.CPU_CHUNK_SIZE``, sequences per worker task), alternating in one process
@@ -65,6 +79,9 @@ import time
 from _bench_common import fmt, markdown_table
 
 DEFAULT_CONFIGS = ((1, 64, 96, 256), (8, 128, 336, 256), (1, 32, 48, 32))
+BASE_CONFIGS = ((4, 128, 512, 256, 2), (4, 256, 512, 256, 2))
+#: Training steps per estimator epoch (the estimator rows train on this many batches).
+EPOCH_STEPS = 8
 LATENCY_CONFIG = (1, 64, 48, 1)  # (input, hidden, window, batch)
 GATES = {"lstm": 4, "gru": 3}
 PEAK_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -103,6 +120,7 @@ def parse_args():
     parser.add_argument("--threads", type=int, default=None, help="threads (default: all)")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds")
     parser.add_argument("--no-estimator", action="store_true", help="skip RNNForecaster rows")
+    parser.add_argument("--base", action="store_true", help="the base model's shapes")
     parser.add_argument(
         "--chunk-sizes",
         nargs="+",
@@ -113,11 +131,12 @@ def parse_args():
     args = parser.parse_args()
     if args.configs is None:
         configs = DEFAULT_CONFIGS[::2] if args.quick else DEFAULT_CONFIGS
+        configs = BASE_CONFIGS if args.base else configs
     else:
         configs = [tuple(int(v) for v in c.split(",")) for c in args.configs]
-        if any(len(c) != 4 for c in configs):
-            parser.error("--configs: each is input,hidden,window,batch")
-    args.configs = configs
+        if any(len(c) not in (4, 5) for c in configs):
+            parser.error("--configs: each is input,hidden,window,batch[,layers]")
+    args.configs = [c if len(c) == 5 else (*c, 1) for c in configs]
     if args.threads is None:
         env = os.environ.get("NUMBA_NUM_THREADS")
         args.threads = int(env) if env else len(os.sched_getaffinity(0))
@@ -139,11 +158,14 @@ from tsrnn._network import NetworkSpec, forward, loss_and_grad  # noqa: E402
 from tsrnn._optim import Adam  # noqa: E402
 
 
-def flops(cell, n_in, hidden, window, batch, train):
-    """FLOP of one batch, by the formula of the module docstring."""
+def flops(cell, n_in, hidden, window, batch, train, layers=1):
+    """FLOP of one batch, by the formula of the module docstring (summed over the layers:
+    the first reads ``n_in`` inputs, the others ``hidden``)."""
     G = GATES[cell]
-    per_step = 2 * G * hidden * ((2 * n_in + 3 * hidden) if train else (n_in + hidden))
-    return per_step * window * batch
+    total = 0
+    for width in [n_in] + [hidden] * (layers - 1):
+        total += 2 * G * hidden * ((2 * width + 3 * hidden) if train else (width + hidden))
+    return total * window * batch
 
 
 def measure_peak(threads):
@@ -175,8 +197,8 @@ def time_call(fn, min_time):
 class TsrnnCase:
     """tsrnn's engine on one configuration: a training step and a batch of outputs."""
 
-    def __init__(self, cell, n_in, hidden, window, batch, rng):
-        self.spec = NetworkSpec(cell, n_in, hidden, 1, 1)
+    def __init__(self, cell, n_in, hidden, window, batch, rng, layers=1):
+        self.spec = NetworkSpec(cell, n_in, hidden, layers, 1)
         self.params = self.spec.init_params(rng, np.float32)
         self.X = rng.standard_normal((batch, window, n_in)).astype(np.float32)
         self.Y = rng.standard_normal((batch, 1)).astype(np.float32)
@@ -193,10 +215,10 @@ class TsrnnCase:
 class TorchCase:
     """The same network in PyTorch: nn.LSTM / nn.GRU, nn.Linear head, MSE, Adam."""
 
-    def __init__(self, cell, n_in, hidden, window, batch, rng):
+    def __init__(self, cell, n_in, hidden, window, batch, rng, layers=1):
         torch.manual_seed(0)
         rnn_cls = torch.nn.LSTM if cell == "lstm" else torch.nn.GRU
-        self.rnn = rnn_cls(n_in, hidden, batch_first=True)
+        self.rnn = rnn_cls(n_in, hidden, num_layers=layers, batch_first=True)
         self.head = torch.nn.Linear(hidden, 1)
         params = list(self.rnn.parameters()) + list(self.head.parameters())
         self.opt = torch.optim.Adam(params, lr=1e-3)
@@ -276,14 +298,15 @@ def chunk_size_table(sizes, min_time):
     """Lines of the chunk-size comparison: tsrnn's train/infer sequences/s for each size."""
     rows = []
     for cell in ARGS.cells:
-        for n_in, hidden, window, batch in ARGS.configs:
-            ts = TsrnnCase(cell, n_in, hidden, window, batch, np.random.default_rng(0))
+        for n_in, hidden, window, batch, layers in ARGS.configs:
+            ts = TsrnnCase(cell, n_in, hidden, window, batch, np.random.default_rng(0), layers)
             for mode in ("train", "infer"):
                 fns = {size: with_chunk_size(getattr(ts, mode), size) for size in sizes}
                 times = alternate(fns, ARGS.rounds, min_time)
                 speed = [fmt(batch / statistics.median(times[k])) for k in sizes]
                 ratio = [fmt(median_ratio(times[k], times[sizes[0]]), 2) for k in sizes[1:]]
-                rows.append((cell, f"{n_in},{hidden},{window},{batch}", mode, *speed, *ratio))
+                cfg = config_label(n_in, hidden, window, batch, layers)
+                rows.append((cell, cfg, mode, *speed, *ratio))
     header = ("cell", "input,hidden,window,batch", "row")
     header += tuple(f"chunk {k} (seq/s)" for k in sizes)
     header += tuple(f"{k} / {sizes[0]}" for k in sizes[1:])
@@ -295,42 +318,69 @@ def median_ratio(a, b):
     return statistics.median(y / x for x, y in zip(a, b, strict=True))
 
 
-def estimator_rows(cell, n_in, hidden, window, batch, rounds, min_time):
-    """Rows of ``RNNForecaster``: a ``partial_fit`` epoch on windows and ``predict`` of one.
+def config_label(n_in, hidden, window, batch, layers):
+    """``input,hidden,window,batch``, with ``,layers`` when there is more than one."""
+    return f"{n_in},{hidden},{window},{batch}" + (f",{layers}" if layers > 1 else "")
 
-    Returns a list of (label, value) or a note when the estimator is unavailable.
+
+def estimator_rows(cell, n_in, hidden, window, batch, layers, rounds, min_time):
+    """Rows of ``RNNForecaster`` against the engine and torch: see the module docstring.
+
+    Returns a list of rows (label, then the table's columns from "tsrnn" on), or a note
+    when the estimator fails.
     """
-    try:
-        from tsrnn import RNNForecaster
-    except ImportError:
-        return "RNNForecaster not available"
+    from tsrnn import RNNForecaster
+
     rng = np.random.default_rng(1)
-    n = 8 * batch
+    n = EPOCH_STEPS * batch
     X = rng.standard_normal((n, window, n_in)).astype(np.float32)
-    if n_in == 1:
-        X = X[:, :, 0]
     y = rng.standard_normal(n).astype(np.float32)
+    Xe = X[:, :, 0] if n_in == 1 else X
+    ts = TsrnnCase(cell, n_in, hidden, window, batch, rng, layers)
+    th = TorchCase(cell, n_in, hidden, window, batch, rng, layers)
+    options = dict(cell=cell, hidden_size=hidden, num_layers=layers, batch_size=batch,
+                   random_state=0)  # fmt: skip
+    fit_epochs = 5
+    n_fit = n - int(np.ceil(0.1 * n))  # the training windows of a fit (10% held out)
+
+    def engine_epoch():  # the same data and batches as the estimator's epoch
+        for k in range(EPOCH_STEPS):
+            ts.X, ts.Y = X[k * batch : (k + 1) * batch], y[k * batch : (k + 1) * batch, None]
+            ts.train()
+
+    def torch_epoch():
+        for k in range(EPOCH_STEPS):
+            th.X = torch.from_numpy(X[k * batch : (k + 1) * batch])
+            th.Y = torch.from_numpy(y[k * batch : (k + 1) * batch, None])
+            th.train()
+
     try:
-        est = RNNForecaster(
-            cell=cell,
-            hidden_size=hidden,
-            batch_size=batch,
-            early_stopping=False,
-            max_epochs=1,
-            random_state=0,
-        )
-        est.partial_fit(X, y)  # initialises (and compiles)
-        times = alternate(
-            {"epoch": lambda: est.partial_fit(X, y), "predict": lambda: est.predict(X[:1])},
-            rounds,
-            min_time,
-        )
-    except Exception as exc:  # the estimator is new: report, do not fail the benchmark
+        est = RNNForecaster(early_stopping=False, max_epochs=1, **options)
+        est.partial_fit(Xe, y)  # initialises (and compiles)
+        fitting = RNNForecaster(max_epochs=fit_epochs, n_iter_no_change=fit_epochs, **options)
+        fns = {
+            "partial_fit": lambda: est.partial_fit(Xe, y),
+            "fit": lambda: fitting.fit(Xe, y),
+            "engine": engine_epoch,
+            "torch": torch_epoch,
+            "predict": lambda: est.predict(Xe[:1]),
+        }
+        times = alternate(fns, rounds, min_time)
+    except Exception as exc:  # report, do not fail the benchmark
         return f"RNNForecaster failed: {type(exc).__name__}: {exc}"
-    return [
-        ("fit epoch", n / statistics.median(times["epoch"]), "seq/s"),
-        ("predict 1", statistics.median(times["predict"]) * 1e6, "us"),
-    ]
+    counts = {"partial_fit": n, "fit": fit_epochs * n_fit, "engine": n, "torch": n}
+    per_seq = {name: [t / count for t in times[name]] for name, count in counts.items()}
+    rows = []
+    for name in ("partial_fit", "fit"):
+        over_torch = median_ratio(per_seq[name], per_seq["torch"])
+        rows.append((f"estimator {name} epoch", fmt(1 / statistics.median(per_seq[name])),
+                     fmt(1 / statistics.median(per_seq["torch"])), "", fmt(over_torch, 2), "",
+                     "", ""))  # fmt: skip
+        ratio = median_ratio(per_seq[name], per_seq["engine"])
+        rows.append((f"estimator {name} epoch / engine", fmt(ratio, 2)) + ("",) * 6)
+    rows.append(("estimator predict 1 (us)", fmt(statistics.median(times["predict"]) * 1e6, 1))
+                + ("",) * 6)  # fmt: skip
+    return rows
 
 
 def main():
@@ -348,11 +398,11 @@ def main():
     peak, removed = measure_peak(threads)
     rows, notes = [], []
     for cell in ARGS.cells:
-        for n_in, hidden, window, batch in ARGS.configs:
+        for n_in, hidden, window, batch, layers in ARGS.configs:
             rng = np.random.default_rng(0)
-            ts = TsrnnCase(cell, n_in, hidden, window, batch, rng)
-            th = TorchCase(cell, n_in, hidden, window, batch, rng)
-            cfg = f"{n_in},{hidden},{window},{batch}"
+            ts = TsrnnCase(cell, n_in, hidden, window, batch, rng, layers)
+            th = TorchCase(cell, n_in, hidden, window, batch, rng, layers)
+            cfg = config_label(n_in, hidden, window, batch, layers)
             for mode in ("train", "infer"):
                 times = alternate(
                     {
@@ -364,7 +414,8 @@ def main():
                     min_time,
                 )
                 t_ts = statistics.median(times["tsrnn"])
-                gflops = flops(cell, n_in, hidden, window, batch, mode == "train") / t_ts / 1e9
+                gflops = flops(cell, n_in, hidden, window, batch, mode == "train", layers)
+                gflops /= t_ts * 1e9
                 rows.append(
                     (
                         cell,
@@ -409,16 +460,11 @@ def main():
              fmt(floor * 1e6, 1)) + ("",) * 6
         )  # fmt: skip
         if not ARGS.no_estimator:
-            n_in, hidden, window, batch = ARGS.configs[0]
-            est = estimator_rows(cell, n_in, hidden, window, batch, ARGS.rounds, min_time)
-            cfg = f"{n_in},{hidden},{window},{batch}"
+            est = estimator_rows(cell, *ARGS.configs[0], ARGS.rounds, min_time)
             if isinstance(est, str):
                 notes.append(f"{cell}: {est}")
             else:
-                for label, value, unit in est:
-                    rows.append(
-                        (cell, cfg, f"estimator {label} ({unit})", fmt(value, 1)) + ("",) * 6
-                    )
+                rows.extend((cell, config_label(*ARGS.configs[0]), *row) for row in est)
 
     load = os.getloadavg()
     print(
