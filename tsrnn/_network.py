@@ -13,9 +13,10 @@ state of the top layer followed by ``E`` head features of the sequence (``E =
 n_head_features``, often 0): values known for the whole output, such as the covariates of the
 forecast horizon, that reach the outputs directly instead of through the recurrence.
 
-The engines cut the batch into fixed chunks (:mod:`tsrnn._config`), run the chunks on a pool
-of threads (the kernels release the GIL), each chunk through every layer with matrix products over the chunk (the input
-projection of all time steps as one product, then one product per step for the recurrence),
+The engines cut the batch into fixed chunks (:mod:`tsrnn._config`) and run the chunks on a
+pool of threads (the kernels release the GIL), each chunk through every layer with matrix
+products over the chunk (the input projection of all time steps as one product, then one
+product per step for the recurrence),
 and sum the per-chunk gradients in chunk order: results do not depend on the thread count.
 Inside a chunk the data is time-major: row ``t * n_seq + b`` holds sequence ``b`` at step
 ``t``.
