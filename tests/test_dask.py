@@ -227,8 +227,8 @@ def test_workers_without_tsrnn_or_with_another_version(client, panel):
 def test_bad_input(client, panel):
     with pytest.raises(TypeError, match="dask.dataframe.DataFrame"):
         DaskRNNForecaster(**SETTINGS).fit(panel)
-    with pytest.raises(ValueError, match="covariate columns"):
-        DaskRNNForecaster(**SETTINGS).fit(to_dask(panel.assign(temp=1.0)))
+    with pytest.raises(TypeError, match="covariate columns must be numeric"):
+        DaskRNNForecaster(**SETTINGS).fit(to_dask(panel.assign(shop="a")))
     split = dd.from_pandas(panel, npartitions=3, sort=False)  # cuts series in two
     with pytest.raises(ValueError, match="more than one partition"):
         DaskRNNForecaster(**SETTINGS).fit(split)
@@ -236,6 +236,76 @@ def test_bad_input(client, panel):
         bad = panel.copy()
         bad.loc[5, "y"] = np.nan
         DaskRNNForecaster(**SETTINGS).fit(to_dask(bad))
+
+
+def make_covariate_panel(n_series=8, length=120, future=6, seed=0):
+    """The panel of make_panel with a promotion that lifts y by 4, and ``future`` rows after
+    each series (y missing, the promotion known). Returns (long frame, history frame)."""
+    rng = np.random.default_rng(seed + 100)
+    frames = []
+    for _, g in make_panel(n_series, length + future, seed).groupby("unique_id"):
+        g = g.assign(promo=(rng.random(len(g)) < 0.2).astype(float))
+        g["y"] = g["y"] + 4 * g["promo"]
+        g.loc[g.index[length:], "y"] = np.nan
+        frames.append(g)
+    df = pd.concat(frames, ignore_index=True)
+    return df, df[df["y"].notna()].reset_index(drop=True)
+
+
+def test_covariate_columns_match_the_local_estimator(client):
+    df, history = make_covariate_panel()
+    covariates = df[["unique_id", "ds", "promo"]]
+    local = RNNForecaster(**SETTINGS).fit(history, covariates=covariates)
+    one = DaskRNNForecaster(**SETTINGS).fit(to_dask(df, npartitions=1))
+    assert one.covariates_ == ["promo"]
+    # the scaling pooled from one partition is numpy's mean and std: the same model
+    np.testing.assert_array_equal(one._series._cov_mean, local._cov_mean)
+    np.testing.assert_array_equal(one._series._cov_scale, local._cov_scale)
+    np.testing.assert_allclose(one.params_, local.params_, rtol=0, atol=1e-12)
+
+    expected = local.predict(history, covariates=covariates)
+    expected = expected.sort_values(["unique_id", "ds"])["y"].to_numpy()
+    two = DaskRNNForecaster(**SETTINGS).fit(to_dask(df, npartitions=3))
+    np.testing.assert_allclose(two._series._cov_mean, local._cov_mean, rtol=1e-12)
+    np.testing.assert_allclose(two._series._cov_scale, local._cov_scale, rtol=1e-12)
+    np.testing.assert_allclose(two.params_, local.params_, atol=1e-5)
+    for model in (one, two):
+        forecast = model.predict(to_dask(df)).compute().sort_values(["unique_id", "ds"])
+        assert forecast["ds"].min() == history["ds"].max() + pd.Timedelta("1h")
+        np.testing.assert_allclose(forecast["y"].to_numpy(), expected, rtol=1e-4, atol=1e-4)
+    # the promotion is learned: the forecast moves with it
+    lifted = df.assign(promo=np.where(df["y"].isna(), 1.0, df["promo"]))
+    low = one.predict(to_dask(df.assign(promo=np.where(df["y"].isna(), 0.0, df["promo"]))))
+    high = one.predict(to_dask(lifted))
+    assert high.compute()["y"].mean() - low.compute()["y"].mean() > 0.5
+
+
+def test_covariates_round_trip_and_partial_fit(client):
+    df, history = make_covariate_panel()
+    covariates = df[["unique_id", "ds", "promo"]]
+    model = DaskRNNForecaster(**SETTINGS).fit(to_dask(df))
+    on_cluster = model.predict(to_dask(df)).compute().sort_values(["unique_id", "ds"])
+    local = model.to_local()
+    after = local.predict(covariates=covariates).sort_values(["unique_id", "ds"])
+    np.testing.assert_allclose(after["y"].to_numpy(), on_cluster["y"].to_numpy(), rtol=1e-6)
+    back = DaskRNNForecaster.from_local(local)
+    again = back.predict(to_dask(df)).compute().sort_values(["unique_id", "ds"])
+    np.testing.assert_allclose(again["y"].to_numpy(), on_cluster["y"].to_numpy(), rtol=1e-6)
+
+    steps = model.t_
+    model.partial_fit(to_dask(make_covariate_panel(seed=1)[0]))
+    assert model.t_ > steps
+    with pytest.raises(ValueError, match="covariate columns"):
+        model.partial_fit(to_dask(make_panel()))
+    with pytest.raises(ValueError, match="covariate columns"):
+        model.predict(to_dask(df.assign(price=1.0)))
+    with pytest.raises(ValueError, match="horizon_ rows"):
+        model.predict()
+    short = df[df["ds"] < df["ds"].max() - pd.Timedelta("2h")]  # 3 future rows, not 6
+    with pytest.raises(ValueError, match="no row"):
+        model.predict(to_dask(short)).compute()
+    with pytest.raises(ValueError, match="covariate columns"):
+        DaskRNNForecaster(**SETTINGS).fit(to_dask(make_panel())).predict(to_dask(df))
 
 
 def test_empty_partitions(client, panel):

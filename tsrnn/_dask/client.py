@@ -195,7 +195,7 @@ def _global_split(infos, offsets, fraction, max_epochs):
     return np.arange(total, dtype=np.int64), None
 
 
-def _first_state(local, described):
+def _first_state(local, described, columns):
     """What a first fit fixes, decided on the client from every partition's description."""
     described = [d for d in described if d is not None]
     if not described:
@@ -223,7 +223,36 @@ def _first_state(local, described):
         lengths=np.concatenate([d["lengths"] for d in described]), freq=freqs[0], ids=[],
         layout="long", name=None, ndim=2,
     )  # fmt: skip
-    return SeriesMode(local)._first_state(panel, None)
+    state = SeriesMode(local)._first_state(panel, None)
+    if not columns:
+        return state
+    mean, scale = _pooled_moments([d["covariates"] for d in described])
+    return replace(state, covariates_=list(columns), _cov_mean=mean, _cov_scale=scale)
+
+
+def _pooled_moments(parts):
+    """Mean and standard deviation (1 where it is 0) of rows described by their parts.
+
+    Parameters
+    ----------
+    parts : list of (int, ndarray of shape (k,), ndarray of shape (k,))
+        Each part's row count, mean and summed squared deviations from its mean, in
+        partition order (merged pairwise, Chan et al.: the same figures for any number of
+        workers; with one part, those of ``rows.mean(axis=0)`` and ``rows.std(axis=0)``).
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (k,)
+    """
+    n, mean, m2 = parts[0]
+    for n_b, mean_b, m2_b in parts[1:]:
+        total = n + n_b
+        delta = mean_b - mean
+        mean = mean + delta * (n_b / total)
+        m2 = m2 + m2_b + delta * delta * (n * n_b / total)
+        n = total
+    sd = np.sqrt(m2 / n)
+    return mean, np.where(sd > 0, sd, 1.0)
 
 
 def _template(state):
@@ -233,6 +262,7 @@ def _template(state):
 
 
 def _check_frame(ddf):
+    """Check the Dask DataFrame's columns; return its covariate columns (a list)."""
     if not isinstance(ddf, dd.DataFrame):
         raise TypeError(
             f"expected a dask.dataframe.DataFrame in the long format (unique_id, ds, y), got "
@@ -246,11 +276,13 @@ def _check_frame(ddf):
             f"the Dask DataFrame needs the columns unique_id, ds and y; missing: {missing}."
         )
     extra = [c for c in columns if c not in LONG]
-    if extra:
-        raise ValueError(
-            f"covariate columns are not supported by DaskRNNForecaster yet: drop {extra} "
-            "(or train with RNNForecaster and covariates=...)."
+    bad = [c for c in extra if not pd.api.types.is_numeric_dtype(ddf.dtypes[c])]
+    if bad:
+        raise TypeError(
+            f"covariate columns must be numeric; {bad} are not. Every column other than "
+            "unique_id, ds and y is a covariate: encode these as numbers or drop them."
         )
+    return extra
 
 
 def _output_meta(ddf):
