@@ -167,9 +167,27 @@ def test_same_model_for_one_and_two_workers(client, panel):
     assert one.validation_scores_ == two.validation_scores_
 
 
-def test_a_worker_killed_during_fit(client, panel, monkeypatch):
+def test_weights_sent_once_or_with_every_task_give_the_same_model(client, panel, monkeypatch):
+    from tsrnn import _config
+
+    ddf = to_dask(panel, npartitions=4)
+    each = DaskRNNForecaster(**SETTINGS).fit(ddf)
+    monkeypatch.setattr(_config, "DASK_SHARED_WEIGHTS_TASKS", 1)
+    once = DaskRNNForecaster(**SETTINGS).fit(ddf)
+    np.testing.assert_array_equal(once.params_, each.params_)
+    assert once.validation_scores_ == each.validation_scores_
+    # 4 tasks a step: the weights sent 4 times or once, 4 gradients back
+    assert each.step_stats_["bytes_per_step"] == pytest.approx(8 * each.params_.nbytes, rel=0.1)
+    assert once.step_stats_["bytes_per_step"] == pytest.approx(5 * once.params_.nbytes, rel=0.1)
+
+
+@pytest.mark.parametrize("shared_weights", [False, True])
+def test_a_worker_killed_during_fit(client, panel, monkeypatch, shared_weights):
+    from tsrnn import _config
     from tsrnn._dask import client as dask_client
 
+    if shared_weights:  # the weights as a task of their own, which the killed one may hold
+        monkeypatch.setattr(_config, "DASK_SHARED_WEIGHTS_TASKS", 1)
     settings = dict(SETTINGS, batch_size=8, max_epochs=3, early_stopping=False)
     undisturbed = DaskRNNForecaster(**settings).fit(to_dask(panel))
     pids = client.run(os.getpid)

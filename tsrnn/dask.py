@@ -18,9 +18,11 @@ series):
    (:func:`tsrnn._trainer.time_ordered_split`). Shards are Dask futures: a lost worker's
    shards are rebuilt from the graph on another worker.
 3. The epoch loop is the local one (:func:`tsrnn._trainer.train`), over a trainer whose
-   ``step`` sends the weights to every shard that holds rows of the global batch, gets each
-   shard's gradient (:func:`tsrnn._network.loss_and_grad`) back, sums them weighted by rows in
-   partition order on the client, clips, and applies one optimizer update. The global batch is
+   ``step`` sends the weights to every shard that holds rows of the global batch (each task
+   carries them, or, for many tasks, the client uploads them once as a task of their own that
+   the workers fetch from each other), gets each shard's gradient
+   (:func:`tsrnn._network.loss_and_grad`) back, sums them weighted by rows in partition order
+   on the client, clips, and applies one optimizer update. The global batch is
    drawn on the client from global window ids (partition after partition, series after
    series, oldest first: the order of the local estimator on the concatenated panel).
    Validation scores are sums over the shards' held-out windows.
@@ -34,7 +36,7 @@ process runs the same compiled kernels: workers of one CPU type sharing a warm N
 (kernels compiled afresh in two processes have been seen to differ by 1e-16 in float64).
 
 Each optimizer step is a round trip through the Dask scheduler (about 10 ms on a 2-core
-machine, whatever the model's size): a step should carry much more compute than that, so
+machine, plus 2-5 ms a task there): a step should carry much more compute than that, so
 data-parallel training wants large global batches (``batch_size`` in the thousands of
 windows for a small network).
 
@@ -124,7 +126,9 @@ class DaskRNNForecaster(BaseEstimator):
         ``work_s`` (the gradient time of all workers, summed), ``communication_s``
         (``step_s - compute_s - update_s``: submitting, transfers, scheduling), ``update_s``
         (reduction, clipping and update on the client) and
-        ``bytes_per_step`` (weights sent plus gradients received, averaged over steps).
+        ``bytes_per_step`` (weights sent by the client plus gradients it received,
+        averaged over steps; a step of many tasks sends the weights once and the workers
+        pass them on, see ``_config.DASK_SHARED_WEIGHTS_TASKS``).
 
     Notes
     -----

@@ -101,6 +101,11 @@ def _shard_info(shard):
     }  # fmt: skip
 
 
+def _held(value):
+    """``value`` itself: a task that holds the weights of a round for the others to read."""
+    return value
+
+
 def _shard_gradient(shard, params, rows, spec, loss, quantiles):
     """Mean loss and gradient over the shard's ``rows``.
 
