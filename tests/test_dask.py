@@ -358,3 +358,40 @@ def test_grid_search_under_joblib_dask_backend(client):
         search.fit(X, y)
     assert search.best_params_["hidden_size"] in (4, 8)
     assert search.predict(X[:3]).shape == (3,)
+
+
+def test_pretraining_on_the_cluster(client, tmp_path):
+    from conftest import TINY_BASE
+
+    from tsrnn._pretrain import pretrain
+
+    run = TINY_BASE | {"windows": 256, "chunk": 64}
+    # one part: the cluster computes the local steps exactly
+    local = pretrain(tmp_path / "local1.tsrnn", parts=1, **run)
+    cluster = pretrain(tmp_path / "cluster1.tsrnn", parts=1, scheduler=client, **run)
+    np.testing.assert_array_equal(cluster.params_, local.params_)
+    assert cluster.validation_scores_ == local.validation_scores_
+    # four parts on the workers: the same data and steps, the gradient summed part by part
+    local = pretrain(tmp_path / "local4.tsrnn", parts=4, **run)
+    path = tmp_path / "cluster4.tsrnn"
+    cluster = pretrain(path, parts=4, scheduler=client.scheduler.address, **run)
+    np.testing.assert_allclose(cluster.params_, local.params_, atol=1e-5)
+    assert cluster.pretraining_["settings"]["parts"] == 4
+    piece = cluster.pretraining_["pieces"][0]
+    assert piece["device"] == "dask" and piece["threads"] == 2 and "2 workers" in piece["machine"]
+    # a run made on a cluster goes on on one machine, with its parts
+    longer = pretrain(path, resume=True, **(run | {"windows": 384}))
+    assert [p["device"] for p in longer.pretraining_["pieces"]] == ["dask", "cpu"]
+    assert longer.pretraining_["windows_seen"] == 384
+
+
+def test_pretrain_command_takes_a_scheduler_address(client, tmp_path):
+    from tsrnn.__main__ import main
+
+    path = tmp_path / "base.tsrnn"
+    args = ["pretrain", "--out", str(path), "--windows", "128", "--chunk", "64",
+            "--hidden-size", "4", "--window", "16", "--horizon", "4", "--batch-size", "32",
+            "--verbose", "0", "--parts", "2", "--scheduler", client.scheduler.address]  # fmt: skip
+    assert main(args) == 0
+    info = RNNForecaster.load(path).pretraining_
+    assert info["pieces"][0]["device"] == "dask" and info["settings"]["parts"] == 2

@@ -81,6 +81,14 @@ class _Shard:
                 data.end, data.series, data.Y.shape[1], fraction
             )
 
+    @classmethod
+    def of_arrays(cls, X, Y):
+        """A shard of windows given as arrays (no series, no held-out rows)."""
+        shard = cls.__new__(cls)
+        shard.state, shard.X, shard.Y, shard.Z = None, X, Y, None
+        shard.train_rows, shard.val_rows = np.arange(len(X)), None
+        return shard
+
     def __sizeof__(self):
         # what Dask's scheduler weighs before moving a shard: its arrays
         arrays = (self.X, getattr(self, "Y", None), getattr(self, "Z", None))
@@ -99,6 +107,15 @@ def _shard_info(shard):
         "n_features": shard.X.shape[2], "n_outputs": shard.Y.shape[1],
         "n_head_features": 0 if shard.Z is None else shard.Z.shape[1],
     }  # fmt: skip
+
+
+def _synthetic_shard(seed, step, n_windows, window, horizon, part, parts, n_levels):
+    """Part ``part`` of pretraining chunk ``step`` (:func:`tsrnn._pretrain.synthetic_windows`)
+    as a shard, each target repeated for the ``n_levels`` quantile levels."""
+    from .._pretrain import synthetic_windows
+
+    X, Y = synthetic_windows(seed, step, n_windows, window, horizon, part, parts)
+    return _Shard.of_arrays(X, np.repeat(Y, n_levels, axis=1))
 
 
 def _held(value):
