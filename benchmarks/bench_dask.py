@@ -1,6 +1,6 @@
 """Dask benchmark: one global model trained on a LocalCluster against one local process.
 
-Three parts, printed as markdown.
+Five parts, printed as markdown.
 
 train
     The same synthetic hourly panel (``--series`` series of ``--length`` steps; daily cycles of
@@ -33,6 +33,11 @@ projection
     timed on one thread here, scaled to a global batch of ``--base-batch`` windows (fixed
     global batch: the time a worker computes shrinks as 1 / N) and, in the last column, to
     ``--base-per-worker`` windows a worker (the global batch grows with N).
+pretrain
+    Base-model pretraining (:func:`tsrnn._pretrain.pretrain`: GRU 128, window 256, horizon
+    64, batch 256, chunks of 8,192 windows in 8 parts, ``--pretrain-windows`` windows) in
+    this process and with ``scheduler=`` the cluster, in turns (``--rounds``): windows per
+    second, and the largest difference between the two runs' weights.
 predict
     ``predict`` of the cluster model on a Dask DataFrame of ``--predict-series`` series of 200
     steps generated on the workers (partitions of ``--partition-series`` series), counted on
@@ -48,6 +53,7 @@ Usage::
 import argparse
 import datetime
 import statistics
+import tempfile
 import time
 
 import numpy as np
@@ -243,6 +249,33 @@ def projection_part(args, client, per_step, bench_params):
         print(f"| {n} | {e1:.2f} | {e2:.2f} | {e3:.2f} |")
 
 
+def pretrain_part(args, client):
+    from tsrnn._pretrain import pretrain
+
+    run = {"windows": args.pretrain_windows, "chunk": 8192, "hidden_size": 128, "window": 256,
+           "horizon": 64, "batch_size": 256, "verbose": 0}  # fmt: skip
+    warm = run | {"windows": 1024, "chunk": 512}  # compiles the shapes on both sides
+    with tempfile.TemporaryDirectory() as tmp:
+        pretrain(f"{tmp}/warm.tsrnn", **warm)
+        pretrain(f"{tmp}/warm.tsrnn", scheduler=client, **warm)
+        print(f"\n### pretrain: {args.pretrain_windows:,} windows, GRU 128, window 256, "
+              "batch 256, 8 parts a chunk\n")  # fmt: skip
+        print("| round | local windows / s | cluster windows / s | cluster / local | "
+              "max weight difference |")  # fmt: skip
+        print("|---:|---:|---:|---:|---:|")
+        for r in range(args.rounds):
+            start = time.perf_counter()
+            local = pretrain(f"{tmp}/local.tsrnn", **run)
+            local_s = time.perf_counter() - start
+            start = time.perf_counter()
+            cluster = pretrain(f"{tmp}/cluster.tsrnn", scheduler=client, **run)
+            cluster_s = time.perf_counter() - start
+            diff = np.abs(local.params_ - cluster.params_).max()
+            n = args.pretrain_windows
+            print(f"| {r + 1} | {n / local_s:,.0f} | {n / cluster_s:,.0f} | "
+                  f"{local_s / cluster_s:.2f}x | {diff:.1e} |")  # fmt: skip
+
+
 def _count(frame):
     return pd.DataFrame({"rows": [len(frame)], "finite": [bool(np.isfinite(frame["y"]).all())]})
 
@@ -295,6 +328,8 @@ def main():
     parser.add_argument("--predict-series", type=int, default=1_000_000)
     parser.add_argument("--partition-series", type=int, default=10_000)
     parser.add_argument("--local-predict-series", type=int, default=100_000)
+    parser.add_argument("--pretrain-windows", type=int, default=16384,
+                        help="windows of the pretraining part (0 skips it)")
     args = parser.parse_args()
 
     from distributed import Client, LocalCluster
@@ -309,6 +344,8 @@ def main():
         client.run(tsrnn.warmup)
         model, per_step = train_part(args, client)
         projection_part(args, client, per_step, model.params_.size)
+        if args.pretrain_windows:
+            pretrain_part(args, client)
         if args.predict_series:
             predict_part(args, client, model)
     print(f"\nload after: {load_text(load_average())}")
