@@ -1,6 +1,6 @@
 """Dask benchmark: one global model trained on a LocalCluster against one local process.
 
-Three parts, printed as markdown.
+Five parts, printed as markdown.
 
 train
     The same synthetic hourly panel (``--series`` series of ``--length`` steps; daily cycles of
@@ -17,18 +17,27 @@ train
 communication
     The pattern of one training step without the compute: the client sends the parameter
     vector to ``n`` tasks and gets one vector of the same size back from each, for
-    ``n`` = 1, 2, 4, 8 (tasks spread over the 2 workers); the median of 30 round trips, for
-    the benchmark model and for the shipped base model's network (GRU, hidden 128).
-    A least-squares line ``a + b n`` through the medians gives the cost of a step's exchange.
+    ``n`` = 1, 2, 4, 8, 16 (tasks spread over the 2 workers); the median of 30 round trips,
+    for the benchmark model and for the shipped base model's network (GRU, hidden 128).
+    Both ways the trainer sends the weights are timed: in every task, and once as a task of
+    their own that the others read (what a step of ``DASK_SHARED_WEIGHTS_TASKS`` tasks or
+    more does). A least-squares line ``a + b n`` through the medians of each gives the cost
+    of a step's exchange.
 projection
     Time per step at N workers = compute / N + exchange(N) + update, with ``compute`` the
     single-core gradient time of one global batch (measured: the workers' gradient times
-    summed, per step), ``exchange(N) = a + b N`` from the communication part, and ``update``
+    summed, per step), ``exchange(N) = a + b N`` from the communication part (the line of the
+    way the trainer sends the weights for N tasks), and ``update``
     the client's measured reduction and Adam time. Efficiency = (compute / N) / time. For the
     base model's size, ``compute`` is ``loss_and_grad`` of a batch of 64 windows of 256 steps
     timed on one thread here, scaled to a global batch of ``--base-batch`` windows (fixed
     global batch: the time a worker computes shrinks as 1 / N) and, in the last column, to
     ``--base-per-worker`` windows a worker (the global batch grows with N).
+pretrain
+    Base-model pretraining (:func:`tsrnn._pretrain.pretrain`: GRU 128, window 256, horizon
+    64, batch 256, chunks of 8,192 windows in 8 parts, ``--pretrain-windows`` windows) in
+    this process and with ``scheduler=`` the cluster, in turns (``--rounds``): windows per
+    second, and the largest difference between the two runs' weights.
 predict
     ``predict`` of the cluster model on a Dask DataFrame of ``--predict-series`` series of 200
     steps generated on the workers (partitions of ``--partition-series`` series), counted on
@@ -44,6 +53,7 @@ Usage::
 import argparse
 import datetime
 import statistics
+import tempfile
 import time
 
 import numpy as np
@@ -146,22 +156,37 @@ def _echo(x):
     return x.copy()
 
 
-def exchange_line(client, n_params, repeats=30):
-    """Median seconds of one step's exchange for 1, 2, 4, 8 tasks, and the line a + b n."""
+def exchange_line(client, n_params, shared, repeats=30):
+    """Median seconds of one step's exchange for 1, 2, 4, 8, 16 tasks, and the line a + b n.
+
+    ``shared``: the weights go once, as a task the others read (as the trainer sends them
+    to many tasks); else every task carries them.
+    """
+    from tsrnn._dask.workers import _held
+
     params = np.ones(n_params, dtype=np.float32)
-    ns, medians = [1, 2, 4, 8], []
+    ns, medians = [1, 2, 4, 8, 16], []
     workers = list(client.scheduler_info()["workers"])
     for n in ns:
         times = []
         for _ in range(repeats + 3):
             start = time.perf_counter()
-            futures = [client.submit(_echo, params, pure=False, workers=[workers[i % 2]])
+            sent = client.submit(_held, params, pure=False) if shared else params
+            futures = [client.submit(_echo, sent, pure=False, workers=[workers[i % 2]])
                        for i in range(n)]  # fmt: skip
             client.gather(futures)
             times.append(time.perf_counter() - start)
         medians.append(statistics.median(times[3:]))
     b, a = np.polyfit(ns, medians, 1)
     return ns, medians, a, b
+
+
+def exchange(lines, n):
+    """Seconds of the exchange of a step of ``n`` tasks, as the trainer sends the weights."""
+    from tsrnn import _config
+
+    _, _, a, b = lines[n >= _config.DASK_SHARED_WEIGHTS_TASKS]
+    return a + b * n
 
 
 def base_model_compute(batch=64):
@@ -193,16 +218,18 @@ def base_model_compute(batch=64):
 
 
 def projection_part(args, client, per_step, bench_params):
-    ns, med, a, b = exchange_line(client, bench_params)
     per_window, base_params = base_model_compute()
-    ns2, med2, a2, b2 = exchange_line(client, base_params)
+    bench = [exchange_line(client, bench_params, shared) for shared in (False, True)]
+    base = [exchange_line(client, base_params, shared) for shared in (False, True)]
     print("\n### communication: one step's exchange (client -> n tasks -> client)\n")
-    print("| tasks | " + " | ".join(str(n) for n in ns) + " | a (ms) | b (ms / task) |")
-    print("|---|" + "---:|" * (len(ns) + 2))
-    for label, m, aa, bb in ((f"{bench_params:,} params", med, a, b),
-                             (f"{base_params:,} params", med2, a2, b2)):  # fmt: skip
-        print(f"| {label} | " + " | ".join(f"{1e3 * x:.2f}" for x in m)
-              + f" | {1e3 * aa:.2f} | {1e3 * bb:.2f} |")  # fmt: skip
+    ns = bench[0][0]
+    print("| weights | sent | tasks " + " | ".join(str(n) for n in ns)
+          + " | a (ms) | b (ms / task) |")  # fmt: skip
+    print("|---|---|" + "---:|" * (len(ns) + 2))
+    for size, lines in ((bench_params, bench), (base_params, base)):
+        for way, (_, m, aa, bb) in zip(("in every task", "once"), lines, strict=True):
+            print(f"| {size:,} | {way} | " + " | ".join(f"{1e3 * x:.2f}" for x in m)
+                  + f" | {1e3 * aa:.2f} | {1e3 * bb:.2f} |")  # fmt: skip
     compute = per_step["work_s"] / 1e3  # single-core seconds of one global batch
     update = per_step["update_s"] / 1e3
     base_compute = per_window * args.base_batch
@@ -216,10 +243,37 @@ def projection_part(args, client, per_step, bench_params):
           f"{args.base_per_worker} windows a worker |")  # fmt: skip
     print("|---:|---:|---:|---:|")
     for n in (2, 8, 32, 128):
-        e1 = (compute / n) / (compute / n + a + b * n + update)
-        e2 = (base_compute / n) / (base_compute / n + a2 + b2 * n + update)
-        e3 = per_worker / (per_worker + a2 + b2 * n + update)
+        e1 = (compute / n) / (compute / n + exchange(bench, n) + update)
+        e2 = (base_compute / n) / (base_compute / n + exchange(base, n) + update)
+        e3 = per_worker / (per_worker + exchange(base, n) + update)
         print(f"| {n} | {e1:.2f} | {e2:.2f} | {e3:.2f} |")
+
+
+def pretrain_part(args, client):
+    from tsrnn._pretrain import pretrain
+
+    run = {"windows": args.pretrain_windows, "chunk": 8192, "hidden_size": 128, "window": 256,
+           "horizon": 64, "batch_size": 256, "verbose": 0}  # fmt: skip
+    warm = run | {"windows": 1024, "chunk": 512}  # compiles the shapes on both sides
+    with tempfile.TemporaryDirectory() as tmp:
+        pretrain(f"{tmp}/warm.tsrnn", **warm)
+        pretrain(f"{tmp}/warm.tsrnn", scheduler=client, **warm)
+        print(f"\n### pretrain: {args.pretrain_windows:,} windows, GRU 128, window 256, "
+              "batch 256, 8 parts a chunk\n")  # fmt: skip
+        print("| round | local windows / s | cluster windows / s | cluster / local | "
+              "max weight difference |")  # fmt: skip
+        print("|---:|---:|---:|---:|---:|")
+        for r in range(args.rounds):
+            start = time.perf_counter()
+            local = pretrain(f"{tmp}/local.tsrnn", **run)
+            local_s = time.perf_counter() - start
+            start = time.perf_counter()
+            cluster = pretrain(f"{tmp}/cluster.tsrnn", scheduler=client, **run)
+            cluster_s = time.perf_counter() - start
+            diff = np.abs(local.params_ - cluster.params_).max()
+            n = args.pretrain_windows
+            print(f"| {r + 1} | {n / local_s:,.0f} | {n / cluster_s:,.0f} | "
+                  f"{local_s / cluster_s:.2f}x | {diff:.1e} |")  # fmt: skip
 
 
 def _count(frame):
@@ -274,6 +328,8 @@ def main():
     parser.add_argument("--predict-series", type=int, default=1_000_000)
     parser.add_argument("--partition-series", type=int, default=10_000)
     parser.add_argument("--local-predict-series", type=int, default=100_000)
+    parser.add_argument("--pretrain-windows", type=int, default=16384,
+                        help="windows of the pretraining part (0 skips it)")
     args = parser.parse_args()
 
     from distributed import Client, LocalCluster
@@ -288,6 +344,8 @@ def main():
         client.run(tsrnn.warmup)
         model, per_step = train_part(args, client)
         projection_part(args, client, per_step, model.params_.size)
+        if args.pretrain_windows:
+            pretrain_part(args, client)
         if args.predict_series:
             predict_part(args, client, model)
     print(f"\nload after: {load_text(load_average())}")

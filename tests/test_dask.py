@@ -167,9 +167,27 @@ def test_same_model_for_one_and_two_workers(client, panel):
     assert one.validation_scores_ == two.validation_scores_
 
 
-def test_a_worker_killed_during_fit(client, panel, monkeypatch):
+def test_weights_sent_once_or_with_every_task_give_the_same_model(client, panel, monkeypatch):
+    from tsrnn import _config
+
+    ddf = to_dask(panel, npartitions=4)
+    each = DaskRNNForecaster(**SETTINGS).fit(ddf)
+    monkeypatch.setattr(_config, "DASK_SHARED_WEIGHTS_TASKS", 1)
+    once = DaskRNNForecaster(**SETTINGS).fit(ddf)
+    np.testing.assert_array_equal(once.params_, each.params_)
+    assert once.validation_scores_ == each.validation_scores_
+    # 4 tasks a step: the weights sent 4 times or once, 4 gradients back
+    assert each.step_stats_["bytes_per_step"] == pytest.approx(8 * each.params_.nbytes, rel=0.1)
+    assert once.step_stats_["bytes_per_step"] == pytest.approx(5 * once.params_.nbytes, rel=0.1)
+
+
+@pytest.mark.parametrize("shared_weights", [False, True])
+def test_a_worker_killed_during_fit(client, panel, monkeypatch, shared_weights):
+    from tsrnn import _config
     from tsrnn._dask import client as dask_client
 
+    if shared_weights:  # the weights as a task of their own, which the killed one may hold
+        monkeypatch.setattr(_config, "DASK_SHARED_WEIGHTS_TASKS", 1)
     settings = dict(SETTINGS, batch_size=8, max_epochs=3, early_stopping=False)
     undisturbed = DaskRNNForecaster(**settings).fit(to_dask(panel))
     pids = client.run(os.getpid)
@@ -227,8 +245,8 @@ def test_workers_without_tsrnn_or_with_another_version(client, panel):
 def test_bad_input(client, panel):
     with pytest.raises(TypeError, match="dask.dataframe.DataFrame"):
         DaskRNNForecaster(**SETTINGS).fit(panel)
-    with pytest.raises(ValueError, match="covariate columns"):
-        DaskRNNForecaster(**SETTINGS).fit(to_dask(panel.assign(temp=1.0)))
+    with pytest.raises(TypeError, match="covariate columns must be numeric"):
+        DaskRNNForecaster(**SETTINGS).fit(to_dask(panel.assign(shop="a")))
     split = dd.from_pandas(panel, npartitions=3, sort=False)  # cuts series in two
     with pytest.raises(ValueError, match="more than one partition"):
         DaskRNNForecaster(**SETTINGS).fit(split)
@@ -236,6 +254,76 @@ def test_bad_input(client, panel):
         bad = panel.copy()
         bad.loc[5, "y"] = np.nan
         DaskRNNForecaster(**SETTINGS).fit(to_dask(bad))
+
+
+def make_covariate_panel(n_series=8, length=120, future=6, seed=0):
+    """The panel of make_panel with a promotion that lifts y by 4, and ``future`` rows after
+    each series (y missing, the promotion known). Returns (long frame, history frame)."""
+    rng = np.random.default_rng(seed + 100)
+    frames = []
+    for _, g in make_panel(n_series, length + future, seed).groupby("unique_id"):
+        g = g.assign(promo=(rng.random(len(g)) < 0.2).astype(float))
+        g["y"] = g["y"] + 4 * g["promo"]
+        g.loc[g.index[length:], "y"] = np.nan
+        frames.append(g)
+    df = pd.concat(frames, ignore_index=True)
+    return df, df[df["y"].notna()].reset_index(drop=True)
+
+
+def test_covariate_columns_match_the_local_estimator(client):
+    df, history = make_covariate_panel()
+    covariates = df[["unique_id", "ds", "promo"]]
+    local = RNNForecaster(**SETTINGS).fit(history, covariates=covariates)
+    one = DaskRNNForecaster(**SETTINGS).fit(to_dask(df, npartitions=1))
+    assert one.covariates_ == ["promo"]
+    # the scaling pooled from one partition is numpy's mean and std: the same model
+    np.testing.assert_array_equal(one._series._cov_mean, local._cov_mean)
+    np.testing.assert_array_equal(one._series._cov_scale, local._cov_scale)
+    np.testing.assert_allclose(one.params_, local.params_, rtol=0, atol=1e-12)
+
+    expected = local.predict(history, covariates=covariates)
+    expected = expected.sort_values(["unique_id", "ds"])["y"].to_numpy()
+    two = DaskRNNForecaster(**SETTINGS).fit(to_dask(df, npartitions=3))
+    np.testing.assert_allclose(two._series._cov_mean, local._cov_mean, rtol=1e-12)
+    np.testing.assert_allclose(two._series._cov_scale, local._cov_scale, rtol=1e-12)
+    np.testing.assert_allclose(two.params_, local.params_, atol=1e-5)
+    for model in (one, two):
+        forecast = model.predict(to_dask(df)).compute().sort_values(["unique_id", "ds"])
+        assert forecast["ds"].min() == history["ds"].max() + pd.Timedelta("1h")
+        np.testing.assert_allclose(forecast["y"].to_numpy(), expected, rtol=1e-4, atol=1e-4)
+    # the promotion is learned: the forecast moves with it
+    lifted = df.assign(promo=np.where(df["y"].isna(), 1.0, df["promo"]))
+    low = one.predict(to_dask(df.assign(promo=np.where(df["y"].isna(), 0.0, df["promo"]))))
+    high = one.predict(to_dask(lifted))
+    assert high.compute()["y"].mean() - low.compute()["y"].mean() > 0.5
+
+
+def test_covariates_round_trip_and_partial_fit(client):
+    df, history = make_covariate_panel()
+    covariates = df[["unique_id", "ds", "promo"]]
+    model = DaskRNNForecaster(**SETTINGS).fit(to_dask(df))
+    on_cluster = model.predict(to_dask(df)).compute().sort_values(["unique_id", "ds"])
+    local = model.to_local()
+    after = local.predict(covariates=covariates).sort_values(["unique_id", "ds"])
+    np.testing.assert_allclose(after["y"].to_numpy(), on_cluster["y"].to_numpy(), rtol=1e-6)
+    back = DaskRNNForecaster.from_local(local)
+    again = back.predict(to_dask(df)).compute().sort_values(["unique_id", "ds"])
+    np.testing.assert_allclose(again["y"].to_numpy(), on_cluster["y"].to_numpy(), rtol=1e-6)
+
+    steps = model.t_
+    model.partial_fit(to_dask(make_covariate_panel(seed=1)[0]))
+    assert model.t_ > steps
+    with pytest.raises(ValueError, match="covariate columns"):
+        model.partial_fit(to_dask(make_panel()))
+    with pytest.raises(ValueError, match="covariate columns"):
+        model.predict(to_dask(df.assign(price=1.0)))
+    with pytest.raises(ValueError, match="horizon_ rows"):
+        model.predict()
+    short = df[df["ds"] < df["ds"].max() - pd.Timedelta("2h")]  # 3 future rows, not 6
+    with pytest.raises(ValueError, match="no row"):
+        model.predict(to_dask(short)).compute()
+    with pytest.raises(ValueError, match="covariate columns"):
+        DaskRNNForecaster(**SETTINGS).fit(to_dask(make_panel())).predict(to_dask(df))
 
 
 def test_empty_partitions(client, panel):
@@ -270,3 +358,40 @@ def test_grid_search_under_joblib_dask_backend(client):
         search.fit(X, y)
     assert search.best_params_["hidden_size"] in (4, 8)
     assert search.predict(X[:3]).shape == (3,)
+
+
+def test_pretraining_on_the_cluster(client, tmp_path):
+    from conftest import TINY_BASE
+
+    from tsrnn._pretrain import pretrain
+
+    run = TINY_BASE | {"windows": 256, "chunk": 64}
+    # one part: the cluster computes the local steps exactly
+    local = pretrain(tmp_path / "local1.tsrnn", parts=1, **run)
+    cluster = pretrain(tmp_path / "cluster1.tsrnn", parts=1, scheduler=client, **run)
+    np.testing.assert_array_equal(cluster.params_, local.params_)
+    assert cluster.validation_scores_ == local.validation_scores_
+    # four parts on the workers: the same data and steps, the gradient summed part by part
+    local = pretrain(tmp_path / "local4.tsrnn", parts=4, **run)
+    path = tmp_path / "cluster4.tsrnn"
+    cluster = pretrain(path, parts=4, scheduler=client.scheduler.address, **run)
+    np.testing.assert_allclose(cluster.params_, local.params_, atol=1e-5)
+    assert cluster.pretraining_["settings"]["parts"] == 4
+    piece = cluster.pretraining_["pieces"][0]
+    assert piece["device"] == "dask" and piece["threads"] == 2 and "2 workers" in piece["machine"]
+    # a run made on a cluster goes on on one machine, with its parts
+    longer = pretrain(path, resume=True, **(run | {"windows": 384}))
+    assert [p["device"] for p in longer.pretraining_["pieces"]] == ["dask", "cpu"]
+    assert longer.pretraining_["windows_seen"] == 384
+
+
+def test_pretrain_command_takes_a_scheduler_address(client, tmp_path):
+    from tsrnn.__main__ import main
+
+    path = tmp_path / "base.tsrnn"
+    args = ["pretrain", "--out", str(path), "--windows", "128", "--chunk", "64",
+            "--hidden-size", "4", "--window", "16", "--horizon", "4", "--batch-size", "32",
+            "--verbose", "0", "--parts", "2", "--scheduler", client.scheduler.address]  # fmt: skip
+    assert main(args) == 0
+    info = RNNForecaster.load(path).pretraining_
+    assert info["pieces"][0]["device"] == "dask" and info["settings"]["parts"] == 2

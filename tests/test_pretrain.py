@@ -136,6 +136,7 @@ def test_the_file_records_the_pieces_of_the_run(tmp_path):
     assert info["settings"] == {
         "cell": "gru", "hidden_size": 4, "num_layers": 1, "window": 16, "horizon": 4,
         "learning_rate": 1e-3, "batch_size": 32, "chunk": 64, "seed": 0, "windows": 256,
+        "parts": 8,
     }  # fmt: skip
 
 

@@ -204,6 +204,12 @@ def _add_pretrain_parser(sub):
     pt.add_argument("--seed", type=int, default=0)
     pt.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
     pt.add_argument("--jobs", type=int, default=1, help="processes generating the data")
+    pt.add_argument("--scheduler", metavar="ADDRESS",
+                    help="train data-parallel on a Dask cluster (e.g. tcp://host:8786); "
+                    'needs pip install "tsrnn[dask]"')
+    pt.add_argument("--parts", type=int, default=8,
+                    help="parts each chunk is made in, in parallel; with --scheduler, the "
+                    "most workers a step uses (default 8; another number gives other data)")
     pt.add_argument("--checkpoint-minutes", type=float, default=5.0)
     pt.add_argument("--verbose", type=int, default=1)
 
@@ -217,6 +223,7 @@ def _pretrain(args):
         horizon=args.horizon, learning_rate=args.learning_rate, batch_size=args.batch_size,
         chunk=args.chunk, seed=args.seed, device=args.device, n_jobs=args.jobs, resume=args.resume,
         checkpoint_minutes=args.checkpoint_minutes, verbose=args.verbose,
+        scheduler=args.scheduler, parts=args.parts,
     )  # fmt: skip
     info = est.pretraining_
     print(f"{args.out}: {info['windows_seen']:,} of {info['settings']['windows']:,} windows, "

@@ -8,7 +8,8 @@ in chunks of windows; chunk ``k`` is always the same data (seeded by the run's s
 planned ``windows``, and a checkpoint — a model file like any other, with the optimizer's
 state and the chunks done — is written every few minutes, so a run resumes where it
 stopped (``resume=True``) and gives the weights an unbroken run would have given. The
-command line is ``python -m tsrnn pretrain``.
+command line is ``python -m tsrnn pretrain``. With a Dask scheduler, the chunks are made and
+the gradients computed on its workers (:mod:`tsrnn._dask.pretrain`).
 
 :func:`load_base` reads the base model shipped in :mod:`tsrnn.weights`, or one made here.
 """
@@ -35,7 +36,8 @@ LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 BASE_FILE = "base.tsrnn"
 #: Windows drawn from each synthetic series.
 WINDOWS_PER_SERIES = 4
-#: Parts a chunk is generated in (in parallel with ``n_jobs``); part of the data's seed.
+#: Parts a chunk is generated in (in parallel with ``n_jobs``, or on Dask workers); part of
+#: the data's seed. A run may choose another number (``parts``), which it keeps.
 PARTS = 8
 #: Windows in the fixed synthetic validation set.
 VALIDATION_WINDOWS = 4096
@@ -78,7 +80,7 @@ def load_base(init="base"):
     return est
 
 
-def synthetic_windows(seed, step, n_windows, window, horizon, part=None):
+def synthetic_windows(seed, step, n_windows, window, horizon, part=None, parts=PARTS):
     """Training windows of synthetic series: the data of chunk ``step``.
 
     Each series gives ``WINDOWS_PER_SERIES`` windows at random origins: most with a full
@@ -91,10 +93,12 @@ def synthetic_windows(seed, step, n_windows, window, horizon, part=None):
     step : int
         Chunk number.
     n_windows : int
-        Windows in the whole chunk (a multiple of ``WINDOWS_PER_SERIES * PARTS``).
+        Windows in the whole chunk (a multiple of ``WINDOWS_PER_SERIES * parts``).
     window, horizon : int
     part : int, optional
-        Only this part of the chunk's ``PARTS`` (to make them in parallel).
+        Only this part of the chunk's ``parts`` (to make them in parallel).
+    parts : int, default=PARTS
+        Parts of a chunk (part of the data's seed).
 
     Returns
     -------
@@ -103,12 +107,12 @@ def synthetic_windows(seed, step, n_windows, window, horizon, part=None):
         Scaled targets minus the baseline (see :func:`tsrnn._pretrained_mode.training_windows`).
     """
     if part is None:
-        return _joined([synthetic_windows(seed, step, n_windows, window, horizon, j)
-                        for j in range(PARTS)])  # fmt: skip
-    n_series = n_windows // (WINDOWS_PER_SERIES * PARTS)
+        return _joined([synthetic_windows(seed, step, n_windows, window, horizon, j, parts)
+                        for j in range(parts)])  # fmt: skip
+    n_series = n_windows // (WINDOWS_PER_SERIES * parts)
     extra = 64
     gen = SyntheticSeries(length=window + horizon + extra, random_state=seed)
-    batch = gen.sample(n_series, step=step * PARTS + part)
+    batch = gen.sample(n_series, step=step * parts + part)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(step, part, 1)))
     last = window + extra  # the latest origin that leaves a whole horizon
     full = rng.random((n_series, WINDOWS_PER_SERIES)) < 0.6
@@ -156,7 +160,7 @@ def learning_rate_at(settings, seen):
 def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
              num_layers=1, window=256, horizon=64, learning_rate=1e-3, batch_size=256,
              chunk=16384, seed=0, device="cpu", n_jobs=1, resume=False,
-             checkpoint_minutes=5.0, verbose=1):  # fmt: skip
+             checkpoint_minutes=5.0, verbose=1, scheduler=None, parts=PARTS):  # fmt: skip
     """Pretrain a base model on synthetic series, resumable.
 
     Parameters
@@ -178,7 +182,7 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
     learning_rate : float, default=1e-3
     batch_size : int, default=256
     chunk : int, default=16384
-        Windows generated at a time (rounded to a multiple of 32).
+        Windows generated at a time (rounded to a multiple of ``4 * parts``).
     seed : int, default=0
     device : {"cpu", "cuda", "auto"}, default="cpu"
     n_jobs : int, default=1
@@ -189,6 +193,16 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
     checkpoint_minutes : float, default=5.0
     verbose : int, default=1
         1 shows a progress bar (tqdm if installed).
+    scheduler : str or distributed.Client, optional
+        Train data-parallel on a Dask cluster (``pip install "tsrnn[dask]"``): the address
+        of its scheduler, or a client. Each chunk's parts are made on the workers and stay
+        there; every step sums the gradients of the parts' shares of the batch, in part
+        order, and makes one update here (as :class:`tsrnn.dask.DaskRNNForecaster`). A step
+        uses at most ``parts`` workers. ``device`` is ignored (the workers use their CPUs);
+        a run may change between a cluster and one machine when it resumes.
+    parts : int, default=8
+        Parts each chunk is made in, in parallel (part of the data's seed: with another
+        number the run sees other series). Resuming keeps the saved run's.
 
     Returns
     -------
@@ -197,7 +211,7 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
     """
     from .forecaster import RNNForecaster
 
-    device = _trainer.resolve_device(device)
+    device = "dask" if scheduler is not None else _trainer.resolve_device(device)
     if resume and os.path.exists(out):
         est = RNNForecaster.load(out)
         if est._mode != "pretrained":
@@ -208,13 +222,13 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
             # old one had ended)
             settings["windows"] = int(windows)
     else:
-        unit = WINDOWS_PER_SERIES * PARTS
+        unit = WINDOWS_PER_SERIES * int(parts)
         settings = {
             "cell": cell, "hidden_size": int(hidden_size), "num_layers": int(num_layers),
             "window": int(window), "horizon": int(horizon),
             "learning_rate": float(learning_rate), "batch_size": int(batch_size),
             "chunk": max(unit, int(chunk) // unit * unit), "seed": int(seed),
-            "windows": int(windows or 2_000_000),
+            "windows": int(windows or 2_000_000), "parts": int(parts),
         }  # fmt: skip
         est = _new_model(settings)
     info = est.pretraining_
@@ -224,25 +238,24 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
     Yv = np.repeat(Yv, len(est.quantiles_), axis=1)
     total_chunks = -(-s["windows"] // s["chunk"])
     start, t0, last_save = info["chunks"], time.perf_counter(), time.perf_counter()
-    piece = {"device": device, "threads": _threads(device), "machine": _machine(device),
+    if scheduler is not None:
+        from ._dask.pretrain import DaskChunks
+
+        chunks = DaskChunks(scheduler, s, len(est.quantiles_), total_chunks)
+    else:
+        chunks = _LocalChunks(s, len(est.quantiles_), total_chunks, device, n_jobs)
+    piece = {"device": device, "threads": chunks.threads(), "machine": chunks.machine(),
              "windows": 0, "seconds": 0.0}  # fmt: skip
     info["pieces"].append(piece)
     progress = _trainer.progress_bar(total_chunks, verbose, unit="chunk")
     if progress is not None and start:
         progress.update(start)
-    # forkserver: the generating processes never inherit a CUDA context or numba's threads
-    pool = None
-    if n_jobs > 1:
-        pool = ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("forkserver"))
     try:
-        pending = {}
         for k in range(start, total_chunks):
-            X, Y = _next_chunk(pool, pending, s, k, total_chunks, n_jobs)
-            Y = np.repeat(Y, len(est.quantiles_), axis=1)
             est.optimizer_.learning_rate = learning_rate_at(s, info["windows_seen"])
-            trainer = _trainer.make_trainer(device, est.spec_, est.params_, est.optimizer_, X,
-                                            Y, "pinball", 1.0, levels)  # fmt: skip
-            order = est._rng.permutation(len(X))
+            trainer, n_windows = chunks.trainer(k, est.spec_, est.params_, est.optimizer_,
+                                                levels)  # fmt: skip
+            order = est._rng.permutation(n_windows)
             losses = []
             for b in range(0, len(order), s["batch_size"]):
                 loss = trainer.step(np.sort(order[b : b + s["batch_size"]]))
@@ -250,8 +263,8 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
                     losses.append(loss)
                     est.t_ += 1
             est.params_ = trainer.finish()
-            info["chunks"], info["windows_seen"] = k + 1, info["windows_seen"] + len(X)
-            piece["windows"] += len(X)
+            info["chunks"], info["windows_seen"] = k + 1, info["windows_seen"] + n_windows
+            piece["windows"] += n_windows
             est.n_iter_ += 1
             est.loss_curve_.append(float(np.mean(losses)) if losses else float("nan"))
             rate = learning_rate_at(s, info["windows_seen"])
@@ -276,44 +289,81 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
     finally:
         if progress is not None:
             progress.close()
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        chunks.close()
     return est
 
 
-def _next_chunk(pool, pending, s, k, total, n_jobs):
-    """Chunk ``k``'s windows; with a pool, the next chunks are generated meanwhile."""
-    args = (s["seed"], s["chunk"], s["window"], s["horizon"])
-    if pool is None:
-        return synthetic_windows(args[0], k, *args[1:])
-    ahead = max(2, n_jobs // PARTS + 1)
-    for j in range(k, min(total, k + ahead)):
-        if j not in pending:
-            pending[j] = [pool.submit(synthetic_windows, args[0], j, *args[1:], part=p)
-                          for p in range(PARTS)]  # fmt: skip
-    return _joined([f.result() for f in pending.pop(k)])
+class _LocalChunks:
+    """The chunks of a run made in this process (or a pool of ``n_jobs`` processes, ahead
+    of the training), each trained by the CPU or CUDA trainer.
+
+    Parameters
+    ----------
+    s : dict
+        The run's settings.
+    n_levels : int
+        Quantile levels of the outputs (each target is repeated for every level).
+    total : int
+        Chunks of the whole run.
+    device : {"cpu", "cuda"}
+    n_jobs : int
+    """
+
+    def __init__(self, s, n_levels, total, device, n_jobs):
+        self.s, self.n_levels, self.total = s, n_levels, total
+        self.device, self.n_jobs = device, n_jobs
+        self.pending, self.pool = {}, None
+        if n_jobs > 1:  # forkserver: never inherit a CUDA context or numba's threads
+            context = multiprocessing.get_context("forkserver")
+            self.pool = ProcessPoolExecutor(n_jobs, mp_context=context)
+
+    def trainer(self, k, spec, params, optimizer, levels):
+        """A trainer over chunk ``k``'s windows, and their number."""
+        X, Y = self._windows(k)
+        Y = np.repeat(Y, self.n_levels, axis=1)
+        trainer = _trainer.make_trainer(self.device, spec, params, optimizer, X, Y,
+                                        "pinball", 1.0, levels)  # fmt: skip
+        return trainer, len(X)
+
+    def _windows(self, k):
+        """Chunk ``k``'s windows; with a pool, the next chunks are made meanwhile."""
+        s = self.s
+        parts = s.get("parts", PARTS)
+        args = (s["chunk"], s["window"], s["horizon"])
+        if self.pool is None:
+            return synthetic_windows(s["seed"], k, *args, parts=parts)
+        ahead = max(2, self.n_jobs // parts + 1)
+        for j in range(k, min(self.total, k + ahead)):
+            if j not in self.pending:
+                self.pending[j] = [
+                    self.pool.submit(synthetic_windows, s["seed"], j, *args, p, parts)
+                    for p in range(parts)
+                ]  # fmt: skip
+        return _joined([f.result() for f in self.pending.pop(k)])
+
+    def threads(self):
+        if self.device == "cuda":
+            return 1
+        import numba
+
+        return int(numba.get_num_threads())
+
+    def machine(self):
+        if self.device == "cuda":
+            try:
+                from numba import cuda
+
+                name = cuda.get_current_device().name
+                return name.decode() if isinstance(name, bytes) else str(name)
+            except Exception:  # noqa: BLE001 - only a label
+                return "cuda"
+        return f"{platform.machine()} {os.cpu_count()} cores"
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def _joined(parts):
     """The parts ``(X, Y)`` of a chunk, in order, as one ``(X, Y)``."""
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
-def _threads(device):
-    if device == "cuda":
-        return 1
-    import numba
-
-    return int(numba.get_num_threads())
-
-
-def _machine(device):
-    if device == "cuda":
-        try:
-            from numba import cuda
-
-            name = cuda.get_current_device().name
-            return name.decode() if isinstance(name, bytes) else str(name)
-        except Exception:  # noqa: BLE001 - only a label
-            return "cuda"
-    return f"{platform.machine()} {os.cpu_count()} cores"

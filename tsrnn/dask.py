@@ -9,16 +9,20 @@ How a fit runs (series mode, a long Dask DataFrame ``unique_id``, ``ds``, ``y`` 
 series):
 
 1. Each partition is checked on its worker and sends back its series' lengths, ids and
-   frequency; the client decides what a first fit fixes (window, horizon, baseline,
-   frequency) from those, as :class:`~tsrnn.RNNForecaster` does from the whole panel.
+   frequency (and, for covariate columns, their row count, mean and summed squared
+   deviations); the client decides what a first fit fixes (window, horizon, baseline,
+   frequency, the covariates' scaling) from those, as :class:`~tsrnn.RNNForecaster` does
+   from the whole panel.
 2. Each partition becomes a *shard* on its worker: its scaled training windows, built by the
    same series-mode code as the local estimator, split in time per series
    (:func:`tsrnn._trainer.time_ordered_split`). Shards are Dask futures: a lost worker's
    shards are rebuilt from the graph on another worker.
 3. The epoch loop is the local one (:func:`tsrnn._trainer.train`), over a trainer whose
-   ``step`` sends the weights to every shard that holds rows of the global batch, gets each
-   shard's gradient (:func:`tsrnn._network.loss_and_grad`) back, sums them weighted by rows in
-   partition order on the client, clips, and applies one optimizer update. The global batch is
+   ``step`` sends the weights to every shard that holds rows of the global batch (each task
+   carries them, or, for many tasks, the client uploads them once as a task of their own that
+   the workers fetch from each other), gets each shard's gradient
+   (:func:`tsrnn._network.loss_and_grad`) back, sums them weighted by rows in partition order
+   on the client, clips, and applies one optimizer update. The global batch is
    drawn on the client from global window ids (partition after partition, series after
    series, oldest first: the order of the local estimator on the concatenated panel).
    Validation scores are sums over the shards' held-out windows.
@@ -32,7 +36,7 @@ process runs the same compiled kernels: workers of one CPU type sharing a warm N
 (kernels compiled afresh in two processes have been seen to differ by 1e-16 in float64).
 
 Each optimizer step is a round trip through the Dask scheduler (about 10 ms on a 2-core
-machine, whatever the model's size): a step should carry much more compute than that, so
+machine, plus 2-5 ms a task there): a step should carry much more compute than that, so
 data-parallel training wants large global batches (``batch_size`` in the thousands of
 windows for a small network).
 
@@ -90,7 +94,14 @@ class DaskRNNForecaster(BaseEstimator):
     Takes every parameter of :class:`~tsrnn.RNNForecaster` (same names, defaults and
     meaning) and ``client``. Input: a Dask DataFrame in the long format (columns
     ``unique_id``, ``ds``, ``y``; ``unique_id`` may be the index), partitioned by series:
-    all rows of a series in one partition. Covariate columns are not supported yet.
+    all rows of a series in one partition.
+
+    Every other column is a known-future covariate (numeric), as ``covariates=`` of
+    :class:`~tsrnn.RNNForecaster` in the long format: a series' rows up to its last observed
+    ``y`` are its history, the rows after it (``y`` missing) carry the covariates of the
+    forecast horizon. ``fit`` ignores those future rows; ``predict(ddf)`` needs ``horizon_``
+    of them for every series. The covariates are standardised with their mean and standard
+    deviation over the training rows of every partition, pooled on the client.
 
     Parameters
     ----------
@@ -115,7 +126,9 @@ class DaskRNNForecaster(BaseEstimator):
         ``work_s`` (the gradient time of all workers, summed), ``communication_s``
         (``step_s - compute_s - update_s``: submitting, transfers, scheduling), ``update_s``
         (reduction, clipping and update on the client) and
-        ``bytes_per_step`` (weights sent plus gradients received, averaged over steps).
+        ``bytes_per_step`` (weights sent by the client plus gradients it received,
+        averaged over steps; a step of many tasks sends the weights once and the workers
+        pass them on, see ``_config.DASK_SHARED_WEIGHTS_TASKS``).
 
     Notes
     -----
@@ -125,7 +138,7 @@ class DaskRNNForecaster(BaseEstimator):
     recomputed: the trained model is the undisturbed one, bit for bit (on workers that run
     the same compiled kernels, see the module docstring).
 
-    Not supported yet: covariate columns, ``device="cuda"`` on the workers,
+    Not supported yet: ``device="cuda"`` on the workers,
     ``predict_quantiles`` / ``predict_interval`` on Dask DataFrames (use :meth:`to_local`).
 
     Examples
@@ -161,7 +174,8 @@ class DaskRNNForecaster(BaseEstimator):
         Parameters
         ----------
         X : dask.dataframe.DataFrame
-            Long format (``unique_id``, ``ds``, ``y``), partitioned by series.
+            Long format (``unique_id``, ``ds``, ``y``, then any covariate columns),
+            partitioned by series.
         y : None
             Ignored (series mode).
 
@@ -180,7 +194,8 @@ class DaskRNNForecaster(BaseEstimator):
         Parameters
         ----------
         X : dask.dataframe.DataFrame
-            As in :meth:`fit` (each series with at least ``window_`` values).
+            As in :meth:`fit` (each series with at least ``window_`` values; the covariate
+            columns of the fit).
         y : None
 
         Returns
@@ -196,8 +211,10 @@ class DaskRNNForecaster(BaseEstimator):
         ----------
         X : dask.dataframe.DataFrame, default=None
             Histories in the long format, partitioned by series (at least ``window_`` values
-            each): forecasts after the end of each. None forecasts after the data of the last
-            ``fit`` / ``partial_fit`` (its last windows stay on the workers).
+            each): forecasts after the end of each. With covariates, each series' history
+            is followed by its next ``horizon_`` rows (``y`` missing, covariates known).
+            None forecasts after the data of the last ``fit`` / ``partial_fit`` (its last
+            windows stay on the workers); not for a model with covariates.
 
         Returns
         -------
@@ -208,6 +225,12 @@ class DaskRNNForecaster(BaseEstimator):
         self._check_fitted()
         model = self._local_model(tails=False)
         if X is None:
+            if self.covariates_ is not None:
+                raise ValueError(
+                    f"this model takes the covariates {self.covariates_}: pass predict(ddf) "
+                    "with each series' history followed by its next horizon_ rows, whose y "
+                    "is missing and whose covariates are known."
+                )
             if self._tails is None:
                 raise ValueError(
                     "this model has no training data on the cluster (it came from "
@@ -216,9 +239,10 @@ class DaskRNNForecaster(BaseEstimator):
             futures = [self._get_client().submit(_predict_tails, t, model, self._meta,
                                                  pure=False) for t in self._tails]  # fmt: skip
             return dd.from_delayed(futures, meta=self._meta, verify_meta=False)
-        _check_frame(X)
+        columns = _check_frame(X)
+        self._check_covariates(columns)
         meta = _output_meta(X)
-        return X.map_partitions(_predict_partition, model, meta, meta=meta)
+        return X.map_partitions(_predict_partition, model, meta, columns, meta=meta)
 
     def to_local(self):
         """A plain fitted :class:`~tsrnn.RNNForecaster` with the same weights.
@@ -241,7 +265,8 @@ class DaskRNNForecaster(BaseEstimator):
         Parameters
         ----------
         estimator : RNNForecaster
-            Fitted on series (not windows), without covariates.
+            Fitted on series (not windows). With covariates, the Dask DataFrames carry them
+            as columns of the same names.
         client : distributed.Client, default=None
 
         Returns
@@ -252,11 +277,10 @@ class DaskRNNForecaster(BaseEstimator):
         """
         if not hasattr(estimator, "params_"):
             raise NotFittedError("from_local needs a fitted RNNForecaster.")
-        if estimator._mode != "series" or estimator.covariates_ is not None:
+        if estimator._mode != "series":
             raise ValueError(
-                "from_local takes a model fitted on series without covariates; this one was "
-                f"fitted in {estimator._mode} mode"
-                + (" with covariates." if estimator._mode == "series" else ".")
+                "from_local takes a model fitted on series; this one was fitted in "
+                f"{estimator._mode} mode."
             )
         new = cls(client=client, **estimator.get_params())
         new._training = copy.deepcopy(TrainingState.taken_from(estimator))
@@ -297,16 +321,18 @@ class DaskRNNForecaster(BaseEstimator):
                 "device='cpu' (or train on a GPU with RNNForecaster and convert with "
                 "from_local)."
             )
-        _check_frame(ddf)
+        columns = _check_frame(ddf)
         client = self._get_client()
         check_workers(client)
         first = not (incremental and "_training" in self.__dict__)
+        if not first:
+            self._check_covariates(columns)
         parts = ddf.to_delayed()
         if first:
             described = client.compute(
-                [delayed(_describe)(p, local.allow_missing) for p in parts], sync=True
+                [delayed(_describe)(p, local.allow_missing, columns) for p in parts], sync=True
             )
-            template = _first_state(local, described)
+            template = _first_state(local, described, columns)
             levels = local._first_levels()
             lags = local._check_linear_lags(template.window_)
         else:
@@ -315,7 +341,7 @@ class DaskRNNForecaster(BaseEstimator):
         split = local.validation_fraction if local.early_stopping and not incremental else None
         dtype = np.dtype(local.dtype)
         shards = client.compute([
-            delayed(_Shard)(p, self._rnn_params(), template, levels, lags, dtype, split)
+            delayed(_Shard)(p, self._rnn_params(), template, levels, lags, dtype, split, columns)
             for p in parts
         ])  # fmt: skip
         infos = client.gather([client.submit(_shard_info, s, pure=False) for s in shards])
@@ -393,6 +419,16 @@ class DaskRNNForecaster(BaseEstimator):
     def _get_client(self):
         return self.client if self.client is not None else get_client()
 
+    def _check_covariates(self, columns):
+        """Raise unless ``columns`` are the covariate columns the model was fitted with."""
+        fitted = self.covariates_ or []
+        if list(columns) != list(fitted):
+            raise ValueError(
+                f"the Dask DataFrame has the covariate columns {list(columns)}, but the model "
+                f"was fitted with {fitted}; pass the same columns (every column other than "
+                "unique_id, ds and y is a covariate)."
+            )
+
     def _check_fitted(self):
         if "_training" not in self.__dict__:
             raise NotFittedError(
@@ -407,7 +443,7 @@ class DaskRNNForecaster(BaseEstimator):
         if tails and self._tails is not None:
             pieces = [t for t in self._get_client().gather(self._tails) if t is not None]
             merged = {k: [x for t in pieces for x in t[k]] for k in _TAIL_FIELDS}
-            if not self._series.calendar_features_:
+            if self.covariates_ is None and not self.calendar_features_:
                 merged["_cov_tails"] = None
             series = replace(series, **merged)
         elif not tails:

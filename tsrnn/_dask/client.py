@@ -14,10 +14,10 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .. import __version__, _config
 from .._series_mode import SeriesMode
 from .._trainer import apply_gradient
-from .workers import LONG, _shard_errors, _shard_gradient, _shard_validation
+from .workers import LONG, _held, _shard_errors, _shard_gradient, _shard_validation
 
 # the version check runs where tsrnn may be missing: its function must not be pickled as a
 # reference to this module, so it is compiled here under a module name no worker imports
@@ -86,6 +86,18 @@ class _DaskTrainer:
     def _weights(self):
         return self._params if self._average is None else self._average
 
+    def _sent(self, params, n_tasks):
+        """``params`` as the ``n_tasks`` tasks of one round take them.
+
+        For a few tasks the array itself, which each task carries; for
+        ``_config.DASK_SHARED_WEIGHTS_TASKS`` or more, a future of one task that holds
+        it: the client uploads the weights once and each worker fetches them once from
+        another. A lost worker's copy is recomputed from that task, like a shard.
+        """
+        if n_tasks < _config.DASK_SHARED_WEIGHTS_TASKS:
+            return params
+        return self.client.submit(_held, params, pure=False)
+
     def _pieces(self, idx):
         """``idx`` (sorted global ids) as (partition, local rows) pairs, partition order."""
         part = np.searchsorted(self.offsets, idx, side="right") - 1
@@ -100,10 +112,12 @@ class _DaskTrainer:
         """One optimizer step on the global rows ``idx``; returns the batch loss (NaN, and
         nothing changed, when the loss, the gradient or the update is not finite)."""
         start = time.perf_counter()
+        pieces = self._pieces(np.asarray(idx))
+        params = self._sent(self._params, len(pieces))
         futures = [
-            self.client.submit(_shard_gradient, self.shards[p], self._params, rows, self.spec,
+            self.client.submit(_shard_gradient, self.shards[p], params, rows, self.spec,
                                self.loss, self.quantiles, pure=False)
-            for p, rows in self._pieces(np.asarray(idx))
+            for p, rows in pieces
         ]  # fmt: skip
         results = self.client.gather(futures)
         gathered = time.perf_counter()
@@ -120,7 +134,8 @@ class _DaskTrainer:
         stats["steps"] += 1
         stats["compute_s"] += max(busy.values())
         stats["work_s"] += sum(busy.values())
-        stats["bytes"] += sum(self._params.nbytes + r[1].nbytes for r in results)
+        sends = 1 if params is not self._params else len(results)
+        stats["bytes"] += sends * self._params.nbytes + sum(r[1].nbytes for r in results)
         try:
             return apply_gradient(self._params, grad, loss, self.optimizer, self.clip_norm,
                                   self._average, self._momentum)  # fmt: skip
@@ -135,8 +150,9 @@ class _DaskTrainer:
     def score(self, idx, targets):
         """Validation loss of the current weights over every shard's held-out windows."""
         levels = self.quantiles
+        params = self._sent(self._weights(), len(self.shards))
         futures = [
-            self.client.submit(_shard_validation, s, self._weights(), self.spec, levels,
+            self.client.submit(_shard_validation, s, params, self.spec, levels,
                                self._validation_loss, pure=False)
             for s in self.shards
         ]  # fmt: skip
@@ -149,9 +165,11 @@ class _DaskTrainer:
     def errors(self, idx, params=None):
         """Targets minus outputs for the global rows ``idx``, in their order."""
         params = self._weights() if params is None else params
+        pieces = self._pieces(np.sort(idx))
+        params = self._sent(params, len(pieces))
         futures = [self.client.submit(_shard_errors, self.shards[p], params, rows, self.spec,
                                       pure=False)
-                   for p, rows in self._pieces(np.sort(idx))]  # fmt: skip
+                   for p, rows in pieces]  # fmt: skip
         parts = self.client.gather(futures)
         if not parts:
             return np.zeros((0, self.spec.n_outputs))
@@ -195,7 +213,7 @@ def _global_split(infos, offsets, fraction, max_epochs):
     return np.arange(total, dtype=np.int64), None
 
 
-def _first_state(local, described):
+def _first_state(local, described, columns):
     """What a first fit fixes, decided on the client from every partition's description."""
     described = [d for d in described if d is not None]
     if not described:
@@ -223,7 +241,36 @@ def _first_state(local, described):
         lengths=np.concatenate([d["lengths"] for d in described]), freq=freqs[0], ids=[],
         layout="long", name=None, ndim=2,
     )  # fmt: skip
-    return SeriesMode(local)._first_state(panel, None)
+    state = SeriesMode(local)._first_state(panel, None)
+    if not columns:
+        return state
+    mean, scale = _pooled_moments([d["covariates"] for d in described])
+    return replace(state, covariates_=list(columns), _cov_mean=mean, _cov_scale=scale)
+
+
+def _pooled_moments(parts):
+    """Mean and standard deviation (1 where it is 0) of rows described by their parts.
+
+    Parameters
+    ----------
+    parts : list of (int, ndarray of shape (k,), ndarray of shape (k,))
+        Each part's row count, mean and summed squared deviations from its mean, in
+        partition order (merged pairwise, Chan et al.: the same figures for any number of
+        workers; with one part, those of ``rows.mean(axis=0)`` and ``rows.std(axis=0)``).
+
+    Returns
+    -------
+    mean, scale : ndarray of shape (k,)
+    """
+    n, mean, m2 = parts[0]
+    for n_b, mean_b, m2_b in parts[1:]:
+        total = n + n_b
+        delta = mean_b - mean
+        mean = mean + delta * (n_b / total)
+        m2 = m2 + m2_b + delta * delta * (n * n_b / total)
+        n = total
+    sd = np.sqrt(m2 / n)
+    return mean, np.where(sd > 0, sd, 1.0)
 
 
 def _template(state):
@@ -233,6 +280,7 @@ def _template(state):
 
 
 def _check_frame(ddf):
+    """Check the Dask DataFrame's columns; return its covariate columns (a list)."""
     if not isinstance(ddf, dd.DataFrame):
         raise TypeError(
             f"expected a dask.dataframe.DataFrame in the long format (unique_id, ds, y), got "
@@ -246,11 +294,13 @@ def _check_frame(ddf):
             f"the Dask DataFrame needs the columns unique_id, ds and y; missing: {missing}."
         )
     extra = [c for c in columns if c not in LONG]
-    if extra:
-        raise ValueError(
-            f"covariate columns are not supported by DaskRNNForecaster yet: drop {extra} "
-            "(or train with RNNForecaster and covariates=...)."
+    bad = [c for c in extra if not pd.api.types.is_numeric_dtype(ddf.dtypes[c])]
+    if bad:
+        raise TypeError(
+            f"covariate columns must be numeric; {bad} are not. Every column other than "
+            "unique_id, ds and y is a covariate: encode these as numbers or drop them."
         )
+    return extra
 
 
 def _output_meta(ddf):

@@ -4,6 +4,10 @@ A shard is one partition's scaled training windows, built by the series-mode cod
 estimator and kept on the worker as a Dask future. The functions here are the tasks the client
 submits on shards (gradient, validation sums, errors, last windows) and the partition
 functions of ``predict``. Each sets the worker's Numba and BLAS threads first.
+
+A partition may carry covariate columns beside ``unique_id``, ``ds`` and ``y``
+(:func:`split_partition`): the rows of a series after its last observed ``y`` are its known
+future (the covariates of the forecast horizon), the rows up to it its history.
 """
 
 import copy
@@ -14,7 +18,7 @@ from distributed import get_worker
 
 from .. import _network, _trainer
 from .._base import _with_lags
-from .._data import check_series
+from .._data import align_covariates, check_series
 from .._series_mode import SeriesMode
 from ..forecaster import RNNForecaster
 
@@ -43,6 +47,8 @@ class _Shard:
     dtype : numpy.dtype
     fraction : float or None
         Share of each series' windows held out (time-ordered); None holds none out.
+    columns : list
+        The covariate columns of the frame (empty: none).
 
     Attributes
     ----------
@@ -54,15 +60,15 @@ class _Shard:
         The partition's series ids and last windows (None: empty partition).
     """
 
-    def __init__(self, frame, params, template, levels, lags, dtype, fraction):
+    def __init__(self, frame, params, template, levels, lags, dtype, fraction, columns):
         self.state, self.X = None, None
-        frame = _as_long(frame)
+        frame, covariates = split_partition(frame, columns)
         if len(frame) == 0:
             self.train_rows = np.zeros(0, np.int64)
             self.val_rows = None
             return
         data, self.state = SeriesMode(RNNForecaster(**params)).training_set(
-            frame, None, None, template
+            frame, None, covariates, template
         )
         Z = _with_lags(data.Z, data.X[:, :, 0], lags)
         self.X = np.ascontiguousarray(data.X, dtype=dtype)
@@ -74,6 +80,14 @@ class _Shard:
             self.train_rows, self.val_rows = _trainer.time_ordered_split(
                 data.end, data.series, data.Y.shape[1], fraction
             )
+
+    @classmethod
+    def of_arrays(cls, X, Y):
+        """A shard of windows given as arrays (no series, no held-out rows)."""
+        shard = cls.__new__(cls)
+        shard.state, shard.X, shard.Y, shard.Z = None, X, Y, None
+        shard.train_rows, shard.val_rows = np.arange(len(X)), None
+        return shard
 
     def __sizeof__(self):
         # what Dask's scheduler weighs before moving a shard: its arrays
@@ -93,6 +107,20 @@ def _shard_info(shard):
         "n_features": shard.X.shape[2], "n_outputs": shard.Y.shape[1],
         "n_head_features": 0 if shard.Z is None else shard.Z.shape[1],
     }  # fmt: skip
+
+
+def _synthetic_shard(seed, step, n_windows, window, horizon, part, parts, n_levels):
+    """Part ``part`` of pretraining chunk ``step`` (:func:`tsrnn._pretrain.synthetic_windows`)
+    as a shard, each target repeated for the ``n_levels`` quantile levels."""
+    from .._pretrain import synthetic_windows
+
+    X, Y = synthetic_windows(seed, step, n_windows, window, horizon, part, parts)
+    return _Shard.of_arrays(X, np.repeat(Y, n_levels, axis=1))
+
+
+def _held(value):
+    """``value`` itself: a task that holds the weights of a round for the others to read."""
+    return value
 
 
 def _shard_gradient(shard, params, rows, spec, loss, quantiles):
@@ -145,22 +173,29 @@ def _shard_tails(shard):
     return {k: list(getattr(shard.state, k) or []) for k in _TAIL_FIELDS}
 
 
-def _describe(frame, allow_missing):
-    """Lengths, ids and frequency of a partition's series (checked as in ``fit``)."""
-    frame = _as_long(frame)
+def _describe(frame, allow_missing, columns):
+    """Lengths, ids and frequency of a partition's series (checked as in ``fit``) and, with
+    covariate ``columns``, the count, mean and summed squared deviations of their rows at the
+    series' time stamps (what the client combines into the covariates' scaling)."""
+    frame, covariates = split_partition(frame, columns)
     if len(frame) == 0:
         return None
     data = check_series(frame, allow_missing=allow_missing)
-    return {"ids": list(data.ids), "lengths": data.lengths, "freq": data.freq}
+    out = {"ids": list(data.ids), "lengths": data.lengths, "freq": data.freq}
+    if covariates is not None:
+        rows = np.concatenate(align_covariates(covariates, data.ids, data.indexes, columns))
+        mean = rows.mean(axis=0)
+        out["covariates"] = (len(rows), mean, np.sum((rows - mean) ** 2, axis=0))
+    return out
 
 
-def _predict_partition(frame, model, meta):
+def _predict_partition(frame, model, meta, columns):
     """Forecasts after each series of a partition (long format), as ``meta``."""
-    frame = _as_long(frame)
+    frame, covariates = split_partition(frame, columns)
     if len(frame) == 0:
         return meta
     _use_worker_threads()
-    return _as_meta(model.predict(frame), meta)
+    return _as_meta(model.predict(frame, covariates=covariates), meta)
 
 
 def _predict_tails(tails, model, meta):
@@ -171,7 +206,7 @@ def _predict_tails(tails, model, meta):
     model = copy.copy(model)
     for key, value in tails.items():
         setattr(model, key, value)
-    if not model.calendar_features_:
+    if model.covariates_ is None and not model.calendar_features_:
         model._cov_tails = None
     return _as_meta(model.predict(), meta)
 
@@ -202,11 +237,31 @@ def _worker_address():
         return None
 
 
-def _as_long(frame):
-    """The long columns of a partition (``unique_id`` moved out of the index)."""
+def split_partition(frame, columns):
+    """A partition's series and covariates, both in the long format.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        ``unique_id`` (a column or the index), ``ds``, ``y`` and the covariate ``columns``.
+    columns : list
+        The covariate columns (empty: none).
+
+    Returns
+    -------
+    series : pandas.DataFrame
+        ``unique_id``, ``ds``, ``y``; with covariates, each series' rows up to its last
+        observed ``y`` (the later rows are its future: they carry covariates only).
+    covariates : pandas.DataFrame or None
+        ``unique_id``, ``ds`` and ``columns``, every row; None without covariates.
+    """
     if "unique_id" not in frame.columns and frame.index.name == "unique_id":
         frame = frame.reset_index()
-    return frame[LONG]
+    if not columns:
+        return frame[LONG], None
+    last = frame["ds"].where(frame["y"].notna()).groupby(frame["unique_id"]).transform("max")
+    future = (frame["ds"] > last).to_numpy()  # False where a series has no observed y
+    return frame.loc[~future, LONG], frame[["unique_id", "ds", *columns]]
 
 
 def _as_meta(frame, meta):
