@@ -326,6 +326,36 @@ def test_covariates_round_trip_and_partial_fit(client):
         DaskRNNForecaster(**SETTINGS).fit(to_dask(make_panel())).predict(to_dask(df))
 
 
+def test_quantiles_and_intervals_on_dask_frames(client, panel, fitted):
+    local = fitted.to_local()
+    ddf = to_dask(panel)
+
+    def ordered(frame):
+        return frame.sort_values(["unique_id", "ds"]).reset_index(drop=True)
+
+    for X, X_local in ((ddf, panel), (None, None)):
+        q = fitted.predict_quantiles(X, [0.1, 0.5, 0.9])
+        assert isinstance(q, dd.DataFrame) and list(q.columns) == ["unique_id", "ds", 0.1, 0.5, 0.9]
+        q = ordered(q.compute())
+        expected = ordered(local.predict_quantiles(X_local, [0.1, 0.5, 0.9]))
+        np.testing.assert_allclose(q[[0.1, 0.5, 0.9]].to_numpy(),
+                                   expected[[0.1, 0.5, 0.9]].to_numpy(), rtol=1e-6)  # fmt: skip
+        assert (q[0.1] <= q[0.5]).all() and (q[0.5] <= q[0.9]).all()
+        i = ordered(fitted.predict_interval(X, coverage=0.8).compute())
+        assert list(i.columns) == ["unique_id", "ds", "lower", "upper"]
+        np.testing.assert_allclose(i[["lower", "upper"]].to_numpy(), q[[0.1, 0.9]].to_numpy())
+    # a quantile model: its own outputs, interpolated
+    model = DaskRNNForecaster(**SETTINGS, quantiles=[0.1, 0.5, 0.9]).fit(ddf)
+    got = ordered(model.predict_quantiles(ddf, [0.25, 0.75]).compute())
+    want = ordered(model.to_local().predict_quantiles(panel, [0.25, 0.75]))
+    np.testing.assert_allclose(got[[0.25, 0.75]].to_numpy(), want[[0.25, 0.75]].to_numpy(),
+                               rtol=1e-6)  # fmt: skip
+    with pytest.raises(ValueError, match="coverage"):
+        fitted.predict_interval(ddf, coverage=1.5)
+    with pytest.raises(ValueError):
+        fitted.predict_quantiles(ddf, [0.0, 1.2])
+
+
 def test_empty_partitions(client, panel):
     ddf = to_dask(panel, npartitions=4)
     ddf = ddf[ddf.index > "s01"]  # the first partition is left empty

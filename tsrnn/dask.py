@@ -47,6 +47,7 @@ global ids it samples batches from); the series stay on the workers.
 import copy
 import inspect
 from dataclasses import replace
+from numbers import Real
 
 import numpy as np
 
@@ -62,6 +63,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 
 from . import _config, _intervals, _trainer
+from ._base import _check_levels
 from ._dask.client import (
     _check_frame,
     _DaskTrainer,
@@ -138,8 +140,7 @@ class DaskRNNForecaster(BaseEstimator):
     recomputed: the trained model is the undisturbed one, bit for bit (on workers that run
     the same compiled kernels, see the module docstring).
 
-    Not supported yet: ``device="cuda"`` on the workers,
-    ``predict_quantiles`` / ``predict_interval`` on Dask DataFrames (use :meth:`to_local`).
+    Not supported yet: ``device="cuda"`` on the workers.
 
     Examples
     --------
@@ -222,27 +223,47 @@ class DaskRNNForecaster(BaseEstimator):
             Columns ``unique_id``, ``ds``, ``y``: ``horizon_`` rows a series, computed lazily
             partition by partition (``map_partitions``); nothing is gathered to the client.
         """
-        self._check_fitted()
-        model = self._local_model(tails=False)
-        if X is None:
-            if self.covariates_ is not None:
-                raise ValueError(
-                    f"this model takes the covariates {self.covariates_}: pass predict(ddf) "
-                    "with each series' history followed by its next horizon_ rows, whose y "
-                    "is missing and whose covariates are known."
-                )
-            if self._tails is None:
-                raise ValueError(
-                    "this model has no training data on the cluster (it came from "
-                    "from_local): pass the histories to forecast after, predict(ddf)."
-                )
-            futures = [self._get_client().submit(_predict_tails, t, model, self._meta,
-                                                 pure=False) for t in self._tails]  # fmt: skip
-            return dd.from_delayed(futures, meta=self._meta, verify_meta=False)
-        columns = _check_frame(X)
-        self._check_covariates(columns)
-        meta = _output_meta(X)
-        return X.map_partitions(_predict_partition, model, meta, columns, meta=meta)
+        return self._forecast(X, "predict", (), ["y"])
+
+    def predict_quantiles(self, X=None, quantiles=(0.1, 0.5, 0.9)):
+        """Quantile forecasts on the workers, never crossing.
+
+        As :meth:`tsrnn.RNNForecaster.predict_quantiles`: the model's quantile outputs, or
+        split-conformal quantiles from the forecast errors of the most recent held-out
+        windows (kept on the client with the weights).
+
+        Parameters
+        ----------
+        X : dask.dataframe.DataFrame, default=None
+            As in :meth:`predict`.
+        quantiles : sequence of float in (0, 1)
+
+        Returns
+        -------
+        dask.dataframe.DataFrame
+            Columns ``unique_id``, ``ds`` and one float column per level (named by the
+            level), ``horizon_`` rows a series, computed lazily.
+        """
+        levels = list(_check_levels(quantiles, decimals=None))
+        return self._forecast(X, "predict_quantiles", (levels,), levels)
+
+    def predict_interval(self, X=None, coverage=0.9):
+        """Central prediction intervals on the workers (see :meth:`predict_quantiles`).
+
+        Parameters
+        ----------
+        X : dask.dataframe.DataFrame, default=None
+            As in :meth:`predict`.
+        coverage : float in (0, 1)
+
+        Returns
+        -------
+        dask.dataframe.DataFrame
+            Columns ``unique_id``, ``ds``, ``lower`` and ``upper``, computed lazily.
+        """
+        if not (isinstance(coverage, Real) and 0 < coverage < 1):
+            raise ValueError(f"coverage must be a number in (0, 1), got {coverage!r}.")
+        return self._forecast(X, "predict_interval", (coverage,), ["lower", "upper"])
 
     def to_local(self):
         """A plain fitted :class:`~tsrnn.RNNForecaster` with the same weights.
@@ -285,7 +306,7 @@ class DaskRNNForecaster(BaseEstimator):
         new = cls(client=client, **estimator.get_params())
         new._training = copy.deepcopy(TrainingState.taken_from(estimator))
         new._series = copy.deepcopy(SeriesState.taken_from(estimator))
-        new._tails, new._meta = None, None
+        new._tails, new._ids_meta = None, None
         return new
 
     def __getattr__(self, name):
@@ -406,7 +427,7 @@ class DaskRNNForecaster(BaseEstimator):
 
         # commit
         self._training, self._series, self._tails = training, template, tails
-        self._meta = _output_meta(ddf)
+        self._ids_meta = _output_meta(ddf, [])
         self.step_stats_ = trainer.stats()
         return self
 
@@ -418,6 +439,34 @@ class DaskRNNForecaster(BaseEstimator):
 
     def _get_client(self):
         return self.client if self.client is not None else get_client()
+
+    def _forecast(self, X, method, args, value_columns):
+        """``getattr(RNNForecaster, method)(histories, *args)`` of every partition of ``X``
+        (None: of the last windows of the last fit, kept on the workers), as a lazy Dask
+        DataFrame of the columns ``unique_id``, ``ds`` and ``value_columns``."""
+        self._check_fitted()
+        model = self._local_model(tails=False)
+        call = (method, args)
+        if X is None:
+            if self.covariates_ is not None:
+                raise ValueError(
+                    f"this model takes the covariates {self.covariates_}: pass the Dask "
+                    "DataFrame of each series' history followed by its next horizon_ rows, "
+                    "whose y is missing and whose covariates are known."
+                )
+            if self._tails is None:
+                raise ValueError(
+                    "this model has no training data on the cluster (it came from "
+                    "from_local): pass the histories to forecast after, e.g. predict(ddf)."
+                )
+            meta = _output_meta(self._ids_meta, value_columns)
+            futures = [self._get_client().submit(_predict_tails, t, model, call, meta,
+                                                 pure=False) for t in self._tails]  # fmt: skip
+            return dd.from_delayed(futures, meta=meta, verify_meta=False)
+        columns = _check_frame(X)
+        self._check_covariates(columns)
+        meta = _output_meta(X, value_columns)
+        return X.map_partitions(_predict_partition, model, call, meta, columns, meta=meta)
 
     def _check_covariates(self, columns):
         """Raise unless ``columns`` are the covariate columns the model was fitted with."""

@@ -303,10 +303,16 @@ def _check_frame(ddf):
     return extra
 
 
-def _output_meta(ddf):
-    """Empty frame of a forecast's columns and dtypes (those of ``ddf``'s ids and stamps)."""
-    ids = ddf.index if "unique_id" not in ddf.columns else ddf["unique_id"]
-    return pd.DataFrame({
-        "unique_id": pd.Series([], dtype=ids.dtype), "ds": pd.Series([], dtype=ddf["ds"].dtype),
-        "y": pd.Series([], dtype=np.float64),
-    })  # fmt: skip
+def _output_meta(ddf, value_columns):
+    """Empty frame of a forecast's columns and dtypes: ``unique_id`` and ``ds`` as in ``ddf``
+    (a Dask DataFrame, or such an empty frame), then float ``value_columns``."""
+    if isinstance(ddf, pd.DataFrame):  # an empty frame of ids and stamps
+        ids, stamps = ddf["unique_id"], ddf["ds"]
+    else:
+        ids = ddf.index if "unique_id" not in ddf.columns else ddf["unique_id"]
+        stamps = ddf["ds"]
+    columns = {"unique_id": pd.Series([], dtype=ids.dtype),
+               "ds": pd.Series([], dtype=stamps.dtype)}  # fmt: skip
+    for c in value_columns:
+        columns[c] = pd.Series([], dtype=np.float64)
+    return pd.DataFrame(columns)

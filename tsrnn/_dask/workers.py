@@ -189,17 +189,23 @@ def _describe(frame, allow_missing, columns):
     return out
 
 
-def _predict_partition(frame, model, meta, columns):
-    """Forecasts after each series of a partition (long format), as ``meta``."""
+def _predict_partition(frame, model, call, meta, columns):
+    """Forecasts after each series of a partition (long format), as ``meta``.
+
+    ``call`` is ``(method, args)``: ``model.<method>(series, *args, covariates=...)``, one
+    of ``predict``, ``predict_quantiles`` and ``predict_interval``.
+    """
     frame, covariates = split_partition(frame, columns)
     if len(frame) == 0:
         return meta
     _use_worker_threads()
-    return _as_meta(model.predict(frame, covariates=covariates), meta)
+    method, args = call
+    return _as_meta(getattr(model, method)(frame, *args, covariates=covariates), meta)
 
 
-def _predict_tails(tails, model, meta):
-    """Forecasts after the last windows kept by a shard (see :func:`_shard_tails`)."""
+def _predict_tails(tails, model, call, meta):
+    """Forecasts after the last windows kept by a shard (see :func:`_shard_tails`); ``call``
+    as for :func:`_predict_partition`."""
     if tails is None:
         return meta
     _use_worker_threads()
@@ -208,7 +214,8 @@ def _predict_tails(tails, model, meta):
         setattr(model, key, value)
     if model.covariates_ is None and not model.calendar_features_:
         model._cov_tails = None
-    return _as_meta(model.predict(), meta)
+    method, args = call
+    return _as_meta(getattr(model, method)(None, *args), meta)
 
 
 def _use_worker_threads():
