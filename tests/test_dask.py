@@ -425,3 +425,64 @@ def test_pretrain_command_takes_a_scheduler_address(client, tmp_path):
     assert main(args) == 0
     info = RNNForecaster.load(path).pretraining_
     assert info["pieces"][0]["device"] == "dask" and info["settings"]["parts"] == 2
+
+
+def test_time_ordered_split():
+    import dask.array as da
+
+    from tsrnn.dask import time_ordered_split
+
+    X = np.arange(100 * 3).reshape(100, 3)
+    y = np.arange(100)
+    parts = time_ordered_split(da.from_array(X, chunks=30), da.from_array(y, chunks=30),
+                               test_size=0.2, gap=5)  # fmt: skip
+    X_train, X_test, y_train, y_test = (p.compute() for p in parts)
+    np.testing.assert_array_equal(y_train, np.arange(75))
+    np.testing.assert_array_equal(y_test, np.arange(80, 100))
+    np.testing.assert_array_equal(X_test, X[80:])
+    assert len(time_ordered_split(X, y, test_size=7)[1]) == 7
+    with pytest.raises(ValueError, match="test_size"):
+        time_ordered_split(X, y, test_size=1.5)
+    with pytest.raises(ValueError, match="no training windows"):
+        time_ordered_split(X, y, test_size=0.5, gap=50)
+    unknown = da.from_array(X, chunks=30)[da.from_array(y, chunks=30) > 3]
+    with pytest.raises(ValueError, match="compute_chunk_sizes"):
+        time_ordered_split(unknown, y)
+
+
+def _dask_ml_or_skip():
+    import dask
+    from packaging.version import Version
+
+    dask_ml = pytest.importorskip("dask_ml")
+    if Version(dask.__version__) > Version("2025.1.99"):
+        pytest.skip(f"dask-ml {dask_ml.__version__} fails inside its own code with dask "
+                    f"{dask.__version__} (it was released with dask 2025.1)")  # fmt: skip
+
+
+def test_dask_ml_incremental_and_hyperband_search(client):
+    _dask_ml_or_skip()
+    import dask.array as da
+    from dask_ml.model_selection import HyperbandSearchCV
+    from dask_ml.wrappers import Incremental
+
+    from tsrnn.dask import TimeOrderedSplit
+
+    rng = np.random.default_rng(0)
+    t = np.arange(3000)
+    series = np.sin(2 * np.pi * t / 24) + 0.1 * rng.normal(size=t.size)
+    X = np.lib.stride_tricks.sliding_window_view(series[:-1], 24).astype(np.float32)
+    y = series[24:].astype(np.float32)
+    Xd, yd = da.from_array(X, chunks=(500, 24)), da.from_array(y, chunks=500)
+    inc = Incremental(RNNForecaster(hidden_size=8, random_state=0), scoring="r2").fit(Xd, yd)
+    assert inc.estimator_.n_iter_ == Xd.numblocks[0]  # one partial_fit a block
+    assert inc.score(Xd, yd) > 0.3
+
+    class Search(TimeOrderedSplit, HyperbandSearchCV):
+        pass
+
+    search = Search(RNNForecaster(hidden_size=8, random_state=0),
+                    {"learning_rate": [1e-3, 1e-2]}, max_iter=3, random_state=0)  # fmt: skip
+    search.fit(Xd, yd)
+    assert search.best_params_["learning_rate"] in (1e-3, 1e-2)
+    assert np.isfinite(search.best_score_)

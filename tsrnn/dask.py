@@ -503,4 +503,79 @@ class DaskRNNForecaster(BaseEstimator):
         return est
 
 
-__all__ = ["DaskRNNForecaster", "check_workers"]
+# --------------------------------------------------------------------------------------------
+# dask-ml's incremental searches, with a validation split in time order
+
+
+def time_ordered_split(X, y, test_size=0.2, gap=0):
+    """Split windows in time order: the last ``test_size`` for validation, the earlier ones
+    (less ``gap`` windows between the two) for training.
+
+    A random split of windows (dask-ml's ``train_test_split``, which its incremental
+    searches use) validates on windows that overlap training windows in time, so it rewards
+    memorising the series. Here the validation windows all come after the training ones.
+
+    Parameters
+    ----------
+    X : dask.array.Array or ndarray of shape (n_windows, ...)
+        Windows in time order (for a panel: ordered by the time of their last step).
+    y : dask.array.Array or ndarray of shape (n_windows, ...)
+    test_size : float in (0, 1) or int, default=0.2
+        Share (or number) of the windows held out, the most recent ones.
+    gap : int, default=0
+        Windows dropped between the two parts; ``horizon - 1`` keeps the training targets
+        from reaching into the validation period.
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test
+        Slices of ``X`` and ``y`` (lazy for Dask arrays).
+    """
+    n = X.shape[0]
+    if n is None or n != n:  # a Dask array of unknown length (NaN)
+        raise ValueError(
+            "time_ordered_split needs the number of windows: call X.compute_chunk_sizes()."
+        )
+    n = int(n)
+    if isinstance(test_size, float) and 0 < test_size < 1:
+        n_test = max(1, int(np.ceil(test_size * n)))
+    elif isinstance(test_size, int | np.integer) and 0 < test_size < n:
+        n_test = int(test_size)
+    else:
+        raise ValueError(f"test_size must be a float in (0, 1) or an int in [1, {n}), got "
+                         f"{test_size!r}.")  # fmt: skip
+    n_train = n - n_test - int(gap)
+    if gap < 0 or n_train < 1:
+        raise ValueError(f"gap={gap!r} leaves no training windows ({n} windows, {n_test} held "
+                         "out).")  # fmt: skip
+    return X[:n_train], X[n - n_test :], y[:n_train], y[n - n_test :]
+
+
+class TimeOrderedSplit:
+    """Mixin for dask-ml's incremental searches: validate on the most recent windows.
+
+    dask-ml's ``HyperbandSearchCV``, ``SuccessiveHalvingSearchCV`` and
+    ``IncrementalSearchCV`` hold out a random ``test_size`` of the rows. Put this class
+    first among the bases of a search to hold out the last ones instead
+    (:func:`time_ordered_split`, with ``gap`` windows dropped between), for example::
+
+        from dask_ml.model_selection import HyperbandSearchCV
+
+        class Search(TimeOrderedSplit, HyperbandSearchCV):
+            gap = 11  # horizon - 1
+
+    The rows must be windows in time order. It overrides ``_get_train_test_split``, the
+    method dask-ml documents for this.
+    """
+
+    #: Windows dropped between the training and the validation part.
+    gap = 0
+
+    def _get_train_test_split(self, X, y, **kwargs):
+        size = self.test_size
+        if size is None:  # dask-ml's default
+            size = min(0.2, 1 / X.npartitions)
+        return time_ordered_split(X, y, size, self.gap)
+
+
+__all__ = ["DaskRNNForecaster", "TimeOrderedSplit", "check_workers", "time_ordered_split"]
