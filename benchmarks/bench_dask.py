@@ -32,7 +32,10 @@ projection
     base model's size, ``compute`` is ``loss_and_grad`` of a batch of 64 windows of 256 steps
     timed on one thread here, scaled to a global batch of ``--base-batch`` windows (fixed
     global batch: the time a worker computes shrinks as 1 / N) and, in the last column, to
-    ``--base-per-worker`` windows a worker (the global batch grows with N).
+    ``--base-per-worker`` windows a worker (the global batch grows with N); the last column
+    projects local SGD (``DaskRNNForecaster(local_steps=k)``): a round computes ``k`` global
+    batches and exchanges the weights and Adam's two moments once (the exchange of a vector
+    three times the weights', timed like the others).
 pretrain
     Base-model pretraining (:func:`tsrnn._pretrain.pretrain`: GRU 128, window 256, horizon
     64, batch 256, chunks of 8,192 windows in 8 parts, ``--pretrain-windows`` windows) in
@@ -221,12 +224,14 @@ def projection_part(args, client, per_step, bench_params):
     per_window, base_params = base_model_compute()
     bench = [exchange_line(client, bench_params, shared) for shared in (False, True)]
     base = [exchange_line(client, base_params, shared) for shared in (False, True)]
+    # local SGD: the weights and Adam's two moments go out and come back
+    base3 = [exchange_line(client, 3 * base_params, shared) for shared in (False, True)]
     print("\n### communication: one step's exchange (client -> n tasks -> client)\n")
     ns = bench[0][0]
     print("| weights | sent | tasks " + " | ".join(str(n) for n in ns)
           + " | a (ms) | b (ms / task) |")  # fmt: skip
     print("|---|---|" + "---:|" * (len(ns) + 2))
-    for size, lines in ((bench_params, bench), (base_params, base)):
+    for size, lines in ((bench_params, bench), (base_params, base), (3 * base_params, base3)):
         for way, (_, m, aa, bb) in zip(("in every task", "once"), lines, strict=True):
             print(f"| {size:,} | {way} | " + " | ".join(f"{1e3 * x:.2f}" for x in m)
                   + f" | {1e3 * aa:.2f} | {1e3 * bb:.2f} |")  # fmt: skip
@@ -239,14 +244,18 @@ def projection_part(args, client, per_step, bench_params):
           f"{args.base_batch} windows of 256 steps, {1e3 * per_window:.2f} ms a window on "
           "one thread)\n")  # fmt: skip
     per_worker = per_window * args.base_per_worker
+    k = args.local_steps
     print("| workers | benchmark model | base-model size | base-model size, "
-          f"{args.base_per_worker} windows a worker |")  # fmt: skip
-    print("|---:|---:|---:|---:|")
+          f"{args.base_per_worker} windows a worker | base-model size, local_steps={k} |")
+    print("|---:|---:|---:|---:|---:|")
     for n in (2, 8, 32, 128):
         e1 = (compute / n) / (compute / n + exchange(bench, n) + update)
         e2 = (base_compute / n) / (base_compute / n + exchange(base, n) + update)
         e3 = per_worker / (per_worker + exchange(base, n) + update)
-        print(f"| {n} | {e1:.2f} | {e2:.2f} | {e3:.2f} |")
+        # a round of k local steps of the global batch each: k times the compute, one
+        # exchange of the weights and the moments
+        e4 = (k * base_compute / n) / (k * base_compute / n + exchange(base3, n) + update)
+        print(f"| {n} | {e1:.2f} | {e2:.2f} | {e3:.2f} | {e4:.2f} |")
 
 
 def pretrain_part(args, client):
@@ -325,6 +334,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--base-batch", type=int, default=4096)
     parser.add_argument("--base-per-worker", type=int, default=256)
+    parser.add_argument("--local-steps", type=int, default=4,
+                        help="local SGD steps a round in the projection's last column")
     parser.add_argument("--predict-series", type=int, default=1_000_000)
     parser.add_argument("--partition-series", type=int, default=10_000)
     parser.add_argument("--local-predict-series", type=int, default=100_000)

@@ -71,7 +71,7 @@ def test_import_tsrnn_does_not_import_dask():
 
 def test_parameters_are_those_of_rnnforecaster_and_client():
     params = DaskRNNForecaster().get_params()
-    assert set(params) == set(RNNForecaster().get_params()) | {"client"}
+    assert set(params) == set(RNNForecaster().get_params()) | {"client", "local_steps"}
     assert DaskRNNForecaster(hidden_size=3).set_params(window=10).get_params()["window"] == 10
     with pytest.raises(TypeError, match="unexpected"):
         DaskRNNForecaster(hidden=3)
@@ -158,13 +158,43 @@ def test_to_local_round_trip(client, panel, tmp_path):
 
 
 def test_same_model_for_one_and_two_workers(client, panel):
-    two = DaskRNNForecaster(**SETTINGS).fit(to_dask(panel))
+    models = {}
+    for steps in (1, 3):  # synchronous, and local SGD
+        models[steps] = DaskRNNForecaster(local_steps=steps, **SETTINGS).fit(to_dask(panel))
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster, distributed.Client(cluster, set_as_default=False) as single:  # fmt: skip
-        one = DaskRNNForecaster(client=single, **SETTINGS).fit(to_dask(panel))
-    np.testing.assert_array_equal(one.params_, two.params_)  # bit-identical
-    assert one.validation_scores_ == two.validation_scores_
+        for steps, two in models.items():
+            one = DaskRNNForecaster(client=single, local_steps=steps, **SETTINGS)
+            one.fit(to_dask(panel))
+            np.testing.assert_array_equal(one.params_, two.params_)  # bit-identical
+            assert one.validation_scores_ == two.validation_scores_
+
+
+def test_local_sgd(client, panel, monkeypatch):
+    from tsrnn import _config
+
+    ddf = to_dask(panel, npartitions=4)
+    settings = dict(SETTINGS, batch_size=96, max_epochs=4)
+    sync = DaskRNNForecaster(**settings).fit(ddf)
+    local = DaskRNNForecaster(local_steps=3, **settings).fit(ddf)
+    # as many exchanges a step; each of its steps is 3 optimizer steps on every partition
+    assert local.t_ == sync.t_ and local.step_stats_["steps"] == sync.step_stats_["steps"]
+    assert local.optimizer_.t == 3 * local.t_
+    assert not np.array_equal(local.params_, sync.params_)
+    assert local.validation_scores_[-1] < 1.1 * sync.validation_scores_[-1]  # as good
+    forecast = local.predict().compute()
+    assert len(forecast) == 8 * 6 and np.isfinite(forecast["y"]).all()
+    # the weights and optimizer go out in each task or once: the same model
+    monkeypatch.setattr(_config, "DASK_SHARED_WEIGHTS_TASKS", 1)
+    once = DaskRNNForecaster(local_steps=3, **settings).fit(ddf)
+    np.testing.assert_array_equal(once.params_, local.params_)
+    # partial_fit goes on with local steps; to_local keeps the averaged optimizer state
+    steps = local.optimizer_.t
+    local.partial_fit(ddf)
+    assert local.optimizer_.t > steps and local.to_local().optimizer_.t == local.optimizer_.t
+    with pytest.raises(ValueError, match="local_steps"):
+        DaskRNNForecaster(local_steps=0, **SETTINGS).fit(ddf)
 
 
 def test_weights_sent_once_or_with_every_task_give_the_same_model(client, panel, monkeypatch):

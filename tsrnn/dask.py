@@ -35,6 +35,11 @@ estimator on the same data. Another partitioning changes the result at float rou
 process runs the same compiled kernels: workers of one CPU type sharing a warm Numba cache
 (kernels compiled afresh in two processes have been seen to differ by 1e-16 in float64).
 
+With ``local_steps=k`` a step is a round of local SGD instead: every shard takes k optimizer
+steps on its share of the batch from the shared weights and optimizer state, and the client
+averages both, weighted by rows (one exchange for k steps; still bit-identical for any
+number of workers).
+
 Each optimizer step is a round trip through the Dask scheduler (about 10 ms on a 2-core
 machine, plus 2-5 ms a task there): a step should carry much more compute than that, so
 data-parallel training wants large global batches (``batch_size`` in the thousands of
@@ -110,6 +115,12 @@ class DaskRNNForecaster(BaseEstimator):
     client : distributed.Client, default=None
         The cluster to train and predict on; None takes the current client
         (``distributed.get_client()``) at each call.
+    local_steps : int, default=1
+        1: every step sums the gradients of all the partitions (synchronous, the local
+        estimator's arithmetic). k > 1: local SGD, one exchange for k steps: every partition
+        takes k optimizer steps on its share of a batch (of ``batch_size`` windows, cut into
+        k), from the shared weights and optimizer state, which are then averaged, weighted
+        by rows. Choose ``batch_size`` k times the synchronous one to keep the steps' size.
     **params
         The parameters of :class:`~tsrnn.RNNForecaster`. ``device`` must be ``"cpu"`` or
         ``"auto"`` (the workers train with the CPU kernels).
@@ -151,18 +162,20 @@ class DaskRNNForecaster(BaseEstimator):
     >>> f.predict(ddf).compute()                            # doctest: +SKIP
     """
 
-    def __init__(self, *, client=None, **params):
+    def __init__(self, *, client=None, local_steps=1, **params):
         unknown = set(params) - {p.name for p in _RNN_PARAMETERS}
         if unknown:
             raise TypeError(f"unexpected parameters {sorted(unknown)}")
         self.client = client
+        self.local_steps = local_steps
         for p in _RNN_PARAMETERS:
             setattr(self, p.name, params.get(p.name, p.default))
 
     # scikit-learn reads the parameters from the signature
     __init__.__signature__ = inspect.Signature(
         [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-        + [inspect.Parameter("client", inspect.Parameter.KEYWORD_ONLY, default=None)]
+        + [inspect.Parameter("client", inspect.Parameter.KEYWORD_ONLY, default=None),
+           inspect.Parameter("local_steps", inspect.Parameter.KEYWORD_ONLY, default=1)]
         + _RNN_PARAMETERS
     )
 
@@ -394,10 +407,14 @@ class DaskRNNForecaster(BaseEstimator):
             None if levels is None else np.tile(levels, shape["n_outputs"] // len(levels))
         )
         loss = _trainer.resolve_loss(local.loss, "series")
+        k = self.local_steps
+        if not (isinstance(k, int | np.integer) and k >= 1):
+            raise ValueError(f"local_steps must be an integer >= 1, got {k!r}.")
+        seed = int(training._rng.integers(2**31)) if k > 1 else 0
         trainer = _DaskTrainer(
             client, shards, offsets, training.spec_, training.params_, training.optimizer_,
             "pinball" if levels is not None else loss, local.clip_norm, quantile_levels,
-            local.ema_momentum, loss,
+            local.ema_momentum, loss, local_steps=k, seed=seed,
         )  # fmt: skip
         total = int(offsets[-1])
         if not first and levels is None:

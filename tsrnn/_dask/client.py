@@ -15,9 +15,17 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__, _config
+from .._optim import average_weights
 from .._series_mode import SeriesMode
 from .._trainer import apply_gradient
-from .workers import LONG, _held, _shard_errors, _shard_gradient, _shard_validation
+from .workers import (
+    LONG,
+    _held,
+    _shard_errors,
+    _shard_gradient,
+    _shard_local_steps,
+    _shard_validation,
+)
 
 # the version check runs where tsrnn may be missing: its function must not be pickled as a
 # reference to this module, so it is compiled here under a module name no worker imports
@@ -63,6 +71,12 @@ class _DaskTrainer:
     ``step`` takes global window ids; ``predict(idx)`` returns ``idx`` and ``Y[idx]`` None:
     the epoch loop hands both to ``score``, which computes the validation loss on the
     workers (on every shard's held-out windows, the rows ``idx`` stands for).
+
+    With ``local_steps`` k > 1, a step is a round of local SGD: every shard takes k optimizer
+    steps on its share of the batch (cut at random into k parts, seeded by ``seed`` and the
+    round), from the shared weights and optimizer state, and the client averages the
+    weights and the optimizer's arrays, weighted by the shards' rows: one exchange for k
+    steps.
     """
 
     class _Targets:
@@ -72,11 +86,12 @@ class _DaskTrainer:
     Y = _Targets()
 
     def __init__(self, client, shards, offsets, spec, params, optimizer, loss, clip_norm,
-                 quantiles, average, validation_loss):  # fmt: skip
+                 quantiles, average, validation_loss, local_steps=1, seed=0):  # fmt: skip
         self.client, self.shards, self.offsets = client, shards, offsets
         self.spec, self.optimizer, self.loss = spec, optimizer, loss
         self.clip_norm, self.quantiles = clip_norm, quantiles
         self._validation_loss = validation_loss
+        self.local_steps, self._seed = int(local_steps), int(seed)
         self._params = params.copy()
         self._momentum = average
         self._average = None if average is None else params.copy()
@@ -111,6 +126,8 @@ class _DaskTrainer:
     def step(self, idx):
         """One optimizer step on the global rows ``idx``; returns the batch loss (NaN, and
         nothing changed, when the loss, the gradient or the update is not finite)."""
+        if self.local_steps > 1:
+            return self._local_round(np.asarray(idx))
         start = time.perf_counter()
         pieces = self._pieces(np.asarray(idx))
         params = self._sent(self._params, len(pieces))
@@ -139,6 +156,53 @@ class _DaskTrainer:
         try:
             return apply_gradient(self._params, grad, loss, self.optimizer, self.clip_norm,
                                   self._average, self._momentum)  # fmt: skip
+        finally:
+            end = time.perf_counter()
+            stats["update_s"] += end - gathered
+            stats["step_s"] += end - start
+
+    def _local_round(self, idx):
+        """One round of local SGD on the global rows ``idx`` (see the class); returns the
+        mean loss of its steps (NaN, and nothing changed, when a step was refused)."""
+        start = time.perf_counter()
+        pieces = self._pieces(idx)
+        rng = np.random.default_rng([self._seed, self._stats["steps"]])
+        k = self.local_steps
+        sent = self._sent((self._params, self.optimizer), len(pieces))
+        futures = [
+            self.client.submit(_shard_local_steps, self.shards[p], sent,
+                               [np.sort(b) for b in np.array_split(rng.permutation(rows), k)],
+                               self.spec, self.loss, self.quantiles, self.clip_norm, pure=False)
+            for p, rows in pieces
+        ]  # fmt: skip
+        results = self.client.gather(futures)
+        gathered = time.perf_counter()
+        stats = self._stats
+        stats["steps"] += 1
+        busy = {}
+        for r in results:
+            busy[r["worker"]] = busy.get(r["worker"], 0.0) + r["seconds"]
+        stats["compute_s"] += max(busy.values())
+        stats["work_s"] += sum(busy.values())
+        state_bytes = sum(a.nbytes for a in self.optimizer.get_state().values()
+                          if isinstance(a, np.ndarray))  # fmt: skip
+        sends = len(results) if isinstance(sent, tuple) else 1  # in every task, or once
+        stats["bytes"] += (sends + len(results)) * (self._params.nbytes + state_bytes)
+        try:
+            if not all(np.isfinite(r["loss"]) for r in results):
+                return float("nan")  # a shard refused a step: so does the round
+            n = sum(r["rows"] for r in results)
+            params = np.zeros(len(self._params))
+            loss = 0.0
+            for r in results:  # partition order: fixed
+                params += r["params"] * (r["rows"] / n)
+                loss += r["loss"] * (r["rows"] / n)
+            self._params[:] = params
+            self.optimizer.set_state(_mean_state([r["state"] for r in results],
+                                                 [r["rows"] / n for r in results]))  # fmt: skip
+            if self._average is not None:
+                average_weights(self._average, self._params, self._momentum)
+            return loss
         finally:
             end = time.perf_counter()
             stats["update_s"] += end - gathered
@@ -187,6 +251,23 @@ class _DaskTrainer:
         s["communication_s"] = s["step_s"] - s["compute_s"] - s["update_s"]
         s["bytes_per_step"] = s.pop("bytes") / steps
         return s
+
+
+def _mean_state(states, weights):
+    """Weighted mean of optimizer states (:meth:`Adam.get_state`): arrays averaged in order,
+    step counts the largest."""
+    out = {}
+    for key, first in states[0].items():
+        if isinstance(first, np.ndarray):
+            total = np.zeros(first.shape)
+            for state, w in zip(states, weights, strict=True):
+                total += state[key] * w
+            out[key] = total.astype(first.dtype)
+        elif first is None:
+            out[key] = None
+        else:
+            out[key] = max(state[key] for state in states)
+    return out
 
 
 def _global_split(infos, offsets, fraction, max_epochs):

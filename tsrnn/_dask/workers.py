@@ -139,6 +139,36 @@ def _shard_gradient(shard, params, rows, spec, loss, quantiles):
     return value, grad, len(rows), time.perf_counter() - start, _worker_address()
 
 
+def _shard_local_steps(shard, sent, batches, spec, loss, quantiles, clip_norm):
+    """Optimizer steps on the shard's ``batches`` of rows, one after the other, from the
+    weights and optimizer of ``sent`` (``(params, optimizer)``, copied: the tasks of a round
+    share it).
+
+    Returns
+    -------
+    dict
+        ``loss`` (the mean of the steps', NaN if one was refused), ``params`` and ``state``
+        (the optimizer's, :meth:`~tsrnn._optim.Adam.get_state`) after the steps, ``rows``,
+        ``seconds`` and ``worker``.
+    """
+    _use_worker_threads()
+    start = time.perf_counter()
+    params, optimizer = copy.deepcopy(sent)
+    total, rows = 0.0, 0
+    for b in batches:
+        if len(b) == 0:
+            continue
+        value, grad = _network.loss_and_grad(
+            params, shard.X[b], shard.Y[b], spec, loss, quantiles, shard._z(b)
+        )
+        value = _trainer.apply_gradient(params, grad, value, optimizer, clip_norm)
+        total += value * len(b)
+        rows += len(b)
+    return {"loss": total / max(rows, 1), "params": params, "state": optimizer.get_state(),
+            "rows": rows, "seconds": time.perf_counter() - start,
+            "worker": _worker_address()}  # fmt: skip
+
+
 def _shard_validation(shard, params, spec, levels, loss):
     """Sum of the elementwise validation loss over the shard's held-out windows and the
     number of terms (see :func:`tsrnn._trainer.validation_loss`)."""
