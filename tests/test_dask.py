@@ -211,14 +211,15 @@ def test_weights_sent_once_or_with_every_task_give_the_same_model(client, panel,
     assert once.step_stats_["bytes_per_step"] == pytest.approx(5 * once.params_.nbytes, rel=0.1)
 
 
-@pytest.mark.parametrize("shared_weights", [False, True])
-def test_a_worker_killed_during_fit(client, panel, monkeypatch, shared_weights):
+@pytest.mark.parametrize(("shared_weights", "local_steps"), [(False, 1), (True, 1), (True, 2)])
+def test_a_worker_killed_during_fit(client, panel, monkeypatch, shared_weights, local_steps):
     from tsrnn import _config
     from tsrnn._dask import client as dask_client
 
     if shared_weights:  # the weights as a task of their own, which the killed one may hold
         monkeypatch.setattr(_config, "DASK_SHARED_WEIGHTS_TASKS", 1)
-    settings = dict(SETTINGS, batch_size=8, max_epochs=3, early_stopping=False)
+    settings = dict(SETTINGS, batch_size=8, max_epochs=3, early_stopping=False,
+                    local_steps=local_steps)  # fmt: skip
     undisturbed = DaskRNNForecaster(**settings).fit(to_dask(panel))
     pids = client.run(os.getpid)
     step = dask_client._DaskTrainer.step
