@@ -373,3 +373,29 @@ def test_loss_and_grad_hands_back_the_outputs_of_its_forward_pass(cell, batch):
     same_loss, same_grad = loss_and_grad(params, X, Y, spec, Z=Z)  # nothing else changes
     assert loss == same_loss
     np.testing.assert_array_equal(grad, same_grad)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
+def test_wide_networks_take_larger_chunks_and_whole_step_products(cell, monkeypatch):
+    from tsrnn import _config
+    from tsrnn._network import _step_rows, chunk_size_for
+
+    rng = np.random.default_rng(6)
+    spec = NetworkSpec(cell, 2, 6, 2, 3, 1)
+    params = spec.init_params(rng)
+    X = rng.standard_normal((70, 9, 2)).astype(np.float32)
+    Y = rng.standard_normal((70, 3)).astype(np.float32)
+    Z = rng.standard_normal((70, 1)).astype(np.float32)
+    narrow = forward(params, X, spec, Z), *loss_and_grad(params, X, Y, spec, Z=Z)
+    assert chunk_size_for(70, spec) == 16
+    assert _step_rows(spec) == _config.CPU_SMALL_GEMM // (spec.gates * 6 * 6)
+    monkeypatch.setattr(_config, "CPU_MIN_STEP_ROWS", 10**9)  # every network is wide
+    monkeypatch.setattr(_config, "CPU_WIDE_CHUNK_SIZE", 32)
+    assert chunk_size_for(70, spec) == 18 and _step_rows(spec) > 70  # at least 4 chunks
+    assert chunk_size_for(1000, spec) == 32
+    wide = forward(params, X, spec, Z), *loss_and_grad(params, X, Y, spec, Z=Z)
+    np.testing.assert_allclose(wide[0], narrow[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(wide[1], narrow[1], rtol=1e-5)
+    np.testing.assert_allclose(wide[2], narrow[2], rtol=1e-4, atol=1e-6)
+    _, ref_grad = naive.naive_loss_and_grad(params, X, Y, cell, 2, 6, 2, 3, Z=Z)
+    np.testing.assert_allclose(wide[2], ref_grad, rtol=1e-3, atol=1e-5)

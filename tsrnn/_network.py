@@ -190,7 +190,7 @@ class NetworkSpec:
         -------
         int
         """
-        chunk = chunk_size_for(batch_size)
+        chunk = chunk_size_for(batch_size, self)
         n_chunks = -(-batch_size // chunk)
         busy = min(n_chunks, get_num_threads())
         scratch = busy * _work_size(self, min(chunk, batch_size), window, True)
@@ -212,10 +212,20 @@ def _offset_table(spec):
     return table
 
 
-def chunk_size_for(batch_size):
-    """Sequences per chunk for a batch: a function of the batch size alone."""
+def chunk_size_for(batch_size, spec):
+    """Sequences per chunk for a batch: a function of the batch size and the network alone
+    (never of the thread count). Wide networks (:func:`_wide`) get larger chunks."""
     per_chunk = -(-batch_size // _config.CPU_MIN_CHUNKS)
-    return int(max(1, min(_config.CPU_CHUNK_SIZE, max(per_chunk, 8))))
+    most = _config.CPU_WIDE_CHUNK_SIZE if _wide(spec) else _config.CPU_CHUNK_SIZE
+    return int(max(1, min(most, max(per_chunk, 8))))
+
+
+def _wide(spec):
+    """Whether the per-step products are too large to cut into pieces OpenBLAS multiplies
+    without packing (fewer than ``CPU_MIN_STEP_ROWS`` rows a piece): then they are made
+    whole, over larger chunks."""
+    rows = _config.CPU_SMALL_GEMM // (spec.gates * spec.hidden_size**2)
+    return rows < _config.CPU_MIN_STEP_ROWS
 
 
 # --------------------------------------------------------------------------------------------
@@ -747,9 +757,11 @@ def _work_size(spec, n_seq, T, train):
 
 
 def _step_rows(spec):
-    """Rows per product of the per-step recurrence: keep ``rows * H * G * H`` small."""
-    H = spec.hidden_size
-    return max(1, _config.CPU_SMALL_GEMM // (spec.gates * H * H))
+    """Rows per product of the per-step recurrence: keep ``rows * H * G * H`` small, or,
+    for a wide network, one product over the whole chunk."""
+    if _wide(spec):
+        return 1 << 30
+    return _config.CPU_SMALL_GEMM // (spec.gates * spec.hidden_size**2)
 
 
 def _workspace(n_rows, size, dtype):
@@ -906,7 +918,7 @@ def forward(params, X, spec, Z=None):
     X = np.ascontiguousarray(X, dtype=params.dtype)
     Z = _head_input(Z, X, spec)
     B, T = X.shape[0], X.shape[1]
-    chunk = chunk_size_for(B)
+    chunk = chunk_size_for(B, spec)
     n_chunks = -(-B // chunk)
     predict_chunks, _ = _engines(spec.cell_code)
     out = np.empty((B, spec.n_outputs), dtype=X.dtype)
@@ -925,9 +937,9 @@ def forward(params, X, spec, Z=None):
 def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, outputs=None):
     """Loss of a batch and its gradient with respect to every parameter (BPTT).
 
-    The batch is cut into chunks (:func:`chunk_size_for`, a function of the batch size
-    alone); the per-chunk gradients and losses are summed in chunk order, so the result does
-    not depend on the thread count.
+    The batch is cut into chunks (:func:`chunk_size_for`, a function of the batch size and
+    the network alone); the per-chunk gradients and losses are summed in chunk order, so the
+    result does not depend on the thread count.
 
     Parameters
     ----------
@@ -959,7 +971,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, output
     quantiles = np.ascontiguousarray(quantiles, dtype=np.float64)
     norm = float(Y.size)
     B, T = X.shape[0], X.shape[1]
-    chunk = chunk_size_for(B)
+    chunk = chunk_size_for(B, spec)
     n_chunks = -(-B // chunk)
     predict_chunks, loss_grad_chunks = _engines(spec.cell_code)
     grads = np.empty((n_chunks, params.shape[0]), dtype=params.dtype)
