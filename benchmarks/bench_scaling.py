@@ -33,7 +33,7 @@ memory
     as the estimate does. Numba's allocations are invisible to tracemalloc, hence the
     operating system's counters (``ru_maxrss`` where /proc is missing). When the steps did not
     raise the process's peak above the one it had before them, the increase is only an upper
-    bound and is marked with "<=". Beside it stands ``NetworkSpec.training_bytes``, the
+    bound and is marked with "<=". Beside it stands ``tsrnn._network.training_bytes``, the
     estimate the estimator checks against ``MAX_TRAINING_BYTES`` before training. The exponents
     of memory against window, batch and hidden come from one least-squares fit of log memory
     on their logs (over the axes the grid varies).
@@ -222,11 +222,11 @@ def child_memory(window, batch, hidden, steps):
     -------
     dict
         ``baseline_kib`` (VmRSS before the steps), ``peak_before_kib`` and ``peak_kib``
-        (VmHWM before and after them) and ``estimate_bytes`` (``NetworkSpec.training_bytes``).
+        (VmHWM before and after them) and ``estimate_bytes`` (``tsrnn._network.training_bytes``).
     """
     import numpy as np
 
-    from tsrnn._network import NetworkSpec, loss_and_grad
+    from tsrnn._network import NetworkSpec, loss_and_grad, training_bytes
     from tsrnn._optim import Adam
 
     spec = NetworkSpec("lstm", 1, hidden, 1, 1)
@@ -249,7 +249,7 @@ def child_memory(window, batch, hidden, steps):
         "baseline_kib": baseline,
         "peak_before_kib": peak_before,
         "peak_kib": peak,
-        "estimate_bytes": int(spec.training_bytes(batch, window, 4)),
+        "estimate_bytes": int(training_bytes(spec, batch, window, 4)),
     }
 
 

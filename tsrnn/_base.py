@@ -23,9 +23,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _config, _intervals, _network, _trainer
-from ._network import NetworkSpec
 from ._pretrained_mode import PretrainedMode
 from ._series_mode import SeriesMode
+from ._spec import NetworkSpec
 from ._state import MODE_STATES, TrainingState
 from ._windows_mode import WindowsMode
 

@@ -38,7 +38,7 @@ import os
 
 import numpy as np
 
-from ._network import GRU, LSTM
+from ._spec import GRU, LSTM
 
 #: Opset used when none is given; ORT has supported it since 1.14.
 DEFAULT_OPSET = 17

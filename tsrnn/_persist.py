@@ -341,7 +341,7 @@ def _get_optimizer(doc, name, arrays, params):
 
 
 def _get_spec(doc, *_):
-    from ._network import NetworkSpec
+    from ._spec import NetworkSpec
 
     return NetworkSpec(*doc)
 

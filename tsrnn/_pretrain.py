@@ -25,8 +25,8 @@ from importlib import resources
 import numpy as np
 
 from . import _network, _trainer
-from ._network import NetworkSpec
 from ._pretrained_mode import MIN_CONTEXT, N_FEATURES, training_windows
+from ._spec import NetworkSpec
 from ._state import PretrainedState
 from .synthetic import SyntheticSeries
 

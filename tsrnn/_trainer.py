@@ -251,7 +251,7 @@ def new_training_state(spec, dtype, seed, optimizer, learning_rate, batch_size, 
     -------
     TrainingState
     """
-    need = spec.training_bytes(batch_size, window, dtype.itemsize)
+    need = _network.training_bytes(spec, batch_size, window, dtype.itemsize)
     if need > _config.MAX_TRAINING_BYTES:
         raise ValueError(
             f"a training batch would need about {need / 2**30:.1f} GiB of memory "

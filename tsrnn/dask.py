@@ -87,7 +87,7 @@ from ._dask.workers import (
     _shard_info,
     _shard_tails,
 )
-from ._network import NetworkSpec
+from ._spec import NetworkSpec
 from ._state import SeriesState, TrainingState
 from .forecaster import RNNForecaster
 

@@ -37,7 +37,7 @@ read from global memory). The host side picks the mode from the bytes available.
 ``dims`` (int64): ``[cell, F, H, L, O, T, B, S, smem_mode, train, loss, E]``; ``E`` head
 features per window (``Z``, row ``idx[b]`` like ``X``) follow the last hidden state in the
 head, whose ``W_out`` is ``(O, H + E)``. ``offsets`` (int64, ``(L + 1, 4)``): where every
-parameter block starts, :attr:`tsrnn._network.NetworkSpec.offsets` as it is; the kernels
+parameter block starts, :attr:`tsrnn._spec.NetworkSpec.offsets` as it is; the kernels
 read the layout from it and compute none of their own.
 """
 
@@ -48,7 +48,7 @@ import numpy as np
 from numba import cuda, from_dtype
 
 from .. import _config
-from .._network import B_HH, B_IH, B_OUT, END, GRU, LSTM, MAE, MSE, W_HH, W_IH, W_OUT
+from .._spec import B_HH, B_IH, B_OUT, END, GRU, LSTM, MAE, MSE, W_HH, W_IH, W_OUT
 from ._device import simulator_enabled
 
 #: Indices into ``dims``.

@@ -25,7 +25,7 @@ import numpy as np
 from numba import cuda
 
 from .. import _config
-from .._network import LOSS_CODES, NetworkSpec
+from .._spec import LOSS_CODES, NetworkSpec
 from . import _device
 from ._kernels import (
     D_B,
@@ -129,7 +129,7 @@ def _as_numba(a):
 
 
 class CudaNetwork:
-    """A :class:`tsrnn._network.NetworkSpec` network with its state on a CUDA device.
+    """A :class:`tsrnn._spec.NetworkSpec` network with its state on a CUDA device.
 
     Parameters
     ----------
