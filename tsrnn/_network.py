@@ -25,24 +25,20 @@ from ._kernels_common import _JIT
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
 from ._kernels_rnn import rnn_backward_step, rnn_forward_step
-from ._spec import (  # noqa: F401 - the layout's names, also read from here
+from ._spec import (
     B_HH,
     B_IH,
     B_OUT,
-    CELL_CODES,
-    END,
     GRU,
     LOSS_CODES,
     LSTM,
     MAE,
     MSE,
-    N_GATES,
-    PINBALL,
     RNN,
     W_HH,
     W_IH,
     W_OUT,
-    NetworkSpec,
+    NetworkSpec,  # noqa: F401 - read from here too
 )
 
 

@@ -217,6 +217,7 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
         if est._mode != "pretrained":
             raise ValueError(f"{out!r} is not a base model; cannot resume it.")
         settings = est.pretraining_["settings"]
+        settings.setdefault("parts", PARTS)  # runs saved before the number was a setting
         if windows is not None and windows > settings["windows"]:
             # a longer run: the schedule stretches to the new end (a warm restart when the
             # old one had ended)
@@ -328,7 +329,7 @@ class _LocalChunks:
     def _windows(self, k):
         """Chunk ``k``'s windows; with a pool, the next chunks are made meanwhile."""
         s = self.s
-        parts = s.get("parts", PARTS)
+        parts = s["parts"]
         args = (s["chunk"], s["window"], s["horizon"])
         if self.pool is None:
             return synthetic_windows(s["seed"], k, *args, parts=parts)

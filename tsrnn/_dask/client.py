@@ -141,18 +141,14 @@ class _DaskTrainer:
         n = sum(r[2] for r in results)
         grad = np.zeros(len(self._params))
         loss = 0.0
-        busy = {}
-        for value, g, rows, seconds, worker in results:  # partition order: fixed
+        for value, g, rows, _, _ in results:  # partition order: fixed
             loss += value * (rows / n)
             grad += g * (rows / n)
-            busy[worker] = busy.get(worker, 0.0) + seconds
         grad = grad.astype(self._params.dtype)
-        stats = self._stats
-        stats["steps"] += 1
-        stats["compute_s"] += max(busy.values())
-        stats["work_s"] += sum(busy.values())
         sends = 1 if params is not self._params else len(results)
-        stats["bytes"] += sends * self._params.nbytes + sum(r[1].nbytes for r in results)
+        self._count([(r[4], r[3]) for r in results],
+                    sends * self._params.nbytes + sum(r[1].nbytes for r in results))  # fmt: skip
+        stats = self._stats
         try:
             return apply_gradient(self._params, grad, loss, self.optimizer, self.clip_norm,
                                   self._average, self._momentum)  # fmt: skip
@@ -160,6 +156,18 @@ class _DaskTrainer:
             end = time.perf_counter()
             stats["update_s"] += end - gathered
             stats["step_s"] += end - start
+
+    def _count(self, seconds, nbytes):
+        """Add a step to the statistics: ``seconds`` (worker, compute seconds) of its tasks,
+        ``nbytes`` sent and received by the client."""
+        busy = {}
+        for worker, s in seconds:
+            busy[worker] = busy.get(worker, 0.0) + s
+        stats = self._stats
+        stats["steps"] += 1
+        stats["compute_s"] += max(busy.values())
+        stats["work_s"] += sum(busy.values())
+        stats["bytes"] += nbytes
 
     def _local_round(self, idx):
         """One round of local SGD on the global rows ``idx`` (see the class); returns the
@@ -177,17 +185,12 @@ class _DaskTrainer:
         ]  # fmt: skip
         results = self.client.gather(futures)
         gathered = time.perf_counter()
-        stats = self._stats
-        stats["steps"] += 1
-        busy = {}
-        for r in results:
-            busy[r["worker"]] = busy.get(r["worker"], 0.0) + r["seconds"]
-        stats["compute_s"] += max(busy.values())
-        stats["work_s"] += sum(busy.values())
-        state_bytes = sum(a.nbytes for a in self.optimizer.get_state().values()
+        state_bytes = sum(a.nbytes for a in results[0]["state"].values()
                           if isinstance(a, np.ndarray))  # fmt: skip
         sends = len(results) if isinstance(sent, tuple) else 1  # in every task, or once
-        stats["bytes"] += (sends + len(results)) * (self._params.nbytes + state_bytes)
+        self._count([(r["worker"], r["seconds"]) for r in results],
+                    (sends + len(results)) * (self._params.nbytes + state_bytes))  # fmt: skip
+        stats = self._stats
         try:
             if not all(np.isfinite(r["loss"]) for r in results):
                 return float("nan")  # a shard refused a step: so does the round

@@ -33,14 +33,12 @@ class DaskChunks:
     """
 
     def __init__(self, scheduler, s, n_levels, total):
-        from .._pretrain import PARTS
-
         own = not isinstance(scheduler, Client)
         self.client = Client(scheduler, set_as_default=False) if own else scheduler
         self._own = own
         check_workers(self.client)
         self.s, self.n_levels, self.total = s, n_levels, total
-        self.parts = s.get("parts", PARTS)
+        self.parts = s["parts"]
         self.pending = {}
 
     def _submit(self, k):

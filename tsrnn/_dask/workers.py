@@ -19,6 +19,7 @@ from distributed import get_worker
 from .. import _network, _trainer
 from .._base import _with_lags
 from .._data import align_covariates, check_series
+from .._pretrain import synthetic_windows
 from .._series_mode import SeriesMode
 from ..forecaster import RNNForecaster
 
@@ -112,8 +113,6 @@ def _shard_info(shard):
 def _synthetic_shard(seed, step, n_windows, window, horizon, part, parts, n_levels):
     """Part ``part`` of pretraining chunk ``step`` (:func:`tsrnn._pretrain.synthetic_windows`)
     as a shard, each target repeated for the ``n_levels`` quantile levels."""
-    from .._pretrain import synthetic_windows
-
     X, Y = synthetic_windows(seed, step, n_windows, window, horizon, part, parts)
     return _Shard.of_arrays(X, np.repeat(Y, n_levels, axis=1))
 
