@@ -188,6 +188,9 @@ def _add_pretrain_parser(sub):
     )
     pt.add_argument("--out", required=True, metavar="FILE", help="model file to write")
     pt.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    pt.add_argument("--init", metavar="FILE",
+                    help="start a new run from this base model's weights ('base': the "
+                    "shipped one); the network's size and horizon are its own")
     pt.add_argument("--windows", type=int,
                     help="training windows of the whole run (default 2,000,000; with --resume, "
                     "the saved run's, or more to extend it)")
@@ -223,7 +226,7 @@ def _pretrain(args):
         horizon=args.horizon, learning_rate=args.learning_rate, batch_size=args.batch_size,
         chunk=args.chunk, seed=args.seed, device=args.device, n_jobs=args.jobs, resume=args.resume,
         checkpoint_minutes=args.checkpoint_minutes, verbose=args.verbose,
-        scheduler=args.scheduler, parts=args.parts,
+        scheduler=args.scheduler, parts=args.parts, init=args.init,
     )  # fmt: skip
     info = est.pretraining_
     print(f"{args.out}: {info['windows_seen']:,} of {info['settings']['windows']:,} windows, "

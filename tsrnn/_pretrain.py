@@ -160,7 +160,8 @@ def learning_rate_at(settings, seen):
 def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
              num_layers=1, window=256, horizon=64, learning_rate=1e-3, batch_size=256,
              chunk=16384, seed=0, device="cpu", n_jobs=1, resume=False,
-             checkpoint_minutes=5.0, verbose=1, scheduler=None, parts=PARTS):  # fmt: skip
+             checkpoint_minutes=5.0, verbose=1, scheduler=None, parts=PARTS,
+             init=None):  # fmt: skip
     """Pretrain a base model on synthetic series, resumable.
 
     Parameters
@@ -203,6 +204,13 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
     parts : int, default=8
         Parts each chunk is made in, in parallel (part of the data's seed: with another
         number the run sees other series). Resuming keeps the saved run's.
+    init : str or os.PathLike, optional
+        Start a new run from the weights of this base model (``"base"``: the shipped one)
+        instead of random ones: continued pretraining, with this run's own schedule, data
+        seed, window and batch. The network (``cell``, ``hidden_size``, ``num_layers``,
+        ``horizon``) is the base model's; the optimizer starts afresh. The run records the
+        starting model's pretraining in ``pretraining_["init"]``. Ignored with ``resume``
+        when ``out`` exists.
 
     Returns
     -------
@@ -223,6 +231,11 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
             # old one had ended)
             settings["windows"] = int(windows)
     else:
+        if init is not None:
+            origin = load_base(init)
+            old = origin.pretraining_
+            cell, hidden_size, num_layers, horizon = (
+                old["settings"][k] for k in ("cell", "hidden_size", "num_layers", "horizon"))
         unit = WINDOWS_PER_SERIES * int(parts)
         settings = {
             "cell": cell, "hidden_size": int(hidden_size), "num_layers": int(num_layers),
@@ -232,6 +245,10 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
             "windows": int(windows or 2_000_000), "parts": int(parts),
         }  # fmt: skip
         est = _new_model(settings)
+        if init is not None:
+            est.params_ = origin.params_.copy()
+            # the whole lineage: what the starting model saw, and what it started from
+            est.pretraining_["init"] = {"source": os.fspath(init), **old}
     info = est.pretraining_
     s = info["settings"]
     levels = np.tile(np.asarray(est.quantiles_), s["horizon"])

@@ -2,7 +2,7 @@
 
 A seeded, endless stream of varied univariate series, each generated on the fly (nothing is
 downloaded, stored or taken from real data) together with the frequency and seasonal period
-it was generated for. Every series is one of five kinds:
+it was generated for. Every series is one of six kinds:
 
 ``"kernel"`` (KernelSynth)
     A Gaussian-process sample whose kernel composes 1-5 kernels drawn from a bank (periodic
@@ -15,6 +15,12 @@ it was generated for. Every series is one of five kinds:
     the whole series built in log space), and AR(1)/AR(2) noise.
 ``"random_walk"``
     Cumulated Gaussian or Student-t steps, with or without drift and seasonality.
+``"profile"``
+    Activity of a non-negative quantity such as load, traffic or sales: a shape repeated at
+    the frequency's seasonal period (peaky, floored at zero, or smooth, with up to 12
+    harmonics), times day-of-week factors (hourly series: one factor per day, quieter days
+    such as a weekend) or a smooth slower cycle, times a slowly moving level and
+    multiplicative AR noise. Without a seasonal period it is a ``"trend"`` series.
 ``"intermittent"``
     Non-negative integer counts with many exact zeros (Bernoulli occurrences times
     negative-binomial sizes, sometimes with a seasonal occurrence rate).
@@ -25,7 +31,8 @@ it was generated for. Every series is one of five kinds:
 Series of the kernel, trend and random-walk kinds (and mixtures) may get 1-2 level shifts
 (probability 0.15) and outlier spikes (probability 0.15), then a random scale (log-uniform
 over 1e-2 to 1e4) and level: zero-mean, non-negative, or offset far from zero (a third
-each). Multiplicative series are positive and only scaled; counts keep their values.
+each). Multiplicative series and profiles are positive and only scaled; counts keep their
+values.
 
 Gaussian processes are sampled without an O(L^3) Cholesky. A sum of kernels is a sum of
 independent samples. Within a product, periodic kernels ``exp(-2 sin^2(pi tau / p) / l^2)``
@@ -76,10 +83,11 @@ _ALIASES = {
 
 #: Kinds of series and their default probabilities.
 KINDS: dict[str, float] = {
-    "kernel": 0.35,
-    "trend": 0.30,
+    "kernel": 0.30,
+    "trend": 0.25,
     "random_walk": 0.10,
-    "intermittent": 0.10,
+    "profile": 0.15,
+    "intermittent": 0.05,
     "mixup": 0.15,
 }
 
@@ -103,7 +111,8 @@ class SyntheticBatch(NamedTuple):
         pandas frequency alias the series was generated for: ``"h"``, ``"D"``, ``"W"``,
         ``"MS"``, ``"QS"`` or ``"YS"``.
     kind : ndarray of shape (n_series,), object
-        ``"kernel"``, ``"trend"``, ``"random_walk"``, ``"intermittent"`` or ``"mixup"``.
+        ``"kernel"``, ``"trend"``, ``"random_walk"``, ``"profile"``, ``"intermittent"`` or
+        ``"mixup"``.
     description : list of str, length n_series
         The components of each series, e.g.
         ``"kernel((periodic(24)+rbf)*linear) + spikes(2)"``.
@@ -291,6 +300,8 @@ def _base(rng, kind, length, periods):
         return _structural(rng, length, periods)
     if kind == "random_walk":
         return _random_walk(rng, length, periods)
+    if kind == "profile":
+        return _profile(rng, length, periods)
     return _intermittent(rng, length, periods)
 
 
@@ -314,6 +325,8 @@ def _mixup(rng, length, periods, names, p):
 
 def _finish(rng, y, text):
     """Events (level shifts, spikes), then a random scale and level."""
+    if text.startswith("profile"):  # non-negative with exact zeros: scaled only
+        return y / y.mean() * _log_uniform(rng, 1e-2, 1e4), text
     positive = text.startswith("trend") and "mul" in text
     if positive:  # multiplicative: events in log space, scale only
         u = np.log(y)
@@ -523,3 +536,42 @@ def _intermittent(rng, length, periods):
     sizes = 1 + rng.negative_binomial(dispersion, dispersion / (dispersion + mean_size), length)
     occurs = rng.random(length) < p
     return np.where(occurs, sizes, 0).astype(np.float64), text + ")"
+
+
+def _profile(rng, length, periods):
+    """Level x seasonal shape x cycle-of-cycles factor x noise: non-negative (see KINDS)."""
+    if not periods:
+        return _structural(rng, length, periods)
+    t = np.arange(length)
+    p = periods[0]
+    s = _fourier_season(rng, length, p, int(rng.integers(1, max(2, min(int(p // 2), 12)) + 1)))
+    form = int(rng.integers(3))
+    if form == 0:  # sharp peaks over a quiet base
+        shape, name = np.exp(rng.uniform(0.5, 2.0) * s), "peaks"
+    elif form == 1:  # nothing below a threshold: zero at night, say
+        shape, name = np.maximum(s - np.quantile(s, rng.uniform(0.1, 0.6)), 0.0), "floor"
+    else:
+        shape, name = s - s.min(), "smooth"
+    shape = shape / shape.mean() + (rng.uniform(0, 0.5) if rng.random() < 0.5 else 0.0)
+    parts = [f"{name}({p:g})"]
+    if len(periods) > 1 and rng.random() < 0.8:
+        slow = periods[1]
+        n_days = int(round(slow / p))
+        if n_days <= 14:  # one factor a "day": a few quieter days in a row, or all varying
+            days = np.exp(rng.normal(0, rng.uniform(0.05, 0.3), n_days))
+            if rng.random() < 0.7:
+                quiet = (int(rng.integers(n_days)) + np.arange(int(rng.integers(1, 3)))) % n_days
+                days[quiet] *= rng.uniform(0.2, 0.8)
+            shape = shape * days[(t // int(p) + int(rng.integers(n_days))) % n_days]
+            parts.append(f"days({n_days})")
+        else:
+            shape = shape * np.exp(rng.uniform(0.1, 0.6) * _fourier_season(rng, length, slow))
+            parts.append(f"cycle({slow:g})")
+    level = np.zeros(length)
+    if rng.random() < 0.6:
+        level, where, _ = _changepoint_trend(rng, length, int(rng.integers(0, 3)))
+        level *= rng.uniform(0.05, 0.3)
+        parts.append("level")
+    noise = _ar_noise(rng, length, _random_ar_coefs(rng))
+    noise *= rng.uniform(0.02, 0.3) / (noise.std() or 1.0)
+    return shape * np.exp(level + noise), "profile(" + " * ".join(parts) + ")"
