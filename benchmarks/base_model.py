@@ -62,6 +62,12 @@ def scores(y, f, insample, m):
     return smape(y, f), mase(y, f, insample, m=m)
 
 
+def patience(max_epochs):
+    """Early stopping's patience: 2 epochs with a fixed budget, the estimator's rule with
+    ``"auto"``."""
+    return "auto" if max_epochs == "auto" else 2
+
+
 def relative(s, ref):
     return (s[0] / ref[0] + s[1] / ref[1]) / 2
 
@@ -93,8 +99,9 @@ def run(train, test, ids, horizon, period, m, lrs, max_epochs, scratch, seed):
     for lr in lrs:
         t = time.perf_counter()
         est = RNNForecaster(init="base", horizon=horizon, seasonal_period=period,
-                            learning_rate=lr, max_epochs=max_epochs, n_iter_no_change=2,
-                            batch_size=256, random_state=seed).fit(long_fit)  # fmt: skip
+                            learning_rate=lr, max_epochs=max_epochs,
+                            n_iter_no_change=patience(max_epochs), batch_size=256,
+                            random_state=seed).fit(long_fit)  # fmt: skip
         s = scores(val, forecasts(est.predict(), ids), fit_part, m)
         rel = relative(s, zero)
         lines.append(
@@ -111,8 +118,9 @@ def run(train, test, ids, horizon, period, m, lrs, max_epochs, scratch, seed):
         lines.append(f"chosen: lr={best[1]:g}, {best[2]} epochs")
         t = time.perf_counter()
         est = RNNForecaster(init="base", horizon=horizon, seasonal_period=period,
-                            learning_rate=best[1], max_epochs=best[2], n_iter_no_change=2,
-                            batch_size=256, random_state=seed).fit(long_train)  # fmt: skip
+                            learning_rate=best[1], max_epochs=best[2],
+                            n_iter_no_change=patience(max_epochs), batch_size=256,
+                            random_state=seed).fit(long_train)  # fmt: skip
         results["fine-tuned"] = (forecasts(est.predict(), ids), time.perf_counter() - t,
                                  f"lr={best[1]:g}, {best[2]} epochs")  # fmt: skip
     if scratch:
@@ -170,7 +178,9 @@ def main(argv=None):
     p.add_argument("--datasets", action="store_true", help="the embedded datasets instead")
     p.add_argument("--lrs", type=lambda s: [float(x) for x in s.split(",")],
                    default=[1e-4, 3e-4, 1e-3], help="fine-tuning learning rates to choose from")
-    p.add_argument("--max-epochs", type=int, default=8)
+    p.add_argument("--max-epochs", type=lambda v: v if v == "auto" else int(v), default=8,
+                   help="fine-tuning epochs at most (auto: the estimator's rule by data size, "
+                   "with its patience)")
     p.add_argument("--every", type=int, default=1, help="every K-th M4 series (quick runs)")
     p.add_argument("--scratch", action="store_true", help="also train from scratch")
     p.add_argument("--seed", type=int, default=0)

@@ -79,6 +79,28 @@ def test_a_run_resumed_after_each_chunk_gives_the_weights_of_an_unbroken_run(tmp
     np.testing.assert_array_equal(last.loss_curve_, whole.loss_curve_)
 
 
+def test_a_run_started_from_a_base_model_continues_its_weights(tmp_path):
+    first = pretrain(tmp_path / "first.tsrnn", **RUN)
+    longer = RUN | {"window": RUN["window"] * 2, "seed": 5, "hidden_size": 99}
+    cont = pretrain(tmp_path / "cont.tsrnn", **longer, init=tmp_path / "first.tsrnn")
+    s = cont.pretraining_["settings"]
+    # the network is the starting model's; the window, seed and schedule are the run's
+    assert s["hidden_size"] == RUN["hidden_size"] and cont.params_.shape == first.params_.shape
+    assert s["window"] == 2 * RUN["window"] and s["seed"] == 5
+    assert cont.pretraining_["init"]["windows_seen"] == 256
+    assert cont.pretraining_["init"]["settings"] == first.pretraining_["settings"]
+    scratch = pretrain(tmp_path / "scratch.tsrnn", **longer | {"hidden_size": RUN["hidden_size"]})
+    assert not np.allclose(cont.params_, scratch.params_)
+    # the continued run's first step starts from the base weights: with one chunk of
+    # training and a tiny learning rate they hardly move
+    still = pretrain(tmp_path / "still.tsrnn", **RUN | {"windows": 64, "learning_rate": 1e-9},
+                     init=tmp_path / "first.tsrnn")  # fmt: skip
+    np.testing.assert_allclose(still.params_, first.params_, atol=1e-6)
+    loaded = load_base(tmp_path / "cont.tsrnn")
+    assert loaded.pretraining_["init"]["source"].endswith("first.tsrnn")
+    assert loaded.predict(np.sin(np.arange(40.0))).shape == (RUN["horizon"],)
+
+
 def test_a_run_killed_after_a_checkpoint_resumes_exactly(tmp_path, monkeypatch):
     whole = pretrain(tmp_path / "whole.tsrnn", **RUN)
     path = tmp_path / "killed.tsrnn"

@@ -109,7 +109,8 @@ def test_every_component_shows_up():
                   "periodic(52.1786)", "periodic(12)", "periodic(4)", "linear", "rbf", "rq",
                   "white", "const", "+", "*", "changepoint", "damped", "season(add",
                   "season(mul", "ar(1)", "ar(2)", "random_walk", "student_t", "drift",
-                  "intermittent", "mixup(", "level_shift", "spikes"]:
+                  "intermittent", "mixup(", "level_shift", "spikes", "profile(", "peaks(24)",
+                  "floor(", "smooth(", "days(7)", "cycle(365.25)", "free cycle"]:
         assert token in text, token
 
 
@@ -217,6 +218,25 @@ def test_multiplicative_seasonality_is_positive_and_grows_with_level():
     # have the same log-seasonal pattern; check the log series has the daily cycle strongly
     strong = [_acf(np.log(batch.values[i]), 24) for i in rows]
     assert np.median(strong) > 0.3
+
+
+def test_profiles_are_non_negative_daily_shapes_with_quieter_days():
+    batch = SyntheticSeries(24 * 7 * 4, frequencies="h", kinds="profile",
+                            random_state=6).sample(200)  # fmt: skip
+    assert (batch.values >= 0).all() and np.isfinite(batch.values).all()
+    assert np.median([_acf(v, 24) for v in batch.values]) > 0.5
+    assert np.mean(["floor" in d for d in batch.description]) > 0.2
+    floors = [v for v, d in zip(batch.values, batch.description, strict=True) if "floor" in d]
+    assert np.median([np.mean(v < 1e-3 * v.mean()) for v in floors]) > 0.05  # exact-ish zeros
+    # day-of-week factors: the daily totals of a week differ by more than noise does
+    weekly = [i for i, d in enumerate(batch.description) if "days(7)" in d]
+    assert len(weekly) > 100
+    days = batch.values[weekly].reshape(len(weekly), 28, 24).sum(axis=2)
+    spread = days.max(axis=1) / days.min(axis=1)
+    assert np.median(spread) > 1.5
+    # a yearly series has no seasonal shape: it is a trend series
+    yearly = SyntheticSeries(64, frequencies="Y", kinds="profile", random_state=0).sample(20)
+    assert all(d.startswith("trend(") for d in yearly.description)
 
 
 def test_intermittent_counts(rng):

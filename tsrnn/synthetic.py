@@ -28,6 +28,11 @@ it was generated for. Every series is one of six kinds:
     A convex mixture, with Dirichlet(1.5) weights, of 2-3 series of the other kinds scaled to
     a common size first (TSMixup, Ansari et al., 2024).
 
+Any series but a profile may also get (probability 0.3) a cycle of a random length, 5 to 80
+steps, not tied to its calendar (a business cycle, the sunspots' 11 years): one more period
+its periodic kernels, seasonal components or seasonal random walk may use (the only one for
+a yearly series).
+
 Series of the kernel, trend and random-walk kinds (and mixtures) may get 1-2 level shifts
 (probability 0.15) and outlier spikes (probability 0.15), then a random scale (log-uniform
 over 1e-2 to 1e4) and level: zero-mean, non-negative, or offset far from zero (a third
@@ -91,6 +96,11 @@ KINDS: dict[str, float] = {
     "mixup": 0.15,
 }
 
+#: Probability that a series (other than a profile) may also hold a cycle of a random
+#: length, not tied to the calendar (business cycles, the sunspots' 11 years), and the
+#: range of its length in steps (log-uniform).
+_FREE_CYCLE_PROBABILITY = 0.3
+_FREE_CYCLE_STEPS = (5.0, 80.0)
 _LEVEL_SHIFT_PROBABILITY = 0.15
 _SPIKE_PROBABILITY = 0.15
 # Kernel types after the first, and their weights (periodic only where the frequency has
@@ -243,6 +253,9 @@ class SyntheticSeries:
     def _one(self, rng, kind, freq):
         """One finite series of ``kind`` for ``freq``: (ndarray (length,), description)."""
         periods = FREQUENCIES[freq][1]
+        if kind != "profile" and rng.random() < _FREE_CYCLE_PROBABILITY:
+            cycle = _log_uniform(rng, *_FREE_CYCLE_STEPS)
+            periods = (*periods, cycle)
         for _ in range(10):  # a non-finite draw (not seen in practice) is drawn again
             if kind == "mixup":
                 y, text = _mixup(rng, self.length, periods, self._mix_names, self._mix_p)
@@ -251,6 +264,8 @@ class SyntheticSeries:
             if kind != "intermittent":
                 y, text = _finish(rng, y, text)
             if np.all(np.isfinite(y)):
+                if len(periods) > len(FREQUENCIES[freq][1]):
+                    text += f" | free cycle {periods[-1]:.3g}"
                 return y, text
         raise RuntimeError("could not draw a finite series")  # pragma: no cover
 
@@ -554,7 +569,7 @@ def _profile(rng, length, periods):
         shape, name = s - s.min(), "smooth"
     shape = shape / shape.mean() + (rng.uniform(0, 0.5) if rng.random() < 0.5 else 0.0)
     parts = [f"{name}({p:g})"]
-    if len(periods) > 1 and rng.random() < 0.8:
+    if len(periods) > 1 and periods[1] >= 2 * p and rng.random() < 0.8:
         slow = periods[1]
         n_days = int(round(slow / p))
         if n_days <= 14:  # one factor a "day": a few quieter days in a row, or all varying
