@@ -100,7 +100,10 @@ def test_frequency_and_kind_mix_respected():
     assert abs(np.mean(batch.kind == "trend") - 0.5) < 0.1
     only = SyntheticSeries(32, frequencies="Y", kinds="kernel", random_state=2).sample(50)
     assert set(only.season_length) == {1}
-    assert not any("periodic" in d for d in only.description)  # yearly: no seasonal kernel
+    # yearly: no seasonal kernel; a periodic one only at a free cycle's length
+    for d in only.description:
+        assert "periodic" not in d or "free cycle" in d
+    assert any("free cycle" in d for d in only.description)
 
 
 def test_every_component_shows_up():
@@ -237,6 +240,18 @@ def test_profiles_are_non_negative_daily_shapes_with_quieter_days():
     # a yearly series has no seasonal shape: it is a trend series
     yearly = SyntheticSeries(64, frequencies="Y", kinds="profile", random_state=0).sample(20)
     assert all(d.startswith("trend(") for d in yearly.description)
+
+
+def test_free_cycles_repeat_at_their_length():
+    batch = SyntheticSeries(400, frequencies="Y", kinds="trend", random_state=8).sample(300)
+    found = [(v, float(d.rsplit(" ", 1)[1])) for v, d in zip(batch.values, batch.description,
+                                                              strict=True)
+             if "free cycle" in d and "season(add" in d]  # fmt: skip
+    assert len(found) > 20
+    assert all(5 <= p <= 80 for _, p in found)
+    # the cycle shows at its own lag, in the series less its trend
+    acf = [_acf(np.diff(v), round(p)) for v, p in found if p >= 8]
+    assert np.median(acf) > 0.2
 
 
 def test_intermittent_counts(rng):
