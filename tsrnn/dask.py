@@ -79,8 +79,8 @@ from ._dask.client import (
     check_workers,
 )
 from ._dask.workers import (
-    _TAIL_FIELDS,
     _describe,
+    _merge_tails,
     _predict_partition,
     _predict_tails,
     _Shard,
@@ -508,10 +508,7 @@ class DaskRNNForecaster(BaseEstimator):
         series = self._series
         if tails and self._tails is not None:
             pieces = [t for t in self._get_client().gather(self._tails) if t is not None]
-            merged = {k: [x for t in pieces for x in t[k]] for k in _TAIL_FIELDS}
-            if self.covariates_ is None and not self.calendar_features_:
-                merged["_cov_tails"] = None
-            series = replace(series, **merged)
+            series = replace(series, **_merge_tails(pieces))
         elif not tails:
             series = _template(series)
         copy.deepcopy(self._training).put_on(est)

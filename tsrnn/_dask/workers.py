@@ -196,10 +196,19 @@ _TAIL_FIELDS = ("series_ids_", "_tails", "_tail_indexes", "_cov_tails")
 
 
 def _shard_tails(shard):
-    """The partition's series ids and last windows (None for an empty partition)."""
+    """The partition's series ids and last windows (None for an empty partition; a field
+    that is None in its state, such as the covariate rows of a model without any, stays
+    None)."""
     if shard.state is None:
         return None
-    return {k: list(getattr(shard.state, k) or []) for k in _TAIL_FIELDS}
+    return {k: None if (v := getattr(shard.state, k)) is None else list(v) for k in _TAIL_FIELDS}
+
+
+def _merge_tails(pieces):
+    """The tails of several partitions (from :func:`_shard_tails`, None left out) as one,
+    in partition order."""
+    return {k: None if any(t[k] is None for t in pieces) else [x for t in pieces for x in t[k]]
+            for k in _TAIL_FIELDS}  # fmt: skip
 
 
 def _describe(frame, allow_missing, columns):
@@ -241,8 +250,6 @@ def _predict_tails(tails, model, call, meta):
     model = copy.copy(model)
     for key, value in tails.items():
         setattr(model, key, value)
-    if model.covariates_ is None and not model.calendar_features_:
-        model._cov_tails = None
     method, args = call
     return _as_meta(getattr(model, method)(None, *args), meta)
 
