@@ -5,6 +5,7 @@ Run::
     python benchmarks/base_model.py --data DIR --group Hourly     # M4, scored the M4 way
     python benchmarks/base_model.py --data DIR --group Weekly
     python benchmarks/base_model.py --datasets                    # the embedded datasets
+    python benchmarks/base_model.py --speed 10000                 # zero-shot prediction time
 
 Honest evaluation: the base weights never saw a real series (they were pretrained on
 synthetic series only), so the zero-shot scores are zero-shot. Every setting of the
@@ -171,6 +172,35 @@ def embedded(args):
             print(f"| {name} | {method} | {s[0]:.3f} | {s[1]:.3f} | {sec:.1f} | {note} |")
 
 
+def speed(args):
+    """Zero-shot prediction time: many series at once, and one series at a time (warm)."""
+    from tsrnn.synthetic import SyntheticSeries
+
+    base = RNNForecaster.from_pretrained(horizon=48)
+    values = SyntheticSeries(500, frequencies="h", random_state=0).sample(args.speed).values
+    index = pd.date_range("2026-01-01", periods=500, freq="h")
+    frame = pd.DataFrame(values.T, index=index)
+    long = frame.melt(ignore_index=False, var_name="unique_id", value_name="y")
+    long = long.rename_axis("ds").reset_index()
+    one = pd.Series(values[0], index=index)
+    base.predict(one)  # compiled and warm
+    print("| zero-shot prediction, horizon 48, series of 500 hourly steps | seconds |")
+    print("|---|---:|")
+    for name, data in [(f"{args.speed:,} series, wide frame", frame),
+                       (f"{args.speed:,} series, long frame", long)]:  # fmt: skip
+        t = time.perf_counter()
+        base.predict(data)
+        print(f"| {name} | {time.perf_counter() - t:.2f} |")
+    for name, data in [("one series (pandas Series), median of 200", one),
+                       ("one series (1-D array), median of 200", values[0])]:  # fmt: skip
+        times = []
+        for _ in range(200):
+            t = time.perf_counter()
+            base.predict(data)
+            times.append(time.perf_counter() - t)
+        print(f"| {name} | {np.median(times) * 1e3:.2f} ms |")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", help="folder with the M4 files (or $TSRNN_M4_DATA)")
@@ -184,9 +214,13 @@ def main(argv=None):
     p.add_argument("--every", type=int, default=1, help="every K-th M4 series (quick runs)")
     p.add_argument("--scratch", action="store_true", help="also train from scratch")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--speed", type=int, default=0, metavar="N",
+                   help="instead: time zero-shot prediction of N series and of one")
     args = p.parse_args(argv)
     print(f"# base model benchmark, {time.strftime('%Y-%m-%d')}, {cpu_name()}\n")
-    if args.datasets:
+    if args.speed:
+        speed(args)
+    elif args.datasets:
         embedded(args)
     elif args.group:
         m4_group(args)
