@@ -572,7 +572,8 @@ def _profile(rng, length, periods):
     if len(periods) > 1 and periods[1] >= 2 * p and rng.random() < 0.8:
         slow = periods[1]
         n_days = int(round(slow / p))
-        if n_days <= 14:  # one factor a "day": a few quieter days in a row, or all varying
+        if n_days <= 14 and slow == n_days * p:  # one factor a "day" (a week of 7 days): a
+            # few quieter days in a row, or all varying
             days = np.exp(rng.normal(0, rng.uniform(0.05, 0.3), n_days))
             if rng.random() < 0.7:
                 quiet = (int(rng.integers(n_days)) + np.arange(int(rng.integers(1, 3)))) % n_days
@@ -584,7 +585,7 @@ def _profile(rng, length, periods):
             parts.append(f"cycle({slow:g})")
     level = np.zeros(length)
     if rng.random() < 0.6:
-        level, where, _ = _changepoint_trend(rng, length, int(rng.integers(0, 3)))
+        level = _changepoint_trend(rng, length, int(rng.integers(0, 3)))[0]
         level *= rng.uniform(0.05, 0.3)
         parts.append("level")
     noise = _ar_noise(rng, length, _random_ar_coefs(rng))
