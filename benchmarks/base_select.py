@@ -4,6 +4,7 @@ Run::
 
     python benchmarks/base_select.py --data DIR tsrnn/weights/base.tsrnn other.tsrnn
     python benchmarks/base_select.py --data DIR other.tsrnn --contexts 256,512
+    python benchmarks/base_select.py tsrnn/weights/base.tsrnn --period sunspots=11
 
 Every candidate (a base model file, read with a context of at most each of ``--contexts``
 steps, or its own window) forecasts, zero-shot, validation splits carved from training
@@ -36,8 +37,11 @@ from tsrnn._data import season_length  # noqa: E402
 from tsrnn.datasets import load  # noqa: E402
 
 
-def splits(data):
-    """Validation splits: name -> (contexts, targets, ids, horizon, period, MASE lag)."""
+def splits(data, periods=None):
+    """Validation splits: name -> (contexts, targets, ids, horizon, period, MASE lag).
+
+    ``periods`` maps split names to the seasonal period given to the models instead of the
+    calendar's (the MASE lag stays)."""
     out = {}
     if data:
         from _m4_data import data_dir, load_group
@@ -51,6 +55,8 @@ def splits(data):
         y = load(name)
         v = y.to_numpy(dtype=float)[:-h]  # the training part
         out[name] = ([v[:-h]], v[-h:][None], [name], h, season_length(y.index.freq), m)
+    for name, period in (periods or {}).items():
+        out[name] = out[name][:4] + (period,) + out[name][5:]
     return out
 
 
@@ -71,9 +77,14 @@ def main(argv=None):
                    "only the embedded datasets")  # fmt: skip
     p.add_argument("--contexts", type=lambda s: [int(x) for x in s.split(",")], default=[0],
                    help="longest contexts to read (0: the model's own window)")
+    p.add_argument("--period", action="append", default=[], metavar="SPLIT=P",
+                   help="give the models seasonal period P for this split (e.g. sunspots=11)")
     args = p.parse_args(argv)
+    periods = {k: int(v) for k, v in (x.split("=") for x in args.period)}
     print(f"# base models on validation splits, {time.strftime('%Y-%m-%d')}, {cpu_name()}\n")
-    data = splits(args.data)
+    data = splits(args.data, periods)
+    if periods:
+        print(f"seasonal periods given: {periods}\n")
     rows, first = [], None
     for path in args.models:
         for context in args.contexts:
