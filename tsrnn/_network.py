@@ -2,18 +2,14 @@
 network over its flat parameter vector (the layout is described in :mod:`tsrnn._spec`).
 
 The engines cut the batch into fixed chunks (:mod:`tsrnn._config`) and run the chunks on a
-pool of threads (the kernels release the GIL), each chunk through every layer with matrix
-products over the chunk (the input projection of all time steps as one product, then one
-product per step for the recurrence), and sum the per-chunk gradients in chunk order: results
-do not depend on the thread count.
+pool of threads (:mod:`tsrnn._threads`; the kernels release the GIL), each chunk through
+every layer with matrix products over the chunk (the input projection of all time steps as
+one product, then one product per step for the recurrence), and sum the per-chunk gradients
+in chunk order: results do not depend on the thread count.
 Inside a chunk the data is time-major: row ``t * n_seq + b`` holds sequence ``b`` at step
 ``t``.
 """
 
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from functools import cache
 
 import numpy as np
@@ -40,6 +36,7 @@ from ._spec import (
     W_OUT,
     NetworkSpec,  # noqa: F401 - read from here too
 )
+from ._threads import ENGINE_LOCK, run_chunks, workspace
 
 
 def training_bytes(spec, batch_size, window, itemsize=4):
@@ -545,8 +542,8 @@ def _engines(cell):
     (Numba keys their cache by the value of the constant).
 
     Both run a range of chunks ``k0 <= k < k1`` of a batch cut into chunks of ``chunk``
-    sequences, and release the GIL: :func:`_run_chunks` calls them from a pool of threads,
-    each thread with its own range and its own row of scratch memory. Plain functions
+    sequences, and release the GIL: :func:`tsrnn._threads.run_chunks` calls them from a pool
+    of threads, each thread with its own range and its own row of scratch memory. Plain functions
     compile in a fraction of the time a ``parallel=True`` region takes.
 
     Parameters
@@ -592,15 +589,6 @@ def _engines(cell):
 # --------------------------------------------------------------------------------------------
 # Python entry points
 
-_BLAS = []
-_WORK = {}
-#: Held while an engine call runs: the kernels release the GIL, and every call shares the
-#: scratch memory of :func:`_workspace` and the thread pool.
-_ENGINE_LOCK = threading.Lock()
-#: The thread pool of :func:`_run_chunks`: (process id, number of threads, executor).
-_POOL = [None, 0, None]
-
-
 def _work_size(spec, n_seq, T, train):
     """Elements of scratch memory one chunk of ``n_seq`` sequences of ``T`` steps needs."""
     F, H, L, G = spec.n_features, spec.hidden_size, spec.num_layers, spec.gates
@@ -620,41 +608,6 @@ def _step_rows(spec):
     return _config.CPU_SMALL_GEMM // (spec.gates * spec.hidden_size**2)
 
 
-def _workspace(n_rows, size, dtype):
-    """Scratch array of shape (n_rows, size), reused from call to call.
-
-    The engines' large working arrays (states, activations and gradients of every step) are
-    carved from it: allocating them afresh on every call costs a page fault per 4 KiB, a
-    quarter of a training step at small sizes. One buffer per dtype is kept, grown on demand
-    (it never exceeds one row per thread of the largest call). Safe because engine calls
-    hold ``_ENGINE_LOCK``: two calls never run at once.
-    """
-    n = n_rows * size
-    buf = _WORK.get(dtype)
-    if buf is None or buf.size < n:
-        buf = _WORK[dtype] = np.empty(n, dtype=dtype)
-    return buf[:n].reshape(n_rows, size)
-
-
-def _single_threaded_blas():
-    """Context in which BLAS runs on one thread, for the parallel engines.
-
-    ``np.dot`` inside the kernels calls SciPy's BLAS; when that BLAS is multithreaded, each
-    Numba worker would start BLAS threads of its own and the two pools fight over the cores
-    (2-3x slower). The engines parallelise over chunks, so BLAS gets one thread while they
-    run, and its setting is put back afterwards.
-    """
-    if not _BLAS:
-        try:
-            import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS Numba calls)
-            from threadpoolctl import ThreadpoolController
-
-            _BLAS.append(ThreadpoolController().select(user_api="blas"))
-        except Exception:  # no threadpoolctl, or an unknown BLAS: leave it alone
-            _BLAS.append(None)
-    return nullcontext() if _BLAS[0] is None else _BLAS[0].limit(limits=1)
-
-
 def _head_input(Z, X, spec):
     """Head features as a contiguous array of shape (batch, n_head_features)."""
     E = spec.n_head_features
@@ -666,51 +619,6 @@ def _head_input(Z, X, spec):
     if Z.shape != (X.shape[0], E):
         raise ValueError(f"Z has shape {Z.shape}, expected {(X.shape[0], E)}.")
     return Z
-
-
-def _pool(n_threads):
-    """A pool of ``n_threads`` worker threads, made on first use (and afresh in a forked
-    child, or when the thread count changes)."""
-    pid = os.getpid()
-    if _POOL[0] != pid or _POOL[1] != n_threads:
-        if _POOL[0] == pid and _POOL[2] is not None:
-            _POOL[2].shutdown(wait=False)
-        executor = ThreadPoolExecutor(n_threads, thread_name_prefix="tsrnn-engine")
-        _POOL[:] = [pid, n_threads, executor]
-    return _POOL[2]
-
-
-def _run_chunks(engine, n_chunks, head, tail, work):
-    """Run ``engine(*head, k0, k1, work[i], *tail)`` over the chunks of a batch.
-
-    The chunks are cut into contiguous ranges, one per thread (Numba's thread count,
-    :func:`numba.get_num_threads`, at most one per chunk); the calling thread takes the
-    first range, a pool of threads the others. Each chunk's results land in its own slot,
-    so they do not depend on the thread count.
-
-    Parameters
-    ----------
-    engine : numba dispatcher
-        One of the entry points of :func:`_engines`.
-    n_chunks : int
-    head, tail : tuple
-        The arguments before ``k0, k1, work`` and after them.
-    work : ndarray of shape (n_threads, W)
-        Scratch memory, a row per thread.
-    """
-    n_threads = min(n_chunks, work.shape[0])
-    cuts = [n_chunks * i // n_threads for i in range(n_threads + 1)]
-    if n_threads == 1:
-        engine(*head, 0, n_chunks, work[0], *tail)
-        return
-    with _single_threaded_blas():
-        futures = [
-            _pool(n_threads - 1).submit(engine, *head, cuts[i], cuts[i + 1], work[i], *tail)
-            for i in range(1, n_threads)
-        ]
-        engine(*head, cuts[0], cuts[1], work[0], *tail)
-        for future in futures:
-            future.result()
 
 
 @njit(cache=True, nogil=True, **_JIT)
@@ -778,15 +686,15 @@ def forward(params, X, spec, Z=None):
     n_chunks = -(-B // chunk)
     predict_chunks, _ = _engines(spec.cell_code)
     out = np.empty((B, spec.n_outputs), dtype=X.dtype)
-    with _ENGINE_LOCK:
+    with ENGINE_LOCK:
         n_rows = min(n_chunks, get_num_threads())
-        work = _workspace(n_rows, _work_size(spec, min(B, chunk), T, False), X.dtype)
+        work = workspace(n_rows, _work_size(spec, min(B, chunk), T, False), X.dtype)
         pt = _transposed(params, spec)
         head = (pt, X, Z, spec.dims, spec.offsets, _step_rows(spec), chunk)
         _compiling.wait_aside(spec.cell, X.dtype)
         if _compiling.will_compile(predict_chunks, (*head, 0, 1, work[0], out)):
             _compiling.announce()
-        _run_chunks(predict_chunks, n_chunks, head, (out,), work)
+        run_chunks(predict_chunks, n_chunks, head, (out,), work)
     return out
 
 
@@ -833,9 +741,9 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, output
     grads = np.empty((n_chunks, params.shape[0]), dtype=params.dtype)
     losses = np.empty(n_chunks)
     outs = np.empty((B, spec.n_outputs), dtype=params.dtype) if outputs is None else outputs
-    with _ENGINE_LOCK:
+    with ENGINE_LOCK:
         n_rows = min(n_chunks, get_num_threads())
-        work = _workspace(n_rows, _work_size(spec, min(B, chunk), T, True), X.dtype)
+        work = workspace(n_rows, _work_size(spec, min(B, chunk), T, True), X.dtype)
         pt = _transposed(params, spec)
         head = (
             params, pt, X, Z, Y, spec.dims, spec.offsets, _step_rows(spec), code, quantiles,
@@ -845,6 +753,6 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, output
             _compiling.announce()
             if not predict_chunks.signatures:  # training predicts too: compile that aside
                 _compiling.compile_aside(spec.cell, X.dtype)
-        _run_chunks(loss_grad_chunks, n_chunks, head, (grads, losses, outs), work)
+        run_chunks(loss_grad_chunks, n_chunks, head, (grads, losses, outs), work)
     # the same sums whatever the thread count: the chunks are fixed by the batch size
     return float(losses.sum()) / norm, grads.sum(axis=0)

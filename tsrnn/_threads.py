@@ -1,0 +1,102 @@
+"""Running the CPU engines' chunks on a pool of threads.
+
+The engines (:mod:`tsrnn._network`) release the GIL; :func:`run_chunks` runs a batch's chunks
+on a pool of threads, one contiguous range per thread, with BLAS on one thread meanwhile, and
+:func:`workspace` lends them scratch memory that lives from call to call. A call holds
+:data:`ENGINE_LOCK` for both.
+"""
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+
+import numpy as np
+
+_BLAS = []
+_WORK = {}
+#: Held while an engine call runs: the kernels release the GIL, and every call shares the
+#: scratch memory of :func:`workspace` and the thread pool.
+ENGINE_LOCK = threading.Lock()
+#: The thread pool of :func:`run_chunks`: (process id, number of threads, executor).
+_POOL = [None, 0, None]
+
+
+def workspace(n_rows, size, dtype):
+    """Scratch array of shape (n_rows, size), reused from call to call.
+
+    The engines' large working arrays (states, activations and gradients of every step) are
+    carved from it: allocating them afresh on every call costs a page fault per 4 KiB, a
+    quarter of a training step at small sizes. One buffer per dtype is kept, grown on demand
+    (it never exceeds one row per thread of the largest call). Safe because engine calls
+    hold ``ENGINE_LOCK``: two calls never run at once.
+    """
+    n = n_rows * size
+    buf = _WORK.get(dtype)
+    if buf is None or buf.size < n:
+        buf = _WORK[dtype] = np.empty(n, dtype=dtype)
+    return buf[:n].reshape(n_rows, size)
+
+
+def _single_threaded_blas():
+    """Context in which BLAS runs on one thread, for the parallel engines.
+
+    ``np.dot`` inside the kernels calls SciPy's BLAS; when that BLAS is multithreaded, each
+    Numba worker would start BLAS threads of its own and the two pools fight over the cores
+    (2-3x slower). The engines parallelise over chunks, so BLAS gets one thread while they
+    run, and its setting is put back afterwards.
+    """
+    if not _BLAS:
+        try:
+            import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS Numba calls)
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS.append(ThreadpoolController().select(user_api="blas"))
+        except Exception:  # no threadpoolctl, or an unknown BLAS: leave it alone
+            _BLAS.append(None)
+    return nullcontext() if _BLAS[0] is None else _BLAS[0].limit(limits=1)
+
+
+def _pool(n_threads):
+    """A pool of ``n_threads`` worker threads, made on first use (and afresh in a forked
+    child, or when the thread count changes)."""
+    pid = os.getpid()
+    if _POOL[0] != pid or _POOL[1] != n_threads:
+        if _POOL[0] == pid and _POOL[2] is not None:
+            _POOL[2].shutdown(wait=False)
+        executor = ThreadPoolExecutor(n_threads, thread_name_prefix="tsrnn-engine")
+        _POOL[:] = [pid, n_threads, executor]
+    return _POOL[2]
+
+
+def run_chunks(engine, n_chunks, head, tail, work):
+    """Run ``engine(*head, k0, k1, work[i], *tail)`` over the chunks of a batch.
+
+    The chunks are cut into contiguous ranges, one per thread (Numba's thread count,
+    :func:`numba.get_num_threads`, at most one per chunk); the calling thread takes the
+    first range, a pool of threads the others. Each chunk's results land in its own slot,
+    so they do not depend on the thread count.
+
+    Parameters
+    ----------
+    engine : numba dispatcher
+        One of the entry points of :func:`tsrnn._network._engines`.
+    n_chunks : int
+    head, tail : tuple
+        The arguments before ``k0, k1, work`` and after them.
+    work : ndarray of shape (n_threads, W)
+        Scratch memory, a row per thread.
+    """
+    n_threads = min(n_chunks, work.shape[0])
+    cuts = [n_chunks * i // n_threads for i in range(n_threads + 1)]
+    if n_threads == 1:
+        engine(*head, 0, n_chunks, work[0], *tail)
+        return
+    with _single_threaded_blas():
+        futures = [
+            _pool(n_threads - 1).submit(engine, *head, cuts[i], cuts[i + 1], work[i], *tail)
+            for i in range(1, n_threads)
+        ]
+        engine(*head, cuts[0], cuts[1], work[0], *tail)
+        for future in futures:
+            future.result()
