@@ -7,7 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from tsrnn import RNNForecaster, _network, _trainer
+from tsrnn import RNNForecaster, _data, _network, _trainer
 from tsrnn._data import scale_windows
 from tsrnn._pretrain import LEVELS, load_base
 from tsrnn._pretrained_mode import (
@@ -425,16 +425,34 @@ def test_the_shipped_base_model_beats_seasonal_naive_on_series_like_its_training
 
 
 def test_fine_tuning_lowers_the_validation_error(tiny_base):
-    # a 5-day cycle on a daily index: the weekly seasonal-naive baseline the base model
+    # a 5-day cycle read at the weekly period: the seasonal-naive baseline the base model
     # corrects is wrong, and fine-tuning learns the correction
     profile = np.array([0.0, 5.0, 1.0, 9.0, 2.0])
     t = np.arange(700)
     y = pd.Series(profile[t % 5] + 0.05 * np.random.default_rng(0).normal(size=700),
                   index=pd.date_range("2020-01-01", periods=700, freq="D"))  # fmt: skip
-    params = dict(init=tiny_base, horizon=4, random_state=0)
+    params = dict(init=tiny_base, horizon=4, seasonal_period=7, random_state=0)
     tuned = RNNForecaster(learning_rate=1e-2, max_epochs=15, n_iter_no_change=15,
                           **params).fit(y)  # fmt: skip
     # the base weights' score on the same held-out windows: a step too small to move them
     frozen = RNNForecaster(learning_rate=1e-12, max_epochs=1, **params).fit(y)
     assert tuned.best_epoch_ > 0
     assert min(tuned.validation_scores_) < 0.85 * frozen.validation_scores_[0]
+
+
+def test_a_cycle_the_calendar_does_not_give_is_found_in_each_series():
+    # yearly series (no calendar period) with cycles of 11 and 6 years: each is read at its
+    # own period, found in its values, and continued; seasonal_period=1 reads them without
+    rng = np.random.default_rng(0)
+    t = np.arange(150 + 12)
+    truth = np.stack([50 + 40 * np.sin(2 * np.pi * t / p) + 4 * rng.normal(size=len(t))
+                      for p in (11, 6)])  # fmt: skip
+    index = pd.date_range("1800-01-01", periods=150, freq="YS")
+    y = pd.DataFrame(truth[:, :150].T, index=index, columns=["eleven", "six"])
+    base = RNNForecaster.from_pretrained(horizon=12)
+    assert list(PretrainedMode(base)._periods(_data.check_series(y), 256)) == [11, 6]
+    detected = base.predict(y).to_numpy().T
+    flat = RNNForecaster.from_pretrained(horizon=12, seasonal_period=1).predict(y).to_numpy().T
+    error = np.abs(detected - truth[:, 150:]).mean(axis=1)
+    error_flat = np.abs(flat - truth[:, 150:]).mean(axis=1)
+    assert np.all(error < 0.5 * error_flat), (error, error_flat)

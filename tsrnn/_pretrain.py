@@ -25,6 +25,7 @@ from importlib import resources
 import numpy as np
 
 from . import _network, _trainer
+from ._data import series_periods
 from ._pretrained_mode import MIN_CONTEXT, N_FEATURES, training_windows
 from ._spec import NetworkSpec
 from ._state import PretrainedState
@@ -118,8 +119,9 @@ def synthetic_windows(seed, step, n_windows, window, horizon, part=None, parts=P
     full = rng.random((n_series, WINDOWS_PER_SERIES)) < 0.6
     ends = np.where(full, rng.integers(window, last + 1, (n_series, WINDOWS_PER_SERIES)),
                     rng.integers(MIN_CONTEXT, last + 1, (n_series, WINDOWS_PER_SERIES)))
-    X, Y, _, _ = training_windows(list(batch.values), batch.season_length, window, horizon,
-                                  list(ends))  # fmt: skip
+    # each series read at the period found in its first window, as a forecast reads its context
+    periods = series_periods(list(batch.values[:, :window]), batch.season_length, None, window)
+    X, Y, _, _ = training_windows(list(batch.values), periods, window, horizon, list(ends))
     return X.astype(np.float32), Y.astype(np.float32)
 
 

@@ -3,7 +3,9 @@
 A base model (:mod:`tsrnn._pretrain`, weights shipped in :mod:`tsrnn.weights`) is one network
 for every series. It reads a context of at most ``window_`` steps, left-padded and masked when
 a series is shorter; it learns the correction to the seasonal naive forecast at each
-series' own period (given to it as a sine/cosine clock too); and it forecasts
+series' own period (given to it as a sine/cosine clock too): ``seasonal_period`` when given,
+else the period found in the series' last ``window_`` values
+(:func:`tsrnn._data.series_periods`); and it forecasts
 ``network_horizon_`` steps per call, longer horizons recursively (the median fed back). Its
 outputs are quantiles.
 
@@ -190,7 +192,7 @@ class PretrainedMode(Mode):
                 "more. Forecast the short series without training (predict), or give longer "
                 "ones."
             )
-        periods = np.full(data.n_series, self._period(data.freq))
+        periods = self._periods(data, w)
         Xw, Yw, series, end = training_windows(data.values, periods, w, h, ends)
         return TrainingSet(Xw, Yw, None, end, series), self._remember(state, data)
 
@@ -243,7 +245,7 @@ class PretrainedMode(Mode):
         else:
             data = _data.check_series(X, allow_missing=self.params["allow_missing"])
         w, h, step = state.window_, state.horizon_, state.network_horizon_
-        periods = np.full(data.n_series, self._period(data.freq))
+        periods = self._periods(data, w)
         histories = [v[-w:] for v in data.values]
         parts = []
         for _ in range(-(-h // step)):
@@ -270,10 +272,11 @@ class PretrainedMode(Mode):
     # ----------------------------------------------------------------------------------------
     # both
 
-    def _period(self, freq):
-        if self.params["seasonal_period"] is not None:
-            return int(self.params["seasonal_period"])
-        return _data.season_length(freq)
+    def _periods(self, data, window):
+        """Each series' seasonal period: ``seasonal_period``, else found in its last
+        ``window`` values (:func:`tsrnn._data.series_periods`)."""
+        return _data.series_periods(data.values, _data.season_length(data.freq),
+                                    self.params["seasonal_period"], window)
 
     @staticmethod
     def _no_covariates(covariates):

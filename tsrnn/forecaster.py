@@ -87,7 +87,10 @@ class RNNForecaster(BaseRNNForecaster):
     seasonal_period : int, default=None
         Series mode: the main seasonal period in steps (24 for hourly data with a daily
         cycle, ...). None infers it from the frequency of the time index (1 for integer
-        indexes). It sets the seasonal baseline and ``window="auto"``.
+        indexes). It sets the seasonal baseline and ``window="auto"``. Pretrained mode
+        (``init="base"``): None finds each series' period in its autocorrelation (the
+        calendar's period stands in for a series too short to show two of its cycles);
+        ``seasonal_period=1`` reads every series without one.
     learning_rate : float, default=3e-3
         Step size of the optimizer.
     batch_size : int, default=64

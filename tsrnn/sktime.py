@@ -83,7 +83,8 @@ class TsrnnForecaster(BaseForecaster):
     calendar_features : bool, default=False
         Add sine/cosine calendar covariates (needs a datetime or period index).
     seasonal_period : int, default=None
-        Main seasonal period in steps; None infers it from the frequency.
+        Main seasonal period in steps; None infers it from the frequency (the base model,
+        ``init="base"``: finds each series' period in its values).
     learning_rate : float, default=3e-3
         Step size of the optimizer.
     batch_size : int, default=64

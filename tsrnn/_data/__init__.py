@@ -25,6 +25,9 @@ Modules, in the direction the data flows (each imports only from those above it)
 ``calendar``
     What a frequency implies: :func:`season_length`, :func:`auto_window`,
     :func:`calendar_features`.
+``seasonality``
+    What the values imply: :func:`detect_period`, and :func:`series_periods` (the period of
+    each series the base model reads).
 ``windows``
     Arrays only: :func:`make_windows`, :func:`scale_windows`, :func:`unscale`,
     :func:`naive_baseline`.
@@ -42,6 +45,7 @@ them as ``_data.<name>``.
 from .calendar import auto_window, calendar_features, season_length
 from .covariates import align_covariates, covariate_columns
 from .output import future_index, to_output, to_output_quantiles
+from .seasonality import detect_period, series_periods
 from .series import SeriesData, check_series
 from .windows import make_windows, naive_baseline, scale_windows, unscale
 
@@ -52,11 +56,13 @@ __all__ = [
     "calendar_features",
     "check_series",
     "covariate_columns",
+    "detect_period",
     "future_index",
     "make_windows",
     "naive_baseline",
     "scale_windows",
     "season_length",
+    "series_periods",
     "to_output",
     "to_output_quantiles",
     "unscale",
