@@ -16,7 +16,8 @@ scored on it, relative to the zero-shot forecast (``(sMAPE / sMAPE_zero + MASE /
 / 2``; zero-shot itself scores 1 and stays a candidate). The chosen setting is then
 fine-tuned on the whole training part and scored once on the test values. "Scratch" is
 ``RNNForecaster`` with its defaults (``horizon`` and the seasonal period given), fitted on
-the training part.
+the training part. The series carry dates of their frequency; the base model reads each at
+the seasonal period it finds in it, as by default (``--calendar-period``: at the calendar's).
 
 M4 (``--data`` is a folder with the M4 files, see ``m4.py``): the test values are M4's, the
 OWA is relative to the official Naive2. Embedded datasets: the last horizon is the test,
@@ -37,18 +38,25 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _bench_common import cpu_name  # noqa: E402
 
 from tsrnn import RNNForecaster  # noqa: E402
+from tsrnn._data import season_length  # noqa: E402
 from tsrnn.datasets import load  # noqa: E402
 from tsrnn.metrics import mase, owa, smape  # noqa: E402
 
 #: Embedded datasets: name -> (horizon, seasonal period of the MASE scale).
 DATASETS = {"airline": (12, 12), "co2": (13, 52), "sunspots": (11, 1), "us_gdp": (8, 4)}
 M4 = {"Hourly": (24, 24), "Weekly": (52, 1)}  # seasonal period, MASE lag
+#: The frequency of each M4 group's time stamps (M4's own dates are not reliable).
+M4_FREQ = {"Hourly": "h", "Weekly": "W"}
 
 
-def to_long(series, ids):
-    """Long frame (unique_id, ds, y) with integer time stamps 0, 1, ... per series."""
+def to_long(series, ids, freq=None):
+    """Long frame (unique_id, ds, y): time stamps 0, 1, ... per series, or dates of ``freq``
+    from 2000-01-01 (so the estimator reads the calendar's period from them)."""
+    def stamps(n):
+        return np.arange(n) if freq is None else pd.date_range("2000-01-01", periods=n, freq=freq)
+
     return pd.concat(
-        [pd.DataFrame({"unique_id": i, "ds": np.arange(len(v)), "y": v})
+        [pd.DataFrame({"unique_id": i, "ds": stamps(len(v)), "y": v})
          for i, v in zip(ids, series, strict=True)],  # fmt: skip
         ignore_index=True,
     )
@@ -73,8 +81,12 @@ def relative(s, ref):
     return (s[0] / ref[0] + s[1] / ref[1]) / 2
 
 
-def run(train, test, ids, horizon, period, m, lrs, max_epochs, scratch, seed):
+def run(train, test, ids, horizon, freq, period, m, args):
     """Zero-shot, fine-tuned (settings chosen on validation) and scratch forecasts.
+
+    The series are given with dates of ``freq``. The base model reads each series at the
+    period it finds in it (``args.calendar_period``: at ``period``, the calendar's); from
+    scratch, the model gets ``period``.
 
     Returns
     -------
@@ -83,9 +95,11 @@ def run(train, test, ids, horizon, period, m, lrs, max_epochs, scratch, seed):
     choices : list of str
         The validation results of every candidate.
     """
+    lrs, max_epochs, seed = args.lrs, args.max_epochs, args.seed
+    base_period = period if args.calendar_period else None
     results, lines = {}, []
-    base = RNNForecaster.from_pretrained(horizon=horizon, seasonal_period=period)
-    long_train = to_long(train, ids)
+    base = RNNForecaster.from_pretrained(horizon=horizon, seasonal_period=base_period)
+    long_train = to_long(train, ids, freq)
     t = time.perf_counter()
     results["zero-shot"] = (forecasts(base.predict(long_train), ids), time.perf_counter() - t,
                             "")  # fmt: skip
@@ -93,13 +107,13 @@ def run(train, test, ids, horizon, period, m, lrs, max_epochs, scratch, seed):
     # choose on the last horizon of the training part
     fit_part = [v[:-horizon] for v in train]
     val = np.stack([v[-horizon:] for v in train])
-    long_fit = to_long(fit_part, ids)
+    long_fit = to_long(fit_part, ids, freq)
     zero = scores(val, forecasts(base.predict(long_fit), ids), fit_part, m)
     lines.append(f"validation, zero-shot: sMAPE {zero[0]:.3f} MASE {zero[1]:.3f} (relative 1)")
     best = (1.0, None, None)
     for lr in lrs:
         t = time.perf_counter()
-        est = RNNForecaster(init="base", horizon=horizon, seasonal_period=period,
+        est = RNNForecaster(init="base", horizon=horizon, seasonal_period=base_period,
                             learning_rate=lr, max_epochs=max_epochs,
                             n_iter_no_change=patience(max_epochs), batch_size=256,
                             random_state=seed).fit(long_fit)  # fmt: skip
@@ -118,13 +132,13 @@ def run(train, test, ids, horizon, period, m, lrs, max_epochs, scratch, seed):
     else:
         lines.append(f"chosen: lr={best[1]:g}, {best[2]} epochs")
         t = time.perf_counter()
-        est = RNNForecaster(init="base", horizon=horizon, seasonal_period=period,
+        est = RNNForecaster(init="base", horizon=horizon, seasonal_period=base_period,
                             learning_rate=best[1], max_epochs=best[2],
                             n_iter_no_change=patience(max_epochs), batch_size=256,
                             random_state=seed).fit(long_train)  # fmt: skip
         results["fine-tuned"] = (forecasts(est.predict(), ids), time.perf_counter() - t,
                                  f"lr={best[1]:g}, {best[2]} epochs")  # fmt: skip
-    if scratch:
+    if args.scratch:
         t = time.perf_counter()
         est = RNNForecaster(horizon=horizon, seasonal_period=period,
                             random_state=seed).fit(long_train)  # fmt: skip
@@ -140,8 +154,8 @@ def m4_group(args):
     if args.every > 1:
         d = d.subset(every=args.every)
     period, m = M4[args.group]
-    results, lines = run(d.train, d.test, d.ids, d.spec.horizon, period, m, args.lrs,
-                         args.max_epochs, args.scratch, args.seed)  # fmt: skip
+    results, lines = run(d.train, d.test, d.ids, d.spec.horizon, M4_FREQ[args.group], period,
+                         m, args)  # fmt: skip
     naive2 = scores(d.test, d.benchmarks["Naive2"], d.train, m)
     print("\n".join(lines))
     print(f"\n| M4 {args.group} ({len(d.ids)} series) | sMAPE | MASE | OWA | seconds | |")
@@ -159,13 +173,11 @@ def embedded(args):
     print("| dataset | method | sMAPE | MASE | seconds | |")
     print("|---|---|---:|---:|---:|---|")
     for name, (h, m) in DATASETS.items():
-        y = load(name).to_numpy(dtype=float)
+        series = load(name)
+        y = series.to_numpy(dtype=float)
         train, test = [y[:-h]], y[-h:][None]
-        from tsrnn._data import season_length
-
-        period = season_length(load(name).index.freq)
-        results, lines = run(train, test, [name], h, period, m, args.lrs, args.max_epochs,
-                             args.scratch, args.seed)  # fmt: skip
+        freq = series.index.freq
+        results, lines = run(train, test, [name], h, freq, season_length(freq), m, args)
         print("\n".join(f"<!-- {name}: {line} -->" for line in lines))
         for method, (f, sec, note) in results.items():
             s = scores(test, f, train, m)
@@ -213,6 +225,9 @@ def main(argv=None):
                    "with its patience)")
     p.add_argument("--every", type=int, default=1, help="every K-th M4 series (quick runs)")
     p.add_argument("--scratch", action="store_true", help="also train from scratch")
+    p.add_argument("--calendar-period", action="store_true",
+                   help="give the base model the calendar's seasonal period instead of the "
+                   "period it finds in each series")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--speed", type=int, default=0, metavar="N",
                    help="instead: time zero-shot prediction of N series and of one")

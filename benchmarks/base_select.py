@@ -30,43 +30,43 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _bench_common import cpu_name  # noqa: E402
-from base_model import DATASETS, M4, forecasts, relative, scores, to_long  # noqa: E402
+from base_model import DATASETS, M4, M4_FREQ, forecasts, relative, scores, to_long  # noqa: E402
 
 from tsrnn import RNNForecaster  # noqa: E402
-from tsrnn._data import season_length  # noqa: E402
 from tsrnn.datasets import load  # noqa: E402
 
 
 def splits(data, periods=None):
-    """Validation splits: name -> (contexts, targets, ids, horizon, period, MASE lag).
+    """Validation splits: name -> (contexts, targets, ids, horizon, freq, period, MASE lag).
 
-    ``periods`` maps split names to the seasonal period given to the models instead of the
-    calendar's (the MASE lag stays)."""
+    ``period`` is the seasonal period given to the models: None (each series' own, found in
+    it; the default), or for the split names in ``periods`` the period given there (the
+    MASE lag stays)."""
     out = {}
     if data:
         from _m4_data import data_dir, load_group
 
-        for group, (period, m) in M4.items():
+        for group, (_, m) in M4.items():
             d = load_group(data_dir(data), group)
             h = d.spec.horizon
             out[f"M4 {group}"] = ([v[:-h] for v in d.train], np.stack([v[-h:] for v in d.train]),
-                                  d.ids, h, period, m)  # fmt: skip
+                                  d.ids, h, M4_FREQ[group], None, m)  # fmt: skip
     for name, (h, m) in DATASETS.items():
         y = load(name)
         v = y.to_numpy(dtype=float)[:-h]  # the training part
-        out[name] = ([v[:-h]], v[-h:][None], [name], h, season_length(y.index.freq), m)
+        out[name] = ([v[:-h]], v[-h:][None], [name], h, y.index.freq, None, m)
     for name, period in (periods or {}).items():
-        out[name] = out[name][:4] + (period,) + out[name][5:]
+        out[name] = out[name][:5] + (period,) + out[name][6:]
     return out
 
 
 def zero_shot(path, context, split):
     """sMAPE and MASE of the candidate's zero-shot forecasts of one split."""
-    contexts, targets, ids, h, period, m = split
+    contexts, targets, ids, h, freq, period, m = split
     est = RNNForecaster.from_pretrained(path, horizon=h, seasonal_period=period)
     if context:
         est.window_ = int(context)  # the GRU reads any length; this caps the context
-    f = forecasts(est.predict(to_long(contexts, ids)), ids)
+    f = forecasts(est.predict(to_long(contexts, ids, freq)), ids)
     return scores(targets, f, contexts, m)
 
 

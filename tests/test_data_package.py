@@ -11,7 +11,7 @@ from tsrnn import _data
 
 PACKAGE = pathlib.Path(tsrnn.__file__).parent
 # each module imports only from the modules before it (data flows down this list)
-LAYERS = ["validation", "series", "calendar", "windows", "covariates", "output"]
+LAYERS = ["validation", "series", "calendar", "seasonality", "windows", "covariates", "output"]
 
 
 def test_all_lists_exactly_the_names_the_package_uses():

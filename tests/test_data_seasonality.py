@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from tsrnn._data import detect_period, series_periods
-from tsrnn._data.seasonality import autocorrelation
+from tsrnn._data.seasonality import autocorrelation, detect_period, series_periods
 
 
 def cycle(n, period, seed=0, noise=0.2, trend=0.0):

@@ -24,8 +24,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import _network, _trainer
-from ._data import series_periods
+from . import _data, _network, _trainer
 from ._pretrained_mode import MIN_CONTEXT, N_FEATURES, training_windows
 from ._spec import NetworkSpec
 from ._state import PretrainedState
@@ -120,7 +119,8 @@ def synthetic_windows(seed, step, n_windows, window, horizon, part=None, parts=P
     ends = np.where(full, rng.integers(window, last + 1, (n_series, WINDOWS_PER_SERIES)),
                     rng.integers(MIN_CONTEXT, last + 1, (n_series, WINDOWS_PER_SERIES)))
     # each series read at the period found in its first window, as a forecast reads its context
-    periods = series_periods(list(batch.values[:, :window]), batch.season_length, None, window)
+    periods = _data.series_periods(list(batch.values[:, :window]), batch.season_length, None,
+                                   window)  # fmt: skip
     X, Y, _, _ = training_windows(list(batch.values), periods, window, horizon, list(ends))
     return X.astype(np.float32), Y.astype(np.float32)
 

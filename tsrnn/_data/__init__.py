@@ -26,8 +26,8 @@ Modules, in the direction the data flows (each imports only from those above it)
     What a frequency implies: :func:`season_length`, :func:`auto_window`,
     :func:`calendar_features`.
 ``seasonality``
-    What the values imply: :func:`detect_period`, and :func:`series_periods` (the period of
-    each series the base model reads).
+    What the values imply: ``detect_period``, and :func:`series_periods` (the period of each
+    series the base model reads).
 ``windows``
     Arrays only: :func:`make_windows`, :func:`scale_windows`, :func:`unscale`,
     :func:`naive_baseline`.
@@ -45,7 +45,7 @@ them as ``_data.<name>``.
 from .calendar import auto_window, calendar_features, season_length
 from .covariates import align_covariates, covariate_columns
 from .output import future_index, to_output, to_output_quantiles
-from .seasonality import detect_period, series_periods
+from .seasonality import series_periods
 from .series import SeriesData, check_series
 from .windows import make_windows, naive_baseline, scale_windows, unscale
 
@@ -56,7 +56,6 @@ __all__ = [
     "calendar_features",
     "check_series",
     "covariate_columns",
-    "detect_period",
     "future_index",
     "make_windows",
     "naive_baseline",
