@@ -29,31 +29,36 @@ PEAK_PROMINENCE = 0.3
 MIN_CYCLES = 2
 
 
+#: Series searched at once (bounds the memory of the transforms).
+_BLOCK = 4096
+
+
 def autocorrelation(values):
     """Autocorrelation of the linearly detrended values at lags ``0 .. n - 1``.
 
     Parameters
     ----------
-    values : ndarray of shape (n,)
-        Finite.
+    values : ndarray of shape (n,) or (m, n)
+        Finite; one series, or one a row.
 
     Returns
     -------
-    ndarray of shape (n,)
+    ndarray of the shape of ``values``
         1 at lag 0; all zeros for fewer than 3 values or values on a straight line.
     """
     y = np.asarray(values, dtype=np.float64)
-    n = len(y)
-    spread = np.sum((y - y.mean()) ** 2) if n else 0.0
-    if n < 3 or not spread > 0:
-        return np.zeros(n)
-    t = np.arange(n, dtype=np.float64)
-    x = y - np.polyval(np.polyfit(t, y, 1), t)
+    n = y.shape[-1]
+    if n < 3:
+        return np.zeros(y.shape)
+    centred = y - y.mean(axis=-1, keepdims=True)
+    t = np.arange(n) - (n - 1) / 2
+    slope = (centred * t).sum(axis=-1) / (t * t).sum()
+    x = centred - slope[..., None] * t  # least-squares line removed
     f = np.fft.rfft(x, 2 * n)
-    a = np.fft.irfft(f * np.conj(f), 2 * n)[:n]
-    if not a[0] > 1e-12 * spread:  # a straight line, up to rounding
-        return np.zeros(n)
-    return a / a[0]
+    a = np.fft.irfft(f * np.conj(f), 2 * n)[..., :n]
+    # zeros where nothing is left but rounding (a constant or a straight line)
+    real = a[..., 0] > 1e-12 * (centred**2).sum(axis=-1)
+    return np.where(real[..., None], a / np.where(real, a[..., 0], 1.0)[..., None], 0.0)
 
 
 def detect_period(values):
@@ -80,18 +85,23 @@ def detect_period(values):
     >>> detect_period(np.cumsum(np.random.default_rng(0).normal(size=120)))
     1
     """
-    n = len(values)
+    return int(_detect(np.asarray(values, dtype=np.float64)[None])[0])
+
+
+def _detect(rows):
+    """:func:`detect_period` of each row of ``rows`` (m, n): ndarray (m,) of int64."""
+    m, n = rows.shape
     longest = n // MIN_CYCLES
     if longest < 2:
-        return 1
-    a = autocorrelation(values)[: longest + 2]
+        return np.ones(m, dtype=np.int64)
+    a = autocorrelation(rows)[:, : longest + 2]
     lags = np.arange(2, longest + 1)
-    peak = (a[lags] >= PEAK_HEIGHT) & (a[lags] > a[lags - 1]) & (a[lags] >= a[lags + 1])
-    trough = np.minimum.accumulate(a[1:])[lags - 2]  # the lowest of lags 1 .. p - 1
-    peak &= a[lags] - trough >= PEAK_PROMINENCE
-    if not peak.any():
-        return 1
-    return int(lags[peak][np.argmax(a[lags][peak])])
+    height = a[:, lags]
+    trough = np.minimum.accumulate(a[:, 1:], axis=1)[:, lags - 2]  # lowest of lags 1 .. p - 1
+    peak = (height >= PEAK_HEIGHT) & (height > a[:, lags - 1]) & (height >= a[:, lags + 1])
+    peak &= height - trough >= PEAK_PROMINENCE
+    best = np.argmax(np.where(peak, height, -np.inf), axis=1)
+    return np.where(peak.any(axis=1), lags[best], 1).astype(np.int64)
 
 
 def series_periods(values, calendar, seasonal_period, context):
@@ -115,11 +125,16 @@ def series_periods(values, calendar, seasonal_period, context):
         values, except that a series too short to hold two cycles of its calendar's period
         gets the calendar's period.
     """
+    n_series = len(values)
     if seasonal_period is not None:
-        return np.full(len(values), int(seasonal_period), dtype=np.int64)
-    calendar = np.broadcast_to(np.asarray(calendar, dtype=np.int64), (len(values),))
-    return np.array(
-        [c if c > 1 and min(len(v), context) < MIN_CYCLES * c else detect_period(v[-context:])
-         for v, c in zip(values, calendar, strict=True)],
-        dtype=np.int64,
-    )  # fmt: skip
+        return np.full(n_series, int(seasonal_period), dtype=np.int64)
+    periods = np.broadcast_to(np.asarray(calendar, dtype=np.int64), (n_series,)).copy()
+    lengths = np.array([min(len(v), context) for v in values], dtype=np.int64)
+    search = (periods <= 1) | (lengths >= MIN_CYCLES * periods)
+    for length in np.unique(lengths[search]):  # series of one length are searched together
+        idx = np.flatnonzero(search & (lengths == length))
+        for block in range(0, len(idx), _BLOCK):
+            rows = idx[block : block + _BLOCK]
+            periods[rows] = _detect(np.stack([values[i][len(values[i]) - length :]
+                                              for i in rows]))  # fmt: skip
+    return periods
