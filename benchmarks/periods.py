@@ -16,7 +16,9 @@ M4 horizon. Each series is read at the period a rule gives it, from its last 256
 - ``calendar, else found``: that, and :func:`tsrnn._data.detect_period` where it is 1;
 - ``found``: :func:`tsrnn._data.detect_period` always;
 - ``found, calendar if short`` (:func:`tsrnn._data.series_periods`, the default): found,
-  but the calendar's period for a series too short to show two of its cycles.
+  but the calendar's period for a series too short to show two of its cycles;
+- ``found, calendar if short or near``: that, and the calendar's period where the found one
+  is within 5% (or 1 step) of it.
 
 Each split is scored by sMAPE and MASE, relative to the calendar rule (``(sMAPE / sMAPE_cal
 + MASE / MASE_cal) / 2``), and each rule by its mean over the splits (lower is better).
@@ -50,7 +52,14 @@ RULES = {
     "calendar, else found": lambda v, c: c if c > 1 else detect_period(v[-CONTEXT:]),
     "found": lambda v, c: detect_period(v[-CONTEXT:]),
     "found, calendar if short": lambda v, c: int(series_periods([v], c, None, CONTEXT)[0]),
+    "found, calendar if short or near": lambda v, c: snap(
+        series_periods([v], c, None, CONTEXT)[0], c),  # fmt: skip
 }
+
+
+def snap(p, c):
+    """The calendar's period ``c`` for a found period ``p`` within 5% (or 1 step) of it."""
+    return int(c) if c > 1 and abs(int(p) - c) <= max(1, 0.05 * c) else int(p)
 
 
 def synthetic_splits(n_series=600, seed=54321):
