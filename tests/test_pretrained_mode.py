@@ -456,3 +456,19 @@ def test_a_cycle_the_calendar_does_not_give_is_found_in_each_series():
     error = np.abs(detected - truth[:, 150:]).mean(axis=1)
     error_flat = np.abs(flat - truth[:, 150:]).mean(axis=1)
     assert np.all(error < 0.5 * error_flat), (error, error_flat)
+
+
+def test_a_forecast_averages_the_forecasts_of_the_whole_and_the_half_context(tiny_base,
+                                                                            monkeypatch):
+    import tsrnn._pretrained_mode as pm
+
+    y = wavy(60, period=5)
+    both = RNNForecaster.from_pretrained(tiny_base, horizon=STEP).predict_quantiles(
+        y, quantiles=(0.1, 0.5, 0.9))  # fmt: skip
+    monkeypatch.setattr(pm, "CONTEXT_FRACTIONS", (1.0,))
+    whole = RNNForecaster.from_pretrained(tiny_base, horizon=STEP)
+    half = RNNForecaster.from_pretrained(tiny_base, horizon=STEP)
+    half.window_ = WINDOW // 2
+    parts = [m.predict_quantiles(y, quantiles=(0.1, 0.5, 0.9)) for m in (whole, half)]
+    np.testing.assert_allclose(both, (parts[0] + parts[1]) / 2, rtol=1e-6)
+    assert not np.allclose(parts[0], parts[1])

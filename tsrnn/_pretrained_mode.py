@@ -7,7 +7,9 @@ series' own period (given to it as a sine/cosine clock too): ``seasonal_period``
 else the period found in the series' last ``window_`` values
 (:func:`tsrnn._data.series_periods`); and it forecasts
 ``network_horizon_`` steps per call, longer horizons recursively (the median fed back). Its
-outputs are quantiles.
+outputs are quantiles. A forecast reads each series twice, its last ``window_`` values and
+the last half of them (``CONTEXT_FRACTIONS``, each read at the period found in it), and
+averages the two forecasts, quantile by quantile.
 
 Per step the network reads four features: the value scaled by the statistics of the real
 (not padded) part of its window (0 where padded), the mask (1 real, 0 padded), and
@@ -36,9 +38,18 @@ MIN_CONTEXT = 8
 #: Most training windows taken from one series in fine-tuning (the most recent ones, evenly
 #: strided over its history): neighbouring windows overlap almost entirely.
 MAX_WINDOWS_PER_SERIES = 64
+#: Context lengths a forecast reads each series at, as fractions of the window: the
+#: forecasts from the last 256 and the last 128 values (of a 256-step window) are averaged.
+CONTEXT_FRACTIONS = (1.0, 0.5)
 #: Largest scaled value a training target may take; a window scaled by a tiny spread can
 #: give targets in the thousands, whose gradients would swamp the batch.
 TARGET_CLIP = 50.0
+
+
+def context_lengths(window):
+    """The context lengths a forecast reads each series at (``CONTEXT_FRACTIONS`` of the
+    window, each at least ``MIN_CONTEXT``): a tuple of int, the whole window first."""
+    return tuple(max(MIN_CONTEXT, round(window * f)) for f in CONTEXT_FRACTIONS)
 
 
 def base_inputs(contexts, periods, window):
@@ -245,17 +256,20 @@ class PretrainedMode(Mode):
         else:
             data = _data.check_series(X, allow_missing=self.params["allow_missing"])
         w, h, step = state.window_, state.horizon_, state.network_horizon_
-        periods = self._periods(data, w)
+        lengths = context_lengths(w)
+        periods = [self._periods(data, n) for n in lengths]  # each found in what is read
         histories = [v[-w:] for v in data.values]
         parts = []
         for _ in range(-(-h // step)):
-            Xb, loc, scale, period = base_inputs(histories, periods, w)
-            raw = network(Xb, None)
-            # a constant context (scaled to exact zeros) is forecast as itself: the network's
-            # correction to its naive forecast, however small, would be noise times its level
-            raw[~Xb[:, :, 0].any(axis=1)] = 0.0
-            raw = raw + baseline(Xb, step, period)[:, :, None]
-            pred = raw * scale[:, None, None] + loc[:, None, None]
+            pred = 0.0
+            for n, p in zip(lengths, periods, strict=True):  # the forecasts of each context
+                Xb, loc, scale, period = base_inputs(histories, p, n)
+                raw = network(Xb, None)
+                # a constant context (scaled to exact zeros) is forecast as itself: the
+                # network's correction to its naive forecast would be noise times its level
+                raw[~Xb[:, :, 0].any(axis=1)] = 0.0
+                raw = raw + baseline(Xb, step, period)[:, :, None]
+                pred = pred + (raw * scale[:, None, None] + loc[:, None, None]) / len(lengths)
             parts.append(pred)
             median = np.median(pred, axis=2)  # the levels are symmetric around 0.5
             histories = [np.concatenate([v, m])[-w:] for v, m in zip(histories, median,

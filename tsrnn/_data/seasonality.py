@@ -14,7 +14,7 @@ How the rule and its thresholds were chosen, on validation data only (the last h
 each training series; no test value read): zero-shot forecasts of the shipped base model on
 synthetic series of every frequency (a third of them with a cycle the calendar does not
 give), M4 Hourly and Weekly and the embedded datasets, scored relative to the calendar's
-period; see ``benchmarks/RESULTS.md`` (2026-12-01, seasonal periods from the data).
+period (``benchmarks/base_reading.py``; results in ``benchmarks/RESULTS.md``, 2026-12-01).
 """
 
 from __future__ import annotations

@@ -1,28 +1,33 @@
-"""How the base model finds each series' seasonal period: rules compared on validation data.
+"""How the base model reads a series: period rules and context lengths, on validation data.
 
 Run::
 
-    python benchmarks/periods.py --data DIR            # the rules side by side
-    python benchmarks/periods.py --data DIR --grid     # the thresholds of the chosen rule
+    python benchmarks/base_reading.py --data DIR              # seasonal-period rules
+    python benchmarks/base_reading.py --data DIR --grid       # thresholds of the chosen rule
+    python benchmarks/base_reading.py --data DIR --contexts   # context lengths averaged
 
 The shipped base model forecasts, zero-shot, validation splits only (the test values are
 never read): M4 Hourly and Weekly and the embedded datasets as ``base_select.py`` carves them
 (the last horizon of each training series; the horizon before the test), and synthetic series
 of every frequency from a seed pretraining never drew (about a third of them with a cycle
 their calendar does not give), each cut at a random length and forecast over its frequency's
-M4 horizon. Each series is read at the period a rule gives it, from its last 256 values:
+M4 horizon.
+
+The rules (one context of 256 values; each series read at the period a rule gives it):
 
 - ``calendar``: the frequency's period (:func:`tsrnn._data.season_length`);
-- ``calendar, else found``: that, and :func:`tsrnn._data.detect_period` where it is 1;
-- ``found``: :func:`tsrnn._data.detect_period` always;
+- ``calendar, else found``: that, and ``detect_period`` where it is 1;
+- ``found``: ``detect_period`` always;
 - ``found, calendar if short`` (:func:`tsrnn._data.series_periods`, the default): found,
   but the calendar's period for a series too short to show two of its cycles;
 - ``found, calendar if short or near``: that, and the calendar's period where the found one
   is within 5% (or 1 step) of it.
 
-Each split is scored by sMAPE and MASE, relative to the calendar rule (``(sMAPE / sMAPE_cal
-+ MASE / MASE_cal) / 2``), and each rule by its mean over the splits (lower is better).
-``--grid`` scores the default rule at other peak heights and prominences.
+``--grid`` scores the default rule at other peak heights and prominences; ``--contexts``
+the default rule with the forecasts of several context lengths averaged
+(``tsrnn._pretrained_mode.CONTEXT_FRACTIONS``). Each split is scored by sMAPE and MASE,
+relative to the first row (``(sMAPE / sMAPE_first + MASE / MASE_first) / 2``), and each row
+by its mean over the splits (lower is better).
 """
 
 import argparse
@@ -38,6 +43,7 @@ from _bench_common import cpu_name  # noqa: E402
 from base_model import forecasts, relative, to_long  # noqa: E402
 from base_select import splits  # noqa: E402
 
+import tsrnn._pretrained_mode as pretrained_mode  # noqa: E402
 from tsrnn import RNNForecaster  # noqa: E402
 from tsrnn._data import season_length, seasonality  # noqa: E402
 from tsrnn._data.seasonality import detect_period, series_periods  # noqa: E402
@@ -45,6 +51,10 @@ from tsrnn.metrics import mase, smape  # noqa: E402
 from tsrnn.synthetic import SyntheticSeries  # noqa: E402
 
 CONTEXT = 256  # the shipped base model's window
+#: Context fractions compared by ``--contexts``.
+FRACTIONS = [(1.0,), (1.0, 0.5), (1.0, 0.75, 0.5)]
+#: A pandas frequency for each calendar period (so the estimator reads the period from dates).
+FREQ_OF = {24: "h", 7: "D", 52: "W", 12: "MS", 4: "QS", 1: "YS"}
 #: M4's horizon for each synthetic frequency.
 HORIZONS = {"h": 48, "D": 14, "W": 13, "MS": 18, "QS": 8, "YS": 6}
 RULES = {
@@ -90,16 +100,18 @@ def real_splits(data):
     return out
 
 
-def score(split, periods):
-    """Mean sMAPE and MASE of zero-shot forecasts, each series read at its period."""
-    contexts, targets, _, lags = split
+def score(split, periods=None):
+    """Mean sMAPE and MASE of zero-shot forecasts, each series read at its period (None: at
+    the default, found in the series; the calendar's reaches the model through dates)."""
+    contexts, targets, cals, lags = split
+    given = [0] * len(contexts) if periods is None else [int(q) for q in periods]
+    keys = [(len(t), c, q) for t, c, q in zip(targets, cals, given, strict=True)]
     preds = [None] * len(contexts)
-    for h, p in sorted({(len(t), int(q)) for t, q in zip(targets, periods, strict=True)}):
-        idx = [i for i, (t, q) in enumerate(zip(targets, periods, strict=True))
-               if len(t) == h and q == p]  # fmt: skip
+    for h, cal, p in sorted(set(keys)):
+        idx = [i for i, k in enumerate(keys) if k == (h, cal, p)]
         ids = [f"s{i}" for i in idx]
-        base = RNNForecaster.from_pretrained(horizon=h, seasonal_period=p)
-        f = forecasts(base.predict(to_long([contexts[i] for i in idx], ids)), ids)
+        base = RNNForecaster.from_pretrained(horizon=h, seasonal_period=p or None)
+        f = forecasts(base.predict(to_long([contexts[i] for i in idx], ids, FREQ_OF[cal])), ids)
         for k, i in enumerate(idx):
             preds[i] = f[k]
     s = [smape(t[None], f[None]) for t, f in zip(targets, preds, strict=True)]
@@ -109,12 +121,40 @@ def score(split, periods):
 
 
 def table(rows, names):
-    print("| rule | " + " | ".join(names) + " | mean relative |")
+    print("| row | " + " | ".join(names) + " | mean relative |")
     print("|---|" + "---|" * len(names) + "---:|")
     for label, s, rel in rows:
         cells = [f"{s[n][0]:.3f} / {s[n][1]:.3f} ({rel[n]:.3f})" for n in names]
         print(f"| {label} | " + " | ".join(cells) + f" | {np.mean(list(rel.values())):.3f} |")
-    print("\nsMAPE / MASE (relative to the calendar's period)\n", flush=True)
+    print("\nsMAPE / MASE (relative to the first row)\n", flush=True)
+
+
+def candidates(args):
+    """(label, scorer of one split) for each row."""
+    rule = RULES["found, calendar if short"]
+
+    def with_rule(r, d):
+        return score(d, [r(v, cal) for v, cal in zip(d[0], d[2], strict=True)])
+
+    if args.contexts:
+        for fractions in FRACTIONS:
+            def scorer(d, fractions=fractions):
+                pretrained_mode.CONTEXT_FRACTIONS = fractions
+                return score(d)
+
+            yield f"contexts {', '.join(str(round(256 * f)) for f in fractions)}", scorer
+    elif args.grid:
+        chosen = seasonality.PEAK_HEIGHT, seasonality.PEAK_PROMINENCE
+        for c in [(h, q) for h in (0.2, 0.3, 0.4, 0.5) for q in (0.1, 0.3)]:
+            def scorer(d, c=c):
+                seasonality.PEAK_HEIGHT, seasonality.PEAK_PROMINENCE = c
+                return with_rule(rule, d)
+
+            default = " (default)" if c == chosen else ""
+            yield f"height {c[0]}, prominence {c[1]}{default}", scorer
+    else:
+        for name, r in RULES.items():
+            yield name, lambda d, r=r: with_rule(r, d)
 
 
 def main(argv=None):
@@ -123,28 +163,20 @@ def main(argv=None):
                    "the embedded datasets and synthetic series only")  # fmt: skip
     p.add_argument("--grid", action="store_true",
                    help="the default rule at other peak heights and prominences")
+    p.add_argument("--contexts", action="store_true",
+                   help="the default rule with several context lengths averaged")
     args = p.parse_args(argv)
-    print(f"# seasonal-period rules on validation splits, {time.strftime('%Y-%m-%d')}, "
-          f"{cpu_name()}\n")  # fmt: skip
+    print(f"# how the base model reads series, on validation splits, "
+          f"{time.strftime('%Y-%m-%d')}, {cpu_name()}\n")  # fmt: skip
     data = {**synthetic_splits(), **real_splits(args.data)}
     names = list(data)
-    ref = {n: score(d, d[2]) for n, d in data.items()}
-    if args.grid:
-        rule = RULES["found, calendar if short"]
-        chosen = seasonality.PEAK_HEIGHT, seasonality.PEAK_PROMINENCE
-        candidates = [(h, q) for h in (0.2, 0.3, 0.4, 0.5) for q in (0.1, 0.3)]
-    else:
-        candidates = list(RULES)
-    rows = []
-    for c in candidates:
-        if args.grid:
-            seasonality.PEAK_HEIGHT, seasonality.PEAK_PROMINENCE = c
-            label = f"height {c[0]}, prominence {c[1]}" + (" (default)" if c == chosen else "")
-        else:
-            rule, label = RULES[c], c
-        s = {n: score(d, [rule(v, cal) for v, cal in zip(d[0], d[2], strict=True)])
-             for n, d in data.items()}  # fmt: skip
-        rows.append((label, s, {n: relative(s[n], ref[n]) for n in names}))
+    if not args.contexts:
+        pretrained_mode.CONTEXT_FRACTIONS = (1.0,)  # the rules with one context
+    rows, first = [], None
+    for label, scorer in candidates(args):
+        s = {n: scorer(d) for n, d in data.items()}
+        first = first or s
+        rows.append((label, s, {n: relative(s[n], first[n]) for n in names}))
     table(rows, names)
 
 
