@@ -643,7 +643,7 @@ def _transpose_blocks(params, dims, offsets, pt):
                         pt[start + c * rows + r] = params[start + r * cols + c]
 
 
-def _transposed(params, spec):
+def transposed(params, spec):
     """Copy of ``params`` with every weight block stored transposed.
 
     The forward pass multiplies by ``W.T``; with the transpose contiguous, BLAS takes its
@@ -663,7 +663,7 @@ def _transposed(params, spec):
     return pt
 
 
-def forward(params, X, spec, Z=None):
+def forward(params, X, spec, Z=None, pt=None):
     """Outputs of the network for a batch of windows.
 
     Parameters
@@ -674,6 +674,9 @@ def forward(params, X, spec, Z=None):
     spec : NetworkSpec
     Z : ndarray of shape (batch, n_head_features), optional
         Head features; required when ``spec.n_head_features > 0``.
+    pt : ndarray of shape (n_params,), optional
+        ``transposed(params, spec)``, made once by a caller that calls more than once with
+        the same weights; made here when not given.
 
     Returns
     -------
@@ -689,7 +692,7 @@ def forward(params, X, spec, Z=None):
     with ENGINE_LOCK:
         n_rows = min(n_chunks, get_num_threads())
         work = workspace(n_rows, _work_size(spec, min(B, chunk), T, False), X.dtype)
-        pt = _transposed(params, spec)
+        pt = transposed(params, spec) if pt is None else pt
         head = (pt, X, Z, spec.dims, spec.offsets, _step_rows(spec), chunk)
         _compiling.wait_aside(spec.cell, X.dtype)
         if _compiling.will_compile(predict_chunks, (*head, 0, 1, work[0], out)):
@@ -744,7 +747,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, output
     with ENGINE_LOCK:
         n_rows = min(n_chunks, get_num_threads())
         work = workspace(n_rows, _work_size(spec, min(B, chunk), T, True), X.dtype)
-        pt = _transposed(params, spec)
+        pt = transposed(params, spec)
         head = (
             params, pt, X, Z, Y, spec.dims, spec.offsets, _step_rows(spec), code, quantiles,
             norm, chunk,

@@ -95,13 +95,12 @@ def _detect(rows):
     if longest < 2:
         return np.ones(m, dtype=np.int64)
     a = autocorrelation(rows)[:, : longest + 2]
-    lags = np.arange(2, longest + 1)
-    height = a[:, lags]
-    trough = np.minimum.accumulate(a[:, 1:], axis=1)[:, lags - 2]  # lowest of lags 1 .. p - 1
-    peak = (height >= PEAK_HEIGHT) & (height > a[:, lags - 1]) & (height >= a[:, lags + 1])
+    height = a[:, 2 : longest + 1]  # lags p = 2 .. longest
+    trough = np.minimum.accumulate(a[:, 1:longest], axis=1)  # the lowest of lags 1 .. p - 1
+    peak = (height >= PEAK_HEIGHT) & (height > a[:, 1:longest]) & (height >= a[:, 3:])
     peak &= height - trough >= PEAK_PROMINENCE
     best = np.argmax(np.where(peak, height, -np.inf), axis=1)
-    return np.where(peak.any(axis=1), lags[best], 1).astype(np.int64)
+    return np.where(peak.any(axis=1), best + 2, 1).astype(np.int64)
 
 
 def series_periods(values, calendar, seasonal_period, context):
