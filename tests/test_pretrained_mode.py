@@ -472,3 +472,16 @@ def test_a_forecast_averages_the_forecasts_of_the_whole_and_the_half_context(tin
     parts = [m.predict_quantiles(y, quantiles=(0.1, 0.5, 0.9)) for m in (whole, half)]
     np.testing.assert_allclose(both, (parts[0] + parts[1]) / 2, rtol=1e-6)
     assert not np.allclose(parts[0], parts[1])
+
+
+def test_a_series_without_negative_values_is_not_forecast_below_zero():
+    # a spiky activity profile at zero most of the day: the correction to the seasonal
+    # naive forecast can undershoot at night, but the forecast stops at zero
+    t = np.arange(24 * 20)
+    day = np.where((t % 24 >= 9) & (t % 24 < 12), 100.0, 0.0)
+    y = day * (1 + 0.3 * np.random.default_rng(0).normal(size=len(t))) ** 2
+    q = RNNForecaster.from_pretrained(horizon=48).predict_quantiles(y, quantiles=(0.1, 0.5))
+    assert q.min() >= 0.0
+    shifted = RNNForecaster.from_pretrained(horizon=48).predict_quantiles(y - 1.0,
+                                                                          quantiles=(0.1, 0.5))
+    assert shifted.min() < -1.0  # a series with negative values is not clipped

@@ -9,7 +9,8 @@ else the period found in the series' last ``window_`` values
 ``network_horizon_`` steps per call, longer horizons recursively (the median fed back). Its
 outputs are quantiles. A forecast reads each series twice, its last ``window_`` values and
 the last half of them (``CONTEXT_FRACTIONS``, each read at the period found in it), and
-averages the two forecasts, quantile by quantile.
+averages the two forecasts, quantile by quantile. A series without negative values is
+forecast at zero or above.
 
 Per step the network reads four features: the value scaled by the statistics of the real
 (not padded) part of its window (0 where padded), the mask (1 real, 0 padded), and
@@ -258,6 +259,8 @@ class PretrainedMode(Mode):
         w, h, step = state.window_, state.horizon_, state.network_horizon_
         lengths = context_lengths(w)
         periods = [self._periods(data, n) for n in lengths]  # each found in what is read
+        # a series that never went below zero is not forecast below it (counts, sales, load)
+        floor = np.array([0.0 if v.min() >= 0 else -np.inf for v in data.values])
         histories = [v[-w:] for v in data.values]
         parts = []
         for _ in range(-(-h // step)):
@@ -270,6 +273,7 @@ class PretrainedMode(Mode):
                 raw[~Xb[:, :, 0].any(axis=1)] = 0.0
                 raw = raw + baseline(Xb, step, period)[:, :, None]
                 pred = pred + (raw * scale[:, None, None] + loc[:, None, None]) / len(lengths)
+            pred = np.maximum(pred, floor[:, None, None])
             parts.append(pred)
             median = np.median(pred, axis=2)  # the levels are symmetric around 0.5
             histories = [np.concatenate([v, m])[-w:] for v, m in zip(histories, median,
