@@ -51,3 +51,18 @@ def tiny_base(tmp_path_factory):
     path = tmp_path_factory.mktemp("base") / "b.tsrnn"
     pretrain(path, **TINY_BASE)
     return path
+
+
+def import_benchmark(name):
+    """The module ``benchmarks/<name>.py``, imported with its folder on the path (the
+    benchmark scripts import each other as top-level modules)."""
+    import importlib
+    import sys
+    from pathlib import Path
+
+    folder = str(Path(__file__).parent.parent / "benchmarks")
+    sys.path.insert(0, folder)
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(folder)

@@ -1,22 +1,13 @@
 """benchmarks/base_reading.py: how the base model reads series, on validation splits."""
 
-import importlib
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+from conftest import import_benchmark
 
 
 @pytest.fixture(scope="module")
 def base_reading():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        yield importlib.import_module("base_reading")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return import_benchmark("base_reading")
 
 
 def test_synthetic_splits_hold_out_each_frequencys_m4_horizon(base_reading):

@@ -1,21 +1,12 @@
 """benchmarks/base_select.py: base models compared on validation splits of training parts."""
 
-import importlib
-import sys
-from pathlib import Path
-
 import pytest
-
-BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+from conftest import import_benchmark
 
 
 @pytest.fixture(scope="module")
 def base_select():
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        yield importlib.import_module("base_select")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return import_benchmark("base_select")
 
 
 def test_validation_splits_hold_out_the_horizon_before_the_test(base_select):
