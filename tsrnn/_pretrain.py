@@ -119,8 +119,7 @@ def synthetic_windows(seed, step, n_windows, window, horizon, part=None, parts=P
     ends = np.where(full, rng.integers(window, last + 1, (n_series, WINDOWS_PER_SERIES)),
                     rng.integers(MIN_CONTEXT, last + 1, (n_series, WINDOWS_PER_SERIES)))
     # each series read at the period found in its first window, as a forecast reads its context
-    periods = _data.series_periods(list(batch.values[:, :window]), batch.season_length, None,
-                                   window)  # fmt: skip
+    periods = _data.series_periods(batch.values[:, :window], batch.season_length, None, window)
     X, Y, _, _ = training_windows(list(batch.values), periods, window, horizon, list(ends))
     return X.astype(np.float32), Y.astype(np.float32)
 

@@ -27,8 +27,6 @@ PEAK_HEIGHT = 0.3
 PEAK_PROMINENCE = 0.3
 #: Whole cycles the values must hold for a period to count.
 MIN_CYCLES = 2
-
-
 #: Series searched at once (bounds the memory of the transforms).
 _BLOCK = 4096
 
@@ -108,7 +106,7 @@ def series_periods(values, calendar, seasonal_period, context):
 
     Parameters
     ----------
-    values : list of ndarray
+    values : list of ndarray, or ndarray of shape (n_series, n)
         The series, finite.
     calendar : int or ndarray of shape (n_series,)
         The period their calendar gives (:func:`~tsrnn._data.season_length`).
