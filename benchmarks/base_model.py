@@ -4,7 +4,7 @@ Run::
 
     python benchmarks/base_model.py --data DIR --group Hourly     # M4, scored the M4 way
     python benchmarks/base_model.py --data DIR --group Weekly
-    python benchmarks/base_model.py --datasets                    # the embedded datasets
+    python benchmarks/base_model.py --datasets [--origins 3]      # the embedded datasets
     python benchmarks/base_model.py --speed 10000                 # zero-shot prediction time
 
 Honest evaluation: the base weights never saw a real series (they were pretrained on
@@ -13,8 +13,11 @@ fine-tuning (the learning rate, the number of epochs, and whether to fine-tune a
 chosen on a validation split carved from the training part: the last horizon of each
 training series is held out, the candidates are fine-tuned on the values before it and
 scored on it, relative to the zero-shot forecast (``(sMAPE / sMAPE_zero + MASE / MASE_zero)
-/ 2``; zero-shot itself scores 1 and stays a candidate). The chosen setting is then
-fine-tuned on the whole training part and scored once on the test values. "Scratch" is
+/ 2``; zero-shot itself scores 1 and stays a candidate). Each candidate fine-tunes with early
+stopping on the newest windows before the validation values, averaging its weights
+(``--ema``) over epochs of a sample of windows (``--windows-per-epoch``). The chosen setting
+is then fine-tuned on the whole training part, every window (the newest too) for the epochs
+validation chose, and scored once on the test values. "Scratch" is
 ``RNNForecaster`` with its defaults (``horizon`` and the seasonal period given), fitted on
 the training part. The series carry dates of their frequency; the base model reads each at
 the seasonal period it finds in it, as by default (``--calendar-period``: at the calendar's).
@@ -22,6 +25,8 @@ the seasonal period it finds in it, as by default (``--calendar-period``: at the
 M4 (``--data`` is a folder with the M4 files, see ``m4.py``): the test values are M4's, the
 OWA is relative to the official Naive2. Embedded datasets: the last horizon is the test,
 the horizon before it the validation; OWA is not defined there, so sMAPE and MASE are given.
+One test horizon of one series is a noisy score: ``--origins K`` repeats everything from K
+origins, each a horizon before the last, and gives the means.
 """
 
 import argparse
@@ -71,10 +76,16 @@ def scores(y, f, insample, m):
     return smape(y, f), mase(y, f, insample, m=m)
 
 
-def patience(max_epochs):
-    """Early stopping's patience: 2 epochs with a fixed budget, the estimator's rule with
-    ``"auto"``."""
-    return "auto" if max_epochs == "auto" else 2
+def fine_tuning(args, lr, max_epochs, early_stopping=True):
+    """The estimator parameters of one fine-tuning: ``args``' batch, weight average and
+    epoch size, and early stopping's patience (``args.patience``, the estimator's rule when
+    ``max_epochs`` is ``"auto"``)."""
+    return dict(
+        learning_rate=lr, max_epochs=max_epochs, early_stopping=early_stopping,
+        n_iter_no_change="auto" if max_epochs == "auto" else args.patience,
+        batch_size=args.batch_size, ema_momentum=args.ema or None,
+        max_windows_per_epoch=args.windows_per_epoch or None, random_state=args.seed,
+    )  # fmt: skip
 
 
 def relative(s, ref):
@@ -95,7 +106,7 @@ def run(train, test, ids, horizon, freq, period, m, args):
     choices : list of str
         The validation results of every candidate.
     """
-    lrs, max_epochs, seed = args.lrs, args.max_epochs, args.seed
+    seed = args.seed
     base_period = period if args.calendar_period else None
     results, lines = {}, []
     base = RNNForecaster.from_pretrained(horizon=horizon, seasonal_period=base_period)
@@ -111,12 +122,10 @@ def run(train, test, ids, horizon, freq, period, m, args):
     zero = scores(val, forecasts(base.predict(long_fit), ids), fit_part, m)
     lines.append(f"validation, zero-shot: sMAPE {zero[0]:.3f} MASE {zero[1]:.3f} (relative 1)")
     best = (1.0, None, None)
-    for lr in lrs:
+    for lr in args.lrs:
         t = time.perf_counter()
         est = RNNForecaster(init="base", horizon=horizon, seasonal_period=base_period,
-                            learning_rate=lr, max_epochs=max_epochs,
-                            n_iter_no_change=patience(max_epochs), batch_size=256,
-                            random_state=seed).fit(long_fit)  # fmt: skip
+                            **fine_tuning(args, lr, args.max_epochs)).fit(long_fit)  # fmt: skip
         s = scores(val, forecasts(est.predict(), ids), fit_part, m)
         rel = relative(s, zero)
         lines.append(
@@ -132,10 +141,10 @@ def run(train, test, ids, horizon, freq, period, m, args):
     else:
         lines.append(f"chosen: lr={best[1]:g}, {best[2]} epochs")
         t = time.perf_counter()
+        # every window now, the newest too: as many epochs as validation chose
         est = RNNForecaster(init="base", horizon=horizon, seasonal_period=base_period,
-                            learning_rate=best[1], max_epochs=best[2],
-                            n_iter_no_change=patience(max_epochs), batch_size=256,
-                            random_state=seed).fit(long_train)  # fmt: skip
+                            **fine_tuning(args, best[1], best[2], early_stopping=False)
+                            ).fit(long_train)  # fmt: skip
         results["fine-tuned"] = (forecasts(est.predict(), ids), time.perf_counter() - t,
                                  f"lr={best[1]:g}, {best[2]} epochs")  # fmt: skip
     if args.scratch:
@@ -170,18 +179,32 @@ def m4_group(args):
 
 
 def embedded(args):
-    print("| dataset | method | sMAPE | MASE | seconds | |")
+    """Each embedded dataset forecast from ``args.origins`` origins, one horizon apart: the
+    last horizon is the test of the first, the one before it the test of the second, and so
+    on (each with the horizon before its test as validation). The table gives the mean over
+    the origins, and the last rows the mean MASE of each method over the datasets."""
+    print(f"| dataset | method | sMAPE | MASE | seconds | mean over {args.origins} origin(s) |")
     print("|---|---|---:|---:|---:|---|")
+    means = {}
     for name, (h, m) in DATASETS.items():
         series = load(name)
         y = series.to_numpy(dtype=float)
-        train, test = [y[:-h]], y[-h:][None]
         freq = series.index.freq
-        results, lines = run(train, test, [name], h, freq, season_length(freq), m, args)
-        print("\n".join(f"<!-- {name}: {line} -->" for line in lines))
-        for method, (f, sec, note) in results.items():
-            s = scores(test, f, train, m)
-            print(f"| {name} | {method} | {s[0]:.3f} | {s[1]:.3f} | {sec:.1f} | {note} |")
+        per_method = {}
+        for k in range(args.origins):
+            end = len(y) - k * h
+            train, test = [y[: end - h]], y[end - h : end][None]
+            results, lines = run(train, test, [name], h, freq, season_length(freq), m, args)
+            print("\n".join(f"<!-- {name}, origin {k + 1}: {line} -->" for line in lines))
+            for method, (f, sec, note) in results.items():
+                per_method.setdefault(method, []).append((*scores(test, f, train, m), sec, note))
+        for method, rows in per_method.items():
+            smape_, mase_, sec = (np.mean([r[i] for r in rows]) for i in range(3))
+            notes = "; ".join(r[3] for r in rows if r[3])
+            print(f"| {name} | {method} | {smape_:.3f} | {mase_:.3f} | {sec:.1f} | {notes} |")
+            means.setdefault(method, []).append(mase_)
+    for method, values in means.items():
+        print(f"| **mean over the datasets** | {method} | | {np.mean(values):.3f} | | |")
 
 
 def speed(args):
@@ -219,10 +242,19 @@ def main(argv=None):
     p.add_argument("--group", choices=sorted(M4))
     p.add_argument("--datasets", action="store_true", help="the embedded datasets instead")
     p.add_argument("--lrs", type=lambda s: [float(x) for x in s.split(",")],
-                   default=[1e-4, 3e-4, 1e-3], help="fine-tuning learning rates to choose from")
-    p.add_argument("--max-epochs", type=lambda v: v if v == "auto" else int(v), default=8,
+                   default=[1e-3, 3e-3], help="fine-tuning learning rates to choose from")
+    p.add_argument("--max-epochs", type=lambda v: v if v == "auto" else int(v), default=40,
                    help="fine-tuning epochs at most (auto: the estimator's rule by data size, "
                    "with its patience)")
+    p.add_argument("--patience", type=int, default=8, help="early stopping's patience")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--ema", type=float, default=0.99,
+                   help="fine-tuning's ema_momentum (0: no moving average of the weights)")
+    p.add_argument("--windows-per-epoch", type=int, default=8192,
+                   help="fine-tuning's max_windows_per_epoch (0: every window)")
+    p.add_argument("--origins", type=int, default=1,
+                   help="embedded datasets: forecast origins, one horizon apart (the last "
+                   "horizon is the first test)")
     p.add_argument("--every", type=int, default=1, help="every K-th M4 series (quick runs)")
     p.add_argument("--scratch", action="store_true", help="also train from scratch")
     p.add_argument("--calendar-period", action="store_true",
