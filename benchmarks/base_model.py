@@ -14,10 +14,11 @@ chosen on a validation split carved from the training part: the last horizon of 
 training series is held out, the candidates are fine-tuned on the values before it and
 scored on it, relative to the zero-shot forecast (``(sMAPE / sMAPE_zero + MASE / MASE_zero)
 / 2``; zero-shot itself scores 1 and stays a candidate). Each candidate fine-tunes with early
-stopping on the newest windows before the validation values, averaging its weights
-(``--ema``) over epochs of a sample of windows (``--windows-per-epoch``). The chosen setting
-is then fine-tuned on the whole training part, every window (the newest too) for the epochs
-validation chose, and scored once on the test values. "Scratch" is
+stopping on the newest windows before the validation values, with or without a moving
+average of its weights (``--emas``), over epochs of a sample of windows
+(``--windows-per-epoch``). The chosen setting is then fine-tuned on the whole training part,
+every window (the newest too) for the epochs validation chose, and scored once on the test
+values. "Scratch" is
 ``RNNForecaster`` with its defaults (``horizon`` and the seasonal period given), fitted on
 the training part. The series carry dates of their frequency; the base model reads each at
 the seasonal period it finds in it, as by default (``--calendar-period``: at the calendar's).
@@ -30,6 +31,7 @@ origins, each a horizon before the last, and gives the means.
 """
 
 import argparse
+import itertools
 import resource
 import sys
 import time
@@ -76,14 +78,14 @@ def scores(y, f, insample, m):
     return smape(y, f), mase(y, f, insample, m=m)
 
 
-def fine_tuning(args, lr, max_epochs, early_stopping=True):
-    """The estimator parameters of one fine-tuning: ``args``' batch, weight average and
-    epoch size, and early stopping's patience (``args.patience``, the estimator's rule when
-    ``max_epochs`` is ``"auto"``)."""
+def fine_tuning(args, lr, ema, max_epochs, early_stopping=True):
+    """The estimator parameters of one fine-tuning: learning rate ``lr``, the moving average
+    of the weights ``ema`` (0: none), ``args``' batch and epoch size, and early stopping's
+    patience (``args.patience``, the estimator's rule when ``max_epochs`` is ``"auto"``)."""
     return dict(
         learning_rate=lr, max_epochs=max_epochs, early_stopping=early_stopping,
         n_iter_no_change="auto" if max_epochs == "auto" else args.patience,
-        batch_size=args.batch_size, ema_momentum=args.ema or None,
+        batch_size=args.batch_size, ema_momentum=ema or None,
         max_windows_per_epoch=args.windows_per_epoch or None, random_state=args.seed,
     )  # fmt: skip
 
@@ -121,32 +123,34 @@ def run(train, test, ids, horizon, freq, period, m, args):
     long_fit = to_long(fit_part, ids, freq)
     zero = scores(val, forecasts(base.predict(long_fit), ids), fit_part, m)
     lines.append(f"validation, zero-shot: sMAPE {zero[0]:.3f} MASE {zero[1]:.3f} (relative 1)")
-    best = (1.0, None, None)
-    for lr in args.lrs:
+    best = (1.0, None, None, None)
+    for lr, ema in itertools.product(args.lrs, args.emas):
         t = time.perf_counter()
+        params = fine_tuning(args, lr, ema, args.max_epochs)
         est = RNNForecaster(init="base", horizon=horizon, seasonal_period=base_period,
-                            **fine_tuning(args, lr, args.max_epochs)).fit(long_fit)  # fmt: skip
+                            **params).fit(long_fit)  # fmt: skip
         s = scores(val, forecasts(est.predict(), ids), fit_part, m)
         rel = relative(s, zero)
         lines.append(
-            f"validation, fine-tuned lr={lr:g}: sMAPE {s[0]:.3f} MASE {s[1]:.3f} (relative "
-            f"{rel:.3f}), best epoch {est.best_epoch_} of {est.n_iter_}, "
+            f"validation, fine-tuned lr={lr:g} ema={ema:g}: sMAPE {s[0]:.3f} MASE {s[1]:.3f} "
+            f"(relative {rel:.3f}), best epoch {est.best_epoch_} of {est.n_iter_}, "
             f"{time.perf_counter() - t:.0f} s"
         )
         if rel < best[0] and est.best_epoch_ > 0:
-            best = (rel, lr, est.best_epoch_)
+            best = (rel, lr, ema, est.best_epoch_)
     if best[1] is None:
         lines.append("chosen: zero-shot (no fine-tuning beat it on validation)")
         results["fine-tuned"] = results["zero-shot"][:2] + ("zero-shot chosen",)
     else:
-        lines.append(f"chosen: lr={best[1]:g}, {best[2]} epochs")
+        chosen = f"lr={best[1]:g} ema={best[2]:g}, {best[3]} epochs"
+        lines.append(f"chosen: {chosen}")
         t = time.perf_counter()
         # every window now, the newest too: as many epochs as validation chose
         est = RNNForecaster(init="base", horizon=horizon, seasonal_period=base_period,
-                            **fine_tuning(args, best[1], best[2], early_stopping=False)
+                            **fine_tuning(args, *best[1:], early_stopping=False)
                             ).fit(long_train)  # fmt: skip
         results["fine-tuned"] = (forecasts(est.predict(), ids), time.perf_counter() - t,
-                                 f"lr={best[1]:g}, {best[2]} epochs")  # fmt: skip
+                                 chosen)  # fmt: skip
     if args.scratch:
         t = time.perf_counter()
         est = RNNForecaster(horizon=horizon, seasonal_period=period,
@@ -248,8 +252,9 @@ def main(argv=None):
                    "with its patience)")
     p.add_argument("--patience", type=int, default=8, help="early stopping's patience")
     p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--ema", type=float, default=0.99,
-                   help="fine-tuning's ema_momentum (0: no moving average of the weights)")
+    p.add_argument("--emas", type=lambda s: [float(x) for x in s.split(",")],
+                   default=[0.99, 0.0], help="fine-tuning's ema_momentum values to choose "
+                   "from (0: no moving average of the weights)")
     p.add_argument("--windows-per-epoch", type=int, default=8192,
                    help="fine-tuning's max_windows_per_epoch (0: every window)")
     p.add_argument("--origins", type=int, default=1,

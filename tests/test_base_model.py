@@ -45,9 +45,9 @@ def test_fine_tuning_is_chosen_on_validation_and_refits_on_every_window(base_mod
     monkeypatch.setattr(base_model, "DATASETS", {"airline": (12, 12)})
     base_model.main(["--datasets", "--lrs", "1e-3", "--max-epochs", "2", "--patience", "1",
                      "--windows-per-epoch", "32", "--batch-size", "16",
-                     "--ema", "0.9"])  # fmt: skip
+                     "--emas", "0.9"])  # fmt: skip
     out = capsys.readouterr().out
-    assert "validation, fine-tuned lr=0.001:" in out
+    assert "validation, fine-tuned lr=0.001 ema=0.9:" in out
     (candidate, n_fit), *final = fits
     assert n_fit == 144 - 24  # the values before the validation horizon
     assert candidate["early_stopping"] and candidate["n_iter_no_change"] == 1
@@ -58,4 +58,5 @@ def test_fine_tuning_is_chosen_on_validation_and_refits_on_every_window(base_mod
     else:
         ((refit, n_train),) = final
         assert n_train == 144 - 12 and not refit["early_stopping"]
-        assert f"chosen: lr=0.001, {refit['max_epochs']} epochs" in out
+        assert refit["ema_momentum"] == 0.9
+        assert f"chosen: lr=0.001 ema=0.9, {refit['max_epochs']} epochs" in out
