@@ -213,15 +213,12 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "params_")
         mode = _MODES[self._mode](self)
 
-        transposed = []  # the weights transposed once for all the calls of this prediction
+        pt = _network.transposed(self.params_, self.spec_)  # once for all the network calls
 
         def network(X, Z):
             Xn = np.ascontiguousarray(X, dtype=self.params_.dtype)
             Z = _with_lags(Z, X[:, :, 0], self.linear_lags_) if self.spec_.n_head_features else None
-            if not transposed:
-                transposed.append(_network.transposed(self.params_, self.spec_))
-            pred = _network.forward(self.params_, Xn, self.spec_, Z, transposed[0])
-            pred = pred.astype(np.float64)
+            pred = _network.forward(self.params_, Xn, self.spec_, Z, pt).astype(np.float64)
             if self.quantiles_ is not None:
                 pred = pred.reshape(len(pred), -1, len(self.quantiles_))
             return pred
