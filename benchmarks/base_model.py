@@ -7,21 +7,21 @@ Run::
     python benchmarks/base_model.py --datasets [--origins 3]      # the embedded datasets
     python benchmarks/base_model.py --speed 10000                 # zero-shot prediction time
 
-Honest evaluation: the base weights never saw a real series (they were pretrained on
-synthetic series only), so the zero-shot scores are zero-shot. Every setting of the
-fine-tuning (the learning rate, the number of epochs, and whether to fine-tune at all) is
-chosen on a validation split carved from the training part: the last horizon of each
-training series is held out, the candidates are fine-tuned on the values before it and
-scored on it, relative to the zero-shot forecast (``(sMAPE / sMAPE_zero + MASE / MASE_zero)
-/ 2``; zero-shot itself scores 1 and stays a candidate). Each candidate fine-tunes with early
-stopping on the newest windows before the validation values, with or without a moving
-average of its weights (``--emas``), over epochs of a sample of windows
-(``--windows-per-epoch``). The chosen setting is then fine-tuned on the whole training part,
-every window (the newest too) for the epochs validation chose, and scored once on the test
-values. "Scratch" is
-``RNNForecaster`` with its defaults (``horizon`` and the seasonal period given), fitted on
-the training part. The series carry dates of their frequency; the base model reads each at
-the seasonal period it finds in it, as by default (``--calendar-period``: at the calendar's).
+Honest evaluation: the base weights never saw a real series (they were pretrained on synthetic
+series only), so the zero-shot scores are zero-shot. Every setting of the fine-tuning (the
+learning rate, the number of epochs, and whether to fine-tune at all) is chosen on a validation
+split carved from the training part: the last horizon of each training series is held out, the
+candidates are fine-tuned on the values before it and scored on it, relative to the zero-shot
+forecast (``(sMAPE / sMAPE_zero + MASE / MASE_zero) / 2``; zero-shot itself scores 1 and stays
+a candidate). Each candidate fine-tunes with early stopping on the newest windows before the
+validation values, with or without a moving average of its weights (``--emas``), over epochs of
+a sample of windows (``--windows-per-epoch``), optionally with a linear shortcut
+(``--linear-lags``). The chosen setting is then fine-tuned on the whole training part, every
+window (the newest too) for the epochs validation chose, and scored once on the test values.
+"Scratch" is ``RNNForecaster`` with its defaults (``horizon`` and the seasonal period given),
+fitted on the training part. The series carry dates of their frequency; the base model reads
+each at the seasonal period it finds in it, as by default (``--calendar-period``: at the
+calendar's).
 
 M4 (``--data`` is a folder with the M4 files, see ``m4.py``): the test values are M4's, the
 OWA is relative to the official Naive2. Embedded datasets: the last horizon is the test,
@@ -87,6 +87,7 @@ def fine_tuning(args, lr, ema, max_epochs, early_stopping=True):
         n_iter_no_change="auto" if max_epochs == "auto" else args.patience,
         batch_size=args.batch_size, ema_momentum=ema or None,
         max_windows_per_epoch=args.windows_per_epoch or None, random_state=args.seed,
+        linear_lags=args.linear_lags or None,
     )  # fmt: skip
 
 
@@ -257,6 +258,8 @@ def main(argv=None):
                    "from (0: no moving average of the weights)")
     p.add_argument("--windows-per-epoch", type=int, default=8192,
                    help="fine-tuning's max_windows_per_epoch (0: every window)")
+    p.add_argument("--linear-lags", type=int, default=0,
+                   help="fine-tuning adds a linear shortcut over this many values (0: none)")
     p.add_argument("--origins", type=int, default=1,
                    help="embedded datasets: forecast origins, one horizon apart (the last "
                    "horizon is the first test)")

@@ -45,18 +45,18 @@ def test_fine_tuning_is_chosen_on_validation_and_refits_on_every_window(base_mod
     monkeypatch.setattr(base_model, "DATASETS", {"airline": (12, 12)})
     base_model.main(["--datasets", "--lrs", "1e-3", "--max-epochs", "2", "--patience", "1",
                      "--windows-per-epoch", "32", "--batch-size", "16",
-                     "--emas", "0.9"])  # fmt: skip
+                     "--emas", "0.9", "--linear-lags", "24"])  # fmt: skip
     out = capsys.readouterr().out
     assert "validation, fine-tuned lr=0.001 ema=0.9:" in out
     (candidate, n_fit), *final = fits
     assert n_fit == 144 - 24  # the values before the validation horizon
     assert candidate["early_stopping"] and candidate["n_iter_no_change"] == 1
     assert (candidate["ema_momentum"], candidate["max_windows_per_epoch"],
-            candidate["batch_size"]) == (0.9, 32, 16)  # fmt: skip
+            candidate["batch_size"], candidate["linear_lags"]) == (0.9, 32, 16, 24)  # fmt: skip
     if "chosen: zero-shot" in out:
         assert not final
     else:
         ((refit, n_train),) = final
         assert n_train == 144 - 12 and not refit["early_stopping"]
-        assert refit["ema_momentum"] == 0.9
+        assert refit["ema_momentum"] == 0.9 and refit["linear_lags"] == 24
         assert f"chosen: lr=0.001 ema=0.9, {refit['max_epochs']} epochs" in out

@@ -485,3 +485,68 @@ def test_a_series_without_negative_values_is_not_forecast_below_zero():
     shifted = RNNForecaster.from_pretrained(horizon=48).predict_quantiles(y - 1.0,
                                                                           quantiles=(0.1, 0.5))
     assert shifted.min() < -1.0  # a series with negative values is not clipped
+
+
+def test_fine_tuning_adds_the_linear_shortcut_asked_for(tiny_base):
+    # a 5-day cycle read at the weekly period, as above: the value 5 steps back is the
+    # forecast, which a linear shortcut over the last 10 values reads directly
+    profile = np.array([0.0, 5.0, 1.0, 9.0, 2.0])
+    t = np.arange(400)
+    y = pd.Series(profile[t % 5] + 0.05 * np.random.default_rng(0).normal(size=400),
+                  index=pd.date_range("2020-01-01", periods=400, freq="D"))  # fmt: skip
+    base = RNNForecaster.from_pretrained(tiny_base, horizon=4, seasonal_period=7)
+    params = dict(init=tiny_base, horizon=4, seasonal_period=7, random_state=0)
+    kept = RNNForecaster(linear_lags=10, learning_rate=1e-12, max_epochs=1, **params).fit(y)
+    assert kept.linear_lags_ == 10 and kept.spec_.n_head_features == 10
+    # zero weights on the new inputs: the forecast is the base model's
+    np.testing.assert_allclose(kept.predict(), base.predict(y), rtol=1e-6)
+    tuned = RNNForecaster(linear_lags=10, learning_rate=1e-2, max_epochs=10, **params).fit(y)
+    plain = RNNForecaster(learning_rate=1e-2, max_epochs=10, **params).fit(y)
+    assert tuned.best_epoch_ > 0
+    assert min(tuned.validation_scores_) < min(plain.validation_scores_)
+    tuned.partial_fit(y.iloc[-60:])  # later calls keep the shortcut
+    assert tuned.linear_lags_ == 10 and np.isfinite(tuned.predict()).all()
+
+
+def test_a_shortcut_longer_than_the_shorter_context_reads_it_padded(tiny_base):
+    y = pd.Series(wavy(200), index=pd.date_range("2020-01-01", periods=200, freq="D"))
+    est = RNNForecaster(init=tiny_base, horizon=STEP, linear_lags=WINDOW, max_epochs=2,
+                        learning_rate=1e-2, random_state=0).fit(y)  # fmt: skip
+    short = y.iloc[-5:]  # shorter than the shortcut and both contexts
+    for series in (y, short):
+        assert np.isfinite(est.predict(series)).all()
+
+
+def test_with_lags_pads_windows_shorter_than_the_lags_with_zeros():
+    from tsrnn._base import _with_lags
+
+    target = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(_with_lags(None, target, 2), target[:, 1:])
+    np.testing.assert_array_equal(_with_lags(None, target, 5),
+                                  np.hstack([np.zeros((2, 2)), target]))  # fmt: skip
+    Z = np.ones((2, 1))
+    np.testing.assert_array_equal(_with_lags(Z, target, 1), np.hstack([Z, target[:, 2:]]))
+
+
+def test_fine_tuning_for_a_shorter_horizon_trains_only_the_steps_forecast(tiny_base):
+    # STEP = 4 steps per call; a horizon of 2 keeps the network's first 2 steps
+    y = pd.Series(wavy(120), index=pd.date_range("2020-01-01", periods=120, freq="D"))
+    base = load_base(tiny_base)
+    levels = len(LEVELS)
+    kept = RNNForecaster(init=tiny_base, horizon=2, learning_rate=1e-12, max_epochs=1,
+                         random_state=0).fit(y)  # fmt: skip
+    assert kept.network_horizon_ == 2 and kept.spec_.n_outputs == 2 * levels
+    W, b = kept.spec_.unpack(kept.params_), base.spec_.unpack(base.params_)
+    np.testing.assert_array_equal(W["W_out"], b["W_out"][: 2 * levels])
+    np.testing.assert_array_equal(W["b_out"], b["b_out"][: 2 * levels])
+    zero_shot = RNNForecaster.from_pretrained(tiny_base, horizon=2).predict(y)
+    np.testing.assert_array_equal(kept.predict(), zero_shot)
+    # its windows need 2 future values, not 4: the newest origin is 2 steps from the end
+    data, _ = PretrainedMode(kept).training_set(y, None, None, kept._states()[1])
+    assert data.end.max() == 120 - 2 and data.Y.shape[1] == 2
+    # a longer horizon later is forecast recursively, 2 steps a call
+    kept.set_params(horizon=5).partial_fit(y)
+    assert kept.network_horizon_ == 2 and kept.predict().shape == (5,)
+    # a horizon beyond the network's keeps all of it
+    longer = RNNForecaster(init=tiny_base, horizon=7, max_epochs=1, random_state=0).fit(y)
+    assert longer.network_horizon_ == STEP and longer.spec_.n_outputs == STEP * levels

@@ -224,3 +224,28 @@ def test_train_hands_back_each_row_before_the_first_epoch_learns_from_it(momentu
     expected = np.array([trainer.before[row] for row in range(30)])
     np.testing.assert_allclose(outputs[:30], expected, rtol=1e-5, atol=1e-6)
     assert np.isnan(outputs[30:]).all()
+
+
+def test_a_restart_with_linear_lags_widens_the_head_without_changing_the_outputs():
+    from tsrnn._trainer import new_training_state, restart_training_state
+
+    spec = NetworkSpec("gru", 2, 5, 2, 3)
+    state = new_training_state(spec, np.dtype(np.float32), 0, "adam", 1e-3, 8, 6)
+    rng = np.random.default_rng(1)
+    state.params_ = rng.normal(size=spec.n_params).astype(np.float32)
+    before = spec.unpack(state.params_.copy())
+    X = rng.normal(size=(4, 6, 2)).astype(np.float32)
+    expected = forward(state.params_, X, spec)
+
+    state = restart_training_state(state, 0, "adam", 1e-3, linear_lags=4)
+    assert state.spec_ == NetworkSpec("gru", 2, 5, 2, 3, n_head_features=4)
+    assert state.linear_lags_ == 4 and state.params_.dtype == np.float32
+    after = state.spec_.unpack(state.params_)
+    for name, block in before.items():
+        np.testing.assert_array_equal(after[name][..., : block.shape[-1]], block)
+    np.testing.assert_array_equal(after["W_out"][:, 5:], 0)
+    Z = rng.normal(size=(4, 4)).astype(np.float32)
+    np.testing.assert_array_equal(forward(state.params_, X, state.spec_, Z), expected)
+    # a network that has a shortcut keeps it
+    again = restart_training_state(state, 0, "adam", 1e-3, linear_lags=2)
+    assert again.spec_.n_head_features == 4 and again.linear_lags_ == 4

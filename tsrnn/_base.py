@@ -83,12 +83,16 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
         # a first fit in pretrained mode starts from the base model's weights and state
         base = _load_base(self.init) if first and kind == "pretrained" else None
         old = base._states() if base is not None else None if first else self._states()
+        if base is not None:  # fine-tuning trains the steps forecast, no more
+            old = (old[0], mode.fine_tuning_state(old[1]))
         data, mode_state = mode.training_set(X, y, covariates, None if old is None else old[1])
         fresh = first and base is None
         levels = self._first_levels() if fresh else old[0].quantiles_
-        lags = self._check_linear_lags(mode_state.window_) if fresh else old[0].linear_lags_
+        # a base model without a shortcut gets the one asked for (a fine-tuned model keeps its own)
+        new_lags = fresh or (base is not None and not old[0].linear_lags_)
+        lags = self._check_linear_lags(mode_state.window_) if new_lags else old[0].linear_lags_
         Z = _with_lags(data.Z, data.X[:, :, 0], lags)
-        if not fresh and old[0].spec_.n_head_features == 0:
+        if not fresh and not lags and old[0].spec_.n_head_features == 0:
             Z = None  # a model saved before the head read the covariates
         train_idx, val_idx = _trainer.validation_split(
             data.end, data.series, data.Y.shape[1], fraction=self.validation_fraction,
@@ -119,8 +123,10 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
             state.params_ = state.params_.astype(dtype, copy=False)
             state.optimizer_.learning_rate = self.learning_rate
             if base is not None:  # fine-tuning starts afresh from the base weights
-                state = _trainer.restart_training_state(state, seed, self.optimizer,
-                                                         self.learning_rate)  # fmt: skip
+                state = _trainer.restart_training_state(
+                    state, seed, self.optimizer, self.learning_rate, lags,
+                    mode_state.network_horizon_ * len(levels),
+                )  # fmt: skip
         quantile_levels = None if levels is None else np.tile(levels, Yn.shape[1] // len(levels))
         loss = _trainer.resolve_loss(self.loss, mode.name)
         trainer = _trainer.make_trainer(
@@ -267,7 +273,9 @@ def _with_lags(Z, target, lags):
     Z : ndarray of shape (n_windows, k) or None
         Head features so far (None: none).
     target : ndarray of shape (n_windows, window)
-        The scaled target of each window.
+        The scaled target of each window. A window shorter than ``lags`` (a base model
+        reads shorter contexts too) is padded with zeros on the left, as a base model pads a
+        short series.
     lags : int
         0 returns ``Z`` unchanged.
 
@@ -277,7 +285,8 @@ def _with_lags(Z, target, lags):
     """
     if not lags:
         return Z
-    recent = target[:, target.shape[1] - lags :]
+    short = max(0, lags - target.shape[1])
+    recent = np.pad(target[:, max(0, target.shape[1] - lags) :], ((0, 0), (short, 0)))
     return recent if Z is None else np.hstack([Z, recent])
 
 

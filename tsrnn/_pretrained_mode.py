@@ -2,15 +2,15 @@
 
 A base model (:mod:`tsrnn._pretrain`, weights shipped in :mod:`tsrnn.weights`) is one network
 for every series. It reads a context of at most ``window_`` steps, left-padded and masked when
-a series is shorter; it learns the correction to the seasonal naive forecast at each
-series' own period (given to it as a sine/cosine clock too): ``seasonal_period`` when given,
-else the period found in the series' last ``window_`` values
-(:func:`tsrnn._data.series_periods`); and it forecasts
-``network_horizon_`` steps per call, longer horizons recursively (the median fed back). Its
-outputs are quantiles. A forecast reads each series twice, its last ``window_`` values and
-the last half of them (``CONTEXT_FRACTIONS``, each read at the period found in it), and
-averages the two forecasts, quantile by quantile. A series without negative values is
-forecast at zero or above.
+a series is shorter; it learns the correction to the seasonal naive forecast at each series'
+own period (given to it as a sine/cosine clock too): ``seasonal_period`` when given, else the
+period found in the series' last ``window_`` values (:func:`tsrnn._data.series_periods`); and
+it forecasts ``network_horizon_`` steps per call, longer horizons recursively (the median fed
+back); a model fine-tuned for a shorter ``horizon`` keeps only those steps
+(:meth:`PretrainedMode.fine_tuning_state`). Its outputs are quantiles. A forecast reads each
+series twice, its last ``window_`` values and the last half of them (``CONTEXT_FRACTIONS``,
+each read at the period found in it), and averages the two forecasts, quantile by quantile. A
+series without negative values is forecast at zero or above.
 
 Per step the network reads four features: the value scaled by the statistics of the real
 (not padded) part of its window (0 where padded), the mask (1 real, 0 padded), and
@@ -207,6 +207,13 @@ class PretrainedMode(Mode):
         periods = self._periods(data, w)
         Xw, Yw, series, end = training_windows(data.values, periods, w, h, ends)
         return TrainingSet(Xw, Yw, None, end, series), self._remember(state, data)
+
+    def fine_tuning_state(self, state):
+        """The base model's state where fine-tuning starts: the network forecasts at most
+        ``horizon`` steps per call (the estimator's; its training windows then need no more
+        future values, and its outputs beyond are dropped)."""
+        steps = min(self.params["horizon"] or state.network_horizon_, state.network_horizon_)
+        return replace(state, network_horizon_=int(steps))
 
     def first_state(self, state):
         """The state with the horizon this estimator forecasts (``horizon``, else the

@@ -21,6 +21,7 @@ weights.
 
 import time
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -271,7 +272,8 @@ def new_training_state(spec, dtype, seed, optimizer, learning_rate, batch_size, 
                          linear_lags_=linear_lags)  # fmt: skip
 
 
-def restart_training_state(state, seed, optimizer, learning_rate):
+def restart_training_state(state, seed, optimizer, learning_rate, linear_lags=0,
+                           n_outputs=None):  # fmt: skip
     """``state`` (trained weights) with a fresh optimizer, generator and history: where
     fine-tuning a base model starts.
 
@@ -282,11 +284,32 @@ def restart_training_state(state, seed, optimizer, learning_rate):
     seed : int
     optimizer : {"adam", "sgd"}
     learning_rate : float
+    linear_lags : int, default=0
+        Give a network without a linear shortcut one that reads this many values: the
+        output layer gets as many new columns, zero, so the network's outputs do not change
+        until training moves them.
+    n_outputs : int, optional
+        Keep only the network's first ``n_outputs`` outputs (the first rows of the output
+        layer): the rest are neither trained nor forecast.
 
     Returns
     -------
     TrainingState
     """
+    spec = state.spec_
+    if linear_lags and spec.n_head_features == 0:
+        spec = replace(spec, n_head_features=int(linear_lags))
+        state.linear_lags_ = int(linear_lags)
+    if n_outputs is not None and n_outputs < spec.n_outputs:
+        spec = replace(spec, n_outputs=int(n_outputs))
+    if spec != state.spec_:
+        old = state.spec_.unpack(state.params_)
+        params = np.zeros(spec.n_params, dtype=state.params_.dtype)
+        new = spec.unpack(params)
+        for name, block in new.items():  # W_out: the first rows, and zero new columns
+            source = old[name][: block.shape[0]]
+            block[..., : source.shape[-1]] = source
+        state.spec_, state.params_ = spec, params
     state.optimizer_ = Adam(learning_rate) if optimizer == "adam" else SGD(learning_rate)
     state._rng = np.random.default_rng(seed)
     state._residuals = np.zeros((0, state.spec_.n_outputs))

@@ -54,7 +54,9 @@ class RNNForecaster(BaseRNNForecaster):
         that span — the same hour one week back, say — which a recurrent state tends to
         forget over long windows. In windows mode it reads the first feature of ``X``. At
         most the window length; with ``window="auto"`` a larger value raises when ``fit``
-        finds the window. None: no shortcut.
+        finds the window. With ``init`` (a base model), ``fit`` adds the shortcut to the base
+        network: new output weights, zero at the start, so fine-tuning starts from the
+        zero-shot forecast. None: no shortcut.
     horizon : int, default=None
         Steps to forecast. Required in series mode; in windows mode read from ``y``.
     loss : {"auto", "mse", "mae"}, default="auto"
@@ -148,9 +150,11 @@ class RNNForecaster(BaseRNNForecaster):
         fine-tunes the pretrained base model shipped with tsrnn (see :meth:`from_pretrained`),
         and a path a base model made by ``python -m tsrnn pretrain``: the network, its window
         and its quantile outputs are the base model's (``cell``, ``hidden_size``,
-        ``num_layers``, ``window``, ``linear_lags``, ``baseline``, ``quantiles`` and
-        ``calendar_features`` are not read), and with ``early_stopping`` the base weights are
-        kept unless training beats them on the held-out windows. Windows mode ignores it.
+        ``num_layers``, ``window``, ``baseline``, ``quantiles`` and ``calendar_features``
+        are not read; ``linear_lags`` adds a shortcut). A ``horizon`` shorter than the base
+        network's keeps only that many of its steps, so every window up to ``horizon``
+        steps before a series' end trains. With ``early_stopping`` the base weights are kept
+        unless training beats them on the held-out windows. Windows mode ignores it.
 
     Attributes
     ----------
