@@ -4,7 +4,7 @@ Measures, for each cell:
 
 * training step (forward, BPTT, Adam; MSE loss on one output) and inference throughput in
   sequences per second at (input, hidden, window, batch) = (1, 64, 96, 1024) and
-  (8, 128, 336, 1024);
+  (8, 128, 336, 1024), or the shapes ``--cases`` gives;
 * inference latency at batch 1, 8 and 64 with window 48, hidden 64, one input.
 
 Every number is the median of ``--repeats`` timed calls after ``--warmup`` untimed ones,
@@ -17,6 +17,8 @@ faster).
 Usage::
 
     python benchmarks/bench_gpu.py [--cells lstm gru] [--repeats 50] [--no-tf32]
+    python benchmarks/bench_gpu.py --cells gru --no-latency --seqs-per-block 8 \
+        --cases 4,128,256,512 4,128,256,2048     # the base model's network, batch sizes
 
 Needs an NVIDIA GPU; torch with CUDA is optional (without it only tsrnn is timed).
 """
@@ -104,6 +106,14 @@ def fmt_ratio(ours, theirs):
     return "n/a" if theirs is None else f"{theirs / ours:.2f}"
 
 
+def _case(text):
+    """``"in,hidden,window,batch"`` -> a tuple of four ints."""
+    values = tuple(int(v) for v in text.split(","))
+    if len(values) != 4:
+        raise argparse.ArgumentTypeError(f"{text!r}: give in,hidden,window,batch")
+    return values
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cells", nargs="+", default=["lstm", "gru"], choices=["lstm", "gru"])
@@ -113,6 +123,10 @@ def main(argv=None):
     parser.add_argument("--no-tf32", action="store_true", help="cuDNN in strict float32")
     parser.add_argument("--threads", type=int, help="tsrnn _config.CUDA_THREADS_PER_BLOCK")
     parser.add_argument("--seqs-per-block", type=int, help="tsrnn _config.CUDA_SEQS_PER_BLOCK")
+    parser.add_argument("--cases", nargs="+", type=_case, default=THROUGHPUT_CASES,
+                        metavar="IN,HIDDEN,WINDOW,BATCH",
+                        help="throughput shapes (the base model's network: 4,128,256,512)")
+    parser.add_argument("--no-latency", action="store_true", help="skip the latency rows")
     args = parser.parse_args(argv)
 
     from tsrnn._cuda import cuda_available
@@ -163,7 +177,7 @@ def main(argv=None):
         print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
 
     for cell in args.cells:
-        for n_in, hidden, window, batch in THROUGHPUT_CASES:
+        for n_in, hidden, window, batch in args.cases:
             name = f"in={n_in} h={hidden} T={window} B={batch}"
             ours = TsrnnCase(cell, n_in, hidden, window, batch)
             theirs = None if torch is None else TorchCase(torch, cell, n_in, hidden, window, batch)
@@ -173,7 +187,7 @@ def main(argv=None):
                   args.repeats, "seq/s")  # fmt: skip
             del ours, theirs
         n_in, hidden, window = LATENCY_SHAPE
-        for batch in LATENCY_BATCHES:
+        for batch in [] if args.no_latency else LATENCY_BATCHES:
             name = f"in={n_in} h={hidden} T={window} B={batch}"
             ours = TsrnnCase(cell, n_in, hidden, window, batch)
             theirs = None if torch is None else TorchCase(torch, cell, n_in, hidden, window, batch)
