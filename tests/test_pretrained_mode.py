@@ -7,7 +7,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from tsrnn import RNNForecaster, _data, _network, _trainer
+from tsrnn import RNNForecaster, _data, _network, _pretrained_mode, _trainer
 from tsrnn._data import scale_windows
 from tsrnn._pretrain import LEVELS, load_base
 from tsrnn._pretrained_mode import (
@@ -164,7 +164,9 @@ def test_training_targets_are_clipped():
     assert abs(Y[0, 2]) < 2
 
 
-def test_training_set_takes_the_most_recent_windows_up_to_the_series_end(tiny_base):
+def test_training_set_takes_the_most_recent_windows_up_to_the_series_end(tiny_base,
+                                                                         monkeypatch):
+    monkeypatch.setattr(_pretrained_mode, "MIN_TRAINING_WINDOWS", 0)  # the per-series cap
     base = load_base(tiny_base)
     mode = PretrainedMode(base)
     state = base._states()[1]
@@ -180,6 +182,19 @@ def test_training_set_takes_the_most_recent_windows_up_to_the_series_end(tiny_ba
     assert data.X.shape[1:] == (WINDOW, 4) and data.Y.shape[1] == STEP
     assert np.abs(data.Y).max() <= TARGET_CLIP
     assert new_state.series_ids_ == ["long", "short"]
+
+
+def test_few_series_give_more_windows_each(tiny_base, monkeypatch):
+    monkeypatch.setattr(_pretrained_mode, "MIN_TRAINING_WINDOWS", 600)
+    base = load_base(tiny_base)
+    state = base._states()[1]
+    mode = PretrainedMode(base)
+    one, _ = mode.training_set(wavy(1000), None, None, state)
+    assert 300 < len(one.end) <= 600 and one.end.max() == 1000 - STEP
+    # with many series each keeps at most MAX_WINDOWS_PER_SERIES
+    many, _ = mode.training_set(np.stack([wavy(1000, seed=k) for k in range(20)], axis=1),
+                                None, None, state)  # fmt: skip
+    assert np.bincount(many.series).max() <= MAX_WINDOWS_PER_SERIES
 
 
 def test_training_set_of_too_short_series_names_the_need(tiny_base):

@@ -37,8 +37,11 @@ N_FEATURES = 4
 #: Fewest real values a training window's context holds.
 MIN_CONTEXT = 8
 #: Most training windows taken from one series in fine-tuning (the most recent ones, evenly
-#: strided over its history): neighbouring windows overlap almost entirely.
+#: strided over its history): neighbouring windows overlap almost entirely...
 MAX_WINDOWS_PER_SERIES = 64
+#: ...unless there are few series: fine-tuning takes up to this many windows in all, so a
+#: single long series (co2: 2,200 weeks) gives all its windows, not 64.
+MIN_TRAINING_WINDOWS = 4096
 #: Context lengths a forecast reads each series at, as fractions of the window: the
 #: forecasts from the last 256 and the last 128 values (of a 256-step window) are averaged.
 CONTEXT_FRACTIONS = (1.0, 0.5)
@@ -167,7 +170,8 @@ class PretrainedMode(Mode):
     # training (fine-tuning)
 
     def training_set(self, X, y, covariates, state):
-        """The most recent windows of each series (at most ``MAX_WINDOWS_PER_SERIES``).
+        """The most recent windows of each series (at most ``MAX_WINDOWS_PER_SERIES``, or
+        more when there are few series: ``MIN_TRAINING_WINDOWS`` in all).
 
         Parameters
         ----------
@@ -189,13 +193,14 @@ class PretrainedMode(Mode):
         state = self.first_state(state)
         w, h = state.window_, state.network_horizon_
         ends = []
+        per_series = max(MAX_WINDOWS_PER_SERIES, MIN_TRAINING_WINDOWS // len(data.values))
         for v in data.values:
             last = len(v) - h
             first = min(MIN_CONTEXT, last)
             if last < 1:
                 ends.append(np.zeros(0, np.int64))
                 continue
-            stride = max(1, -(-(last - first + 1) // MAX_WINDOWS_PER_SERIES))
+            stride = max(1, -(-(last - first + 1) // per_series))
             ends.append(np.arange(last, first - 1, -stride)[::-1])
         if not any(len(e) for e in ends):
             raise ValueError(
