@@ -152,8 +152,8 @@ class RNNForecaster(BaseRNNForecaster):
         and its quantile outputs are the base model's (``cell``, ``hidden_size``,
         ``num_layers``, ``window``, ``baseline``, ``quantiles`` and ``calendar_features``
         are not read; ``linear_lags`` adds a shortcut). A ``horizon`` shorter than the base
-        network's keeps only that many of its steps, so every window up to ``horizon``
-        steps before a series' end trains. With ``early_stopping`` the base weights are kept
+        network's keeps only that many of its steps, so windows up to ``horizon`` steps
+        before a series' end train. With ``early_stopping`` the base weights are kept
         unless training beats them on the held-out windows. Windows mode ignores it.
 
     Attributes
