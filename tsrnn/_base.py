@@ -285,8 +285,9 @@ def _with_lags(Z, target, lags):
     """
     if not lags:
         return Z
-    short = max(0, lags - target.shape[1])
-    recent = np.pad(target[:, max(0, target.shape[1] - lags) :], ((0, 0), (short, 0)))
+    recent = target[:, max(0, target.shape[1] - lags) :]
+    if recent.shape[1] < lags:
+        recent = np.pad(recent, ((0, 0), (lags - recent.shape[1], 0)))
     return recent if Z is None else np.hstack([Z, recent])
 
 

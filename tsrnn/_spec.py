@@ -142,6 +142,23 @@ class NetworkSpec:
             for name, offset, shape in self.blocks()
         }
 
+    def params_for(self, params, spec):
+        """``params`` of this network laid out for ``spec``, a network that differs in its
+        output layer alone: each block's first rows and columns carried over, the rest zero
+        (``W_out`` of fewer outputs keeps its first rows; of more head features, zero new
+        columns).
+
+        Returns
+        -------
+        ndarray of shape (spec.n_params,)
+        """
+        old = self.unpack(params)
+        out = np.zeros(spec.n_params, dtype=params.dtype)
+        for name, block in spec.unpack(out).items():
+            source = old[name][: block.shape[0]]
+            block[..., : source.shape[-1]] = source
+        return out
+
     def init_params(self, rng, dtype=np.float32):
         """PyTorch's initialisation: every block uniform in ``±1 / sqrt(hidden_size)``.
 

@@ -303,13 +303,7 @@ def restart_training_state(state, seed, optimizer, learning_rate, linear_lags=0,
     if n_outputs is not None and n_outputs < spec.n_outputs:
         spec = replace(spec, n_outputs=int(n_outputs))
     if spec != state.spec_:
-        old = state.spec_.unpack(state.params_)
-        params = np.zeros(spec.n_params, dtype=state.params_.dtype)
-        new = spec.unpack(params)
-        for name, block in new.items():  # W_out: the first rows, and zero new columns
-            source = old[name][: block.shape[0]]
-            block[..., : source.shape[-1]] = source
-        state.spec_, state.params_ = spec, params
+        state.spec_, state.params_ = spec, state.spec_.params_for(state.params_, spec)
     state.optimizer_ = Adam(learning_rate) if optimizer == "adam" else SGD(learning_rate)
     state._rng = np.random.default_rng(seed)
     state._residuals = np.zeros((0, state.spec_.n_outputs))
