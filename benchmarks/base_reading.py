@@ -53,6 +53,8 @@ from tsrnn.synthetic import SyntheticSeries  # noqa: E402
 CONTEXT = 256  # the shipped base model's window
 #: Context fractions compared by ``--contexts``.
 FRACTIONS = [(1.0,), (1.0, 0.5), (1.0, 0.75, 0.5)]
+#: Floor rules compared by ``--floors`` (``tsrnn._pretrained_mode.FLOOR``).
+FLOORS = ("zero", "series", "window", "series, any")
 #: A pandas frequency for each calendar period (so the estimator reads the period from dates).
 FREQ_OF = {24: "h", 7: "D", 52: "W", 12: "MS", 4: "QS", 1: "YS"}
 #: M4's horizon for each synthetic frequency.
@@ -136,7 +138,14 @@ def candidates(args):
     def with_rule(r, d):
         return score(d, [r(v, cal) for v, cal in zip(d[0], d[2], strict=True)])
 
-    if args.contexts:
+    if args.floors:
+        for floor in FLOORS:
+            def scorer(d, floor=floor):
+                pretrained_mode.FLOOR = floor
+                return score(d)
+
+            yield f"floor: {floor}", scorer
+    elif args.contexts:
         for fractions in FRACTIONS:
             def scorer(d, fractions=fractions):
                 pretrained_mode.CONTEXT_FRACTIONS = fractions
@@ -165,12 +174,14 @@ def main(argv=None):
                    help="the default rule at other peak heights and prominences")
     p.add_argument("--contexts", action="store_true",
                    help="the default rule with several context lengths averaged")
+    p.add_argument("--floors", action="store_true",
+                   help="the lowest value a forecast may take, by rule (default reading)")
     args = p.parse_args(argv)
     print(f"# how the base model reads series, on validation splits, "
           f"{time.strftime('%Y-%m-%d')}, {cpu_name()}\n")  # fmt: skip
     data = {**synthetic_splits(), **real_splits(args.data)}
     names = list(data)
-    if not args.contexts:
+    if not (args.contexts or args.floors):
         pretrained_mode.CONTEXT_FRACTIONS = (1.0,)  # the rules with one context
     rows, first = [], None
     for label, scorer in candidates(args):

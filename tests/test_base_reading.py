@@ -33,3 +33,17 @@ def test_rules_agree_where_they_must(base_reading):
     assert rules["calendar, else found"](cycle, 1) == rules["found"](cycle, 1) == 11
     assert rules["found, calendar if short"](cycle[:30], 24) == 24  # too short for two days
     assert rules["found, calendar if short or near"](np.sin(2 * np.pi * t / 23), 24) == 24
+
+
+def test_floors_score_each_rule_of_the_forecast_floor(base_reading, monkeypatch):
+    import argparse
+
+    import tsrnn._pretrained_mode as pm
+
+    monkeypatch.setattr(pm, "FLOOR", pm.FLOOR)  # restored after the test
+    seen = []
+    monkeypatch.setattr(base_reading, "score", lambda d: seen.append(pm.FLOOR) or (1.0, 1.0))
+    args = argparse.Namespace(floors=True, contexts=False, grid=False)
+    labels = [label for label, scorer in base_reading.candidates(args) if scorer(None)]
+    assert seen == list(base_reading.FLOORS) and "series" in seen
+    assert labels == [f"floor: {f}" for f in base_reading.FLOORS]

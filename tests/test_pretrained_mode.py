@@ -489,17 +489,30 @@ def test_a_forecast_averages_the_forecasts_of_the_whole_and_the_half_context(tin
     assert not np.allclose(parts[0], parts[1])
 
 
-def test_a_series_without_negative_values_is_not_forecast_below_zero():
-    # a spiky activity profile at zero most of the day: the correction to the seasonal
-    # naive forecast can undershoot at night, but the forecast stops at zero
+def test_a_series_without_negative_values_is_not_forecast_below_its_lowest_value():
+    # a spiky activity profile at a base load of 10 most of the day: the correction to the
+    # seasonal naive forecast can undershoot at night, but the forecast stops at the base load
     t = np.arange(24 * 20)
     day = np.where((t % 24 >= 9) & (t % 24 < 12), 100.0, 0.0)
-    y = day * (1 + 0.3 * np.random.default_rng(0).normal(size=len(t))) ** 2
+    y = 10.0 + day * (1 + 0.3 * np.random.default_rng(0).normal(size=len(t))) ** 2
     q = RNNForecaster.from_pretrained(horizon=48).predict_quantiles(y, quantiles=(0.1, 0.5))
-    assert q.min() >= 0.0
-    shifted = RNNForecaster.from_pretrained(horizon=48).predict_quantiles(y - 1.0,
+    assert q.min() >= 10.0 and np.isclose(q.min(), 10.0)
+    shifted = RNNForecaster.from_pretrained(horizon=48).predict_quantiles(y - 11.0,
                                                                           quantiles=(0.1, 0.5))
     assert shifted.min() < -1.0  # a series with negative values is not clipped
+
+
+@pytest.mark.parametrize(("rule", "expected"), [
+    ("series", [1.0, -np.inf, 0.0]),
+    ("zero", [0.0, -np.inf, 0.0]),
+    ("window", [3.0, -np.inf, 0.0]),
+    ("series, any", [1.0, -2.0, 0.0]),
+])  # fmt: skip
+def test_forecast_floors_follow_the_rule(monkeypatch, rule, expected):
+    monkeypatch.setattr(_pretrained_mode, "FLOOR", rule)
+    values = [np.array([5.0, 1.0, 4.0, 3.0]), np.array([2.0, -2.0, 1.0]), np.zeros(3)]
+    floors = _pretrained_mode.forecast_floors(values, window=2)
+    np.testing.assert_array_equal(floors, expected)
 
 
 def test_fine_tuning_adds_the_linear_shortcut_asked_for(tiny_base):

@@ -10,7 +10,7 @@ back); a model fine-tuned for a shorter ``horizon`` keeps only those steps
 (:meth:`PretrainedMode.fine_tuning_state`). Its outputs are quantiles. A forecast reads each
 series twice, its last ``window_`` values and the last half of them (``CONTEXT_FRACTIONS``,
 each read at the period found in it), and averages the two forecasts, quantile by quantile. A
-series without negative values is forecast at zero or above.
+series without negative values is not forecast below the lowest value it has taken.
 
 Per step the network reads four features: the value scaled by the statistics of the real
 (not padded) part of its window (0 where padded), the mask (1 real, 0 padded), and
@@ -45,6 +45,12 @@ MIN_TRAINING_WINDOWS = 4096
 #: Context lengths a forecast reads each series at, as fractions of the window: the
 #: forecasts from the last 256 and the last 128 values (of a 256-step window) are averaged.
 CONTEXT_FRACTIONS = (1.0, 0.5)
+#: The lowest a forecast goes (:func:`forecast_floors`): ``"series"``, the lowest value of a
+#: series without negative values (counts, sales, load: often a floor of their own, such as a
+#: base load); ``"zero"`` zero for such a series; ``"window"`` the lowest of the values read
+#: (the last ``window_``); ``"series, any"`` the lowest value of every series. Chosen on
+#: validation splits (``benchmarks/base_reading.py --floors``).
+FLOOR = "series"
 #: Largest scaled value a training target may take; a window scaled by a tiny spread can
 #: give targets in the thousands, whose gradients would swamp the batch.
 TARGET_CLIP = 50.0
@@ -54,6 +60,28 @@ def context_lengths(window):
     """The context lengths a forecast reads each series at (``CONTEXT_FRACTIONS`` of the
     window, each at least ``MIN_CONTEXT``): a tuple of int, the whole window first."""
     return tuple(max(MIN_CONTEXT, round(window * f)) for f in CONTEXT_FRACTIONS)
+
+
+def forecast_floors(values, window):
+    """The lowest value each series is forecast at (``FLOOR``).
+
+    Parameters
+    ----------
+    values : list of ndarray of shape (n_i,)
+    window : int
+
+    Returns
+    -------
+    ndarray of shape (n_series,)
+        A floor, or ``-inf`` for none.
+    """
+    out = np.full(len(values), -np.inf)
+    for i, v in enumerate(values):
+        if FLOOR == "series, any":
+            out[i] = v.min()
+        elif v.min() >= 0:
+            out[i] = {"zero": 0.0, "series": v.min(), "window": v[-window:].min()}[FLOOR]
+    return out
 
 
 def base_inputs(contexts, periods, window):
@@ -271,8 +299,7 @@ class PretrainedMode(Mode):
         w, h, step = state.window_, state.horizon_, state.network_horizon_
         lengths = context_lengths(w)
         periods = [self._periods(data, n) for n in lengths]  # each found in what is read
-        # a series that never went below zero is not forecast below it (counts, sales, load)
-        floor = np.array([0.0 if v.min() >= 0 else -np.inf for v in data.values])
+        floor = forecast_floors(data.values, w)
         histories = [v[-w:] for v in data.values]
         parts = []
         for _ in range(-(-h // step)):
