@@ -503,14 +503,14 @@ def test_a_series_without_negative_values_is_not_forecast_below_its_lowest_value
 
 
 @pytest.mark.parametrize(("rule", "expected"), [
-    ("series", [1.0, -np.inf, 0.0]),
+    ("window", [3.0, 1.0, 0.0]),  # the last 2 values: the second series' are not negative
     ("zero", [0.0, -np.inf, 0.0]),
-    ("window", [3.0, -np.inf, 0.0]),
+    ("series", [1.0, -np.inf, 0.0]),
     ("series, any", [1.0, -2.0, 0.0]),
 ])  # fmt: skip
 def test_forecast_floors_follow_the_rule(monkeypatch, rule, expected):
     monkeypatch.setattr(_pretrained_mode, "FLOOR", rule)
-    values = [np.array([5.0, 1.0, 4.0, 3.0]), np.array([2.0, -2.0, 1.0]), np.zeros(3)]
+    values = [np.array([5.0, 1.0, 4.0, 3.0]), np.array([-2.0, 2.0, 1.0]), np.zeros(3)]
     floors = _pretrained_mode.forecast_floors(values, window=2)
     np.testing.assert_array_equal(floors, expected)
 

@@ -10,7 +10,8 @@ back); a model fine-tuned for a shorter ``horizon`` keeps only those steps
 (:meth:`PretrainedMode.fine_tuning_state`). Its outputs are quantiles. A forecast reads each
 series twice, its last ``window_`` values and the last half of them (``CONTEXT_FRACTIONS``,
 each read at the period found in it), and averages the two forecasts, quantile by quantile. A
-series without negative values is not forecast below the lowest value it has taken.
+series without negative values is not forecast below the lowest of the values read (its last
+``window_``).
 
 Per step the network reads four features: the value scaled by the statistics of the real
 (not padded) part of its window (0 where padded), the mask (1 real, 0 padded), and
@@ -45,12 +46,14 @@ MIN_TRAINING_WINDOWS = 4096
 #: Context lengths a forecast reads each series at, as fractions of the window: the
 #: forecasts from the last 256 and the last 128 values (of a 256-step window) are averaged.
 CONTEXT_FRACTIONS = (1.0, 0.5)
-#: The lowest a forecast goes (:func:`forecast_floors`): ``"series"``, the lowest value of a
-#: series without negative values (counts, sales, load: often a floor of their own, such as a
-#: base load); ``"zero"`` zero for such a series; ``"window"`` the lowest of the values read
-#: (the last ``window_``); ``"series, any"`` the lowest value of every series. Chosen on
-#: validation splits (``benchmarks/base_reading.py --floors``).
-FLOOR = "series"
+#: The lowest a forecast goes (:func:`forecast_floors`): ``"window"``, the lowest of the values
+#: read (the last ``window_``) of a series without negative values (counts, sales, load: often
+#: with a floor of their own, such as a base load); ``"zero"`` zero for such a series;
+#: ``"series"`` the lowest value of such a series; ``"series, any"`` the lowest value of every
+#: series. Chosen on validation splits (``benchmarks/base_reading.py --floors``): "window" and
+#: "series" tie, and "window" gives the same forecast whether the series is passed or is the
+#: one kept by ``fit`` (its last ``window_`` values).
+FLOOR = "window"
 #: Largest scaled value a training target may take; a window scaled by a tiny spread can
 #: give targets in the thousands, whose gradients would swamp the batch.
 TARGET_CLIP = 50.0
@@ -77,10 +80,9 @@ def forecast_floors(values, window):
     """
     out = np.full(len(values), -np.inf)
     for i, v in enumerate(values):
-        if FLOOR == "series, any":
-            out[i] = v.min()
-        elif v.min() >= 0:
-            out[i] = {"zero": 0.0, "series": v.min(), "window": v[-window:].min()}[FLOOR]
+        low = (v[-window:] if FLOOR == "window" else v).min()
+        if low >= 0 or FLOOR == "series, any":
+            out[i] = 0.0 if FLOOR == "zero" else low
     return out
 
 
