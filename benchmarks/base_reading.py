@@ -1,10 +1,11 @@
-"""How the base model reads a series: period rules and context lengths, on validation data.
+"""How the base model reads a series, on validation data: periods, contexts and floors.
 
 Run::
 
     python benchmarks/base_reading.py --data DIR              # seasonal-period rules
     python benchmarks/base_reading.py --data DIR --grid       # thresholds of the chosen rule
     python benchmarks/base_reading.py --data DIR --contexts   # context lengths averaged
+    python benchmarks/base_reading.py --data DIR --floors     # the lowest a forecast goes
 
 The shipped base model forecasts, zero-shot, validation splits only (the test values are
 never read): M4 Hourly and Weekly and the embedded datasets as ``base_select.py`` carves them
@@ -25,9 +26,10 @@ The rules (one context of 256 values; each series read at the period a rule give
 
 ``--grid`` scores the default rule at other peak heights and prominences; ``--contexts``
 the default rule with the forecasts of several context lengths averaged
-(``tsrnn._pretrained_mode.CONTEXT_FRACTIONS``). Each split is scored by sMAPE and MASE,
-relative to the first row (``(sMAPE / sMAPE_first + MASE / MASE_first) / 2``), and each row
-by its mean over the splits (lower is better).
+(``tsrnn._pretrained_mode.CONTEXT_FRACTIONS``); ``--floors`` the default reading with each
+rule of the lowest value a forecast may take (``tsrnn._pretrained_mode.FLOOR``). Each split
+is scored by sMAPE and MASE, relative to the first row (``(sMAPE / sMAPE_first + MASE /
+MASE_first) / 2``), and each row by its mean over the splits (lower is better).
 """
 
 import argparse
@@ -138,20 +140,21 @@ def candidates(args):
     def with_rule(r, d):
         return score(d, [r(v, cal) for v, cal in zip(d[0], d[2], strict=True)])
 
+    def with_setting(name, value):
+        """Scores the default reading with ``tsrnn._pretrained_mode.<name>`` set to ``value``."""
+        def scorer(d):
+            setattr(pretrained_mode, name, value)
+            return score(d)
+
+        return scorer
+
     if args.floors:
         for floor in FLOORS:
-            def scorer(d, floor=floor):
-                pretrained_mode.FLOOR = floor
-                return score(d)
-
-            yield f"floor: {floor}", scorer
+            yield f"floor: {floor}", with_setting("FLOOR", floor)
     elif args.contexts:
         for fractions in FRACTIONS:
-            def scorer(d, fractions=fractions):
-                pretrained_mode.CONTEXT_FRACTIONS = fractions
-                return score(d)
-
-            yield f"contexts {', '.join(str(round(256 * f)) for f in fractions)}", scorer
+            label = f"contexts {', '.join(str(round(256 * f)) for f in fractions)}"
+            yield label, with_setting("CONTEXT_FRACTIONS", fractions)
     elif args.grid:
         chosen = seasonality.PEAK_HEIGHT, seasonality.PEAK_PROMINENCE
         for c in [(h, q) for h in (0.2, 0.3, 0.4, 0.5) for q in (0.1, 0.3)]:
