@@ -44,6 +44,9 @@ def test_floors_score_each_rule_of_the_forecast_floor(base_reading, monkeypatch)
     seen = []
     monkeypatch.setattr(base_reading, "score", lambda d: seen.append(pm.FLOOR) or (1.0, 1.0))
     args = argparse.Namespace(floors=True, contexts=False, grid=False)
-    labels = [label for label, scorer in base_reading.candidates(args) if scorer(None)]
+    labels = []
+    for label, scorer in base_reading.candidates(args):
+        assert scorer(None) == (1.0, 1.0)
+        labels.append(label)
     assert seen == list(base_reading.FLOORS) and "series" in seen
     assert labels == [f"floor: {f}" for f in base_reading.FLOORS]
