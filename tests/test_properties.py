@@ -279,8 +279,13 @@ class Panel:
             spans.append((s + lo, s + hi))
         return spans
 
-    def future(self, stop, horizon):
-        """The ``horizon`` time stamps after grid position ``stop - 1``."""
+    def future(self, span, horizon):
+        """The ``horizon`` time stamps after a series' grid span ``(start, stop)``: the grid's,
+        except after a single value of a plain integer index (a Series or a long frame), which
+        has no step of its own: the forecast then steps by 1, as documented."""
+        start, stop = span
+        if self.kind == "int" and self.layout in ("series", "long") and stop - start == 1:
+            return pd.Index(self.grid(stop)[-1] + np.arange(1, horizon + 1, dtype=np.int64))
         return self.grid(stop + horizon)[stop:]
 
 
@@ -487,7 +492,7 @@ def _check_forecast(out, panel, spans, horizon, labels=None, nonnegative=False):
         assert out.shape == shape + (() if k is None else (k,)), out.shape
         values = out
     elif layout == "series":
-        future = panel.future(spans[0][1], horizon)
+        future = panel.future(spans[0], horizon)
         if labels is None:
             assert isinstance(out, pd.Series), type(out)
             assert out.name == panel.name, (out.name, panel.name)
@@ -498,7 +503,7 @@ def _check_forecast(out, panel, spans, horizon, labels=None, nonnegative=False):
         values = out.to_numpy(dtype=np.float64)
     elif layout == "wide":
         assert isinstance(out, pd.DataFrame), type(out)
-        _assert_same_index(out.index, panel.future(spans[0][1], horizon))
+        _assert_same_index(out.index, panel.future(spans[0], horizon))
         if labels is None:
             assert list(out.columns) == list(panel.ids), list(out.columns)
         else:
@@ -510,9 +515,9 @@ def _check_forecast(out, panel, spans, horizon, labels=None, nonnegative=False):
         value_cols = ["y"] if labels is None else list(labels)
         assert list(out.columns) == ["unique_id", "ds"] + value_cols, list(out.columns)
         assert len(out) == horizon * len(spans), len(out)
-        for sid, (_, stop) in zip(panel.ids, spans, strict=True):
+        for sid, span in zip(panel.ids, spans, strict=True):
             rows = out[out["unique_id"] == sid]
-            _assert_same_index(pd.Index(rows["ds"]), panel.future(stop, horizon), freq=False)
+            _assert_same_index(pd.Index(rows["ds"]), panel.future(span, horizon), freq=False)
         values = out[value_cols].to_numpy(dtype=np.float64)
     assert np.isfinite(values).all(), f"non-finite forecast:\n{out}"
     if nonnegative:
