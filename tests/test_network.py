@@ -10,7 +10,7 @@ import naive
 import numpy as np
 import pytest
 
-from tsrnn._network import NetworkSpec, forward, loss_and_grad
+from tsrnn._network import NetworkSpec, forward, forward_many, loss_and_grad
 
 CELLS = ("lstm", "gru", "rnn")
 LAYERS = (1, 2, 3)
@@ -306,13 +306,31 @@ def test_small_batches_match_naive(cell, dtype):
         assert err <= RTOL[dtype], f"batch {batch}: relative error {err:.3e}"
 
 
+@pytest.mark.parametrize("sizes", [(1, 1), (3, 2, 5), (1, 40), (40, 33)])
+@pytest.mark.parametrize("cell", CELLS)
+def test_forward_many_gives_each_batch_what_forward_gives_it(cell, sizes):
+    """Batches of different window lengths at once: batches of one chunk each, no more of
+    them than threads, run side by side ((1, 1); (3, 2, 5) too with 3 threads or more),
+    the others one after the other; either way each batch's outputs are those of its own
+    forward call, bit for bit."""
+    spec = make_spec(cell, 2, DIMS)
+    batches = []
+    for i, n in enumerate(sizes):
+        params, X, _ = make_problem(cell, 2, DIMS, n, STEPS + 3 * i, np.float32, seed=i)
+        batches.append((X, None))
+    outs = forward_many(params, batches, spec)
+    assert len(outs) == len(sizes)
+    for (X, _), out in zip(batches, outs, strict=True):
+        np.testing.assert_array_equal(out, forward(params, X, spec))
+
+
 _THREAD_SCRIPT = textwrap.dedent(
     """
     import sys
 
     import numpy as np
 
-    from tsrnn._network import NetworkSpec, forward, loss_and_grad
+    from tsrnn._network import NetworkSpec, forward, forward_many, loss_and_grad
 
     out = sys.argv[1]
     for cell in ("lstm", "gru", "rnn"):

@@ -31,6 +31,23 @@ def test_run_chunks_runs_every_chunk_once_with_a_row_of_scratch_per_thread(n_chu
     assert threading.current_thread().name in names  # the caller takes the first range
 
 
+@pytest.mark.parametrize("n_tasks", [0, 1, 2])
+def test_run_tasks_runs_each_task_once_the_first_on_the_calling_thread(n_tasks):
+    out = np.zeros(n_tasks)
+    names = [None] * n_tasks
+
+    def task(i, value):
+        names[i] = threading.current_thread().name
+        out[i] += value
+
+    _threads.run_tasks([(task, (i, 10.0 + i)) for i in range(n_tasks)])
+    np.testing.assert_array_equal(out, 10.0 + np.arange(n_tasks))
+    if n_tasks:
+        assert names[0] == threading.current_thread().name
+    if n_tasks > 1:
+        assert names[1] != names[0]
+
+
 def test_workspace_is_reused_and_grows_on_demand():
     a = _threads.workspace(2, 10, np.float32)
     b = _threads.workspace(1, 5, np.float32)

@@ -222,12 +222,22 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
         pt = _network.transposed(self.params_, self.spec_)  # once for all the network calls
 
         def network(X, Z):
-            Xn = np.ascontiguousarray(X, dtype=self.params_.dtype)
-            Z = _with_lags(Z, X[:, :, 0], self.linear_lags_) if self.spec_.n_head_features else None
-            pred = _network.forward(self.params_, Xn, self.spec_, Z, pt).astype(np.float64)
-            if self.quantiles_ is not None:
-                pred = pred.reshape(len(pred), -1, len(self.quantiles_))
-            return pred
+            """Outputs for a batch ``X`` (n, window, F), or a list for a list of batches
+            (each with its own window; ``Z`` then None or a list)."""
+            many = isinstance(X, list)
+            Xs, Zs = (X, Z or [None] * len(X)) if many else ([X], [Z])
+            if self.spec_.n_head_features:
+                lags = self.linear_lags_
+                Zs = [_with_lags(z, x[:, :, 0], lags) for x, z in zip(Xs, Zs, strict=True)]
+            batches = [(np.ascontiguousarray(x, dtype=self.params_.dtype), z)
+                       for x, z in zip(Xs, Zs, strict=True)]  # fmt: skip
+            preds = []
+            for pred in _network.forward_many(self.params_, batches, self.spec_, pt):
+                pred = pred.astype(np.float64)
+                if self.quantiles_ is not None:
+                    pred = pred.reshape(len(pred), -1, len(self.quantiles_))
+                preds.append(pred)
+            return preds if many else preds[0]
 
         return mode.outputs(MODE_STATES[self._mode].taken_from(self), X, covariates, network)
 

@@ -67,7 +67,9 @@ class Mode:
         state : FittedState
         X, covariates : as for ``prediction``
         network : callable
-            ``network(X, Z)`` -> outputs of shape (n, horizon_) or (n, horizon_, n_levels).
+            ``network(X, Z)`` -> outputs of shape (n, horizon_) or (n, horizon_, n_levels);
+            for a list of batches ``X`` (each with its own window length, ``Z`` None or a
+            list), a list of outputs, computed at once where the batches are small.
 
         Returns
         -------

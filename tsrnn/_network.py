@@ -36,7 +36,7 @@ from ._spec import (
     W_OUT,
     NetworkSpec,  # noqa: F401 - read from here too
 )
-from ._threads import ENGINE_LOCK, run_chunks, workspace
+from ._threads import ENGINE_LOCK, run_chunks, run_tasks, workspace
 
 
 def training_bytes(spec, batch_size, window, itemsize=4):
@@ -682,23 +682,60 @@ def forward(params, X, spec, Z=None, pt=None):
     -------
     ndarray of shape (batch, n_outputs)
     """
-    X = np.ascontiguousarray(X, dtype=params.dtype)
-    Z = _head_input(Z, X, spec)
-    B, T = X.shape[0], X.shape[1]
-    chunk = chunk_size_for(B, spec)
-    n_chunks = -(-B // chunk)
+    return forward_many(params, [(X, Z)], spec, pt)[0]
+
+
+def forward_many(params, batches, spec, pt=None):
+    """Outputs of the network for several batches, each with its own window length.
+
+    Batches of one chunk each (:func:`chunk_size_for`), no more of them than threads, run
+    at once, one per thread: a forecast that reads a few series at two context lengths
+    takes about as long as its longer read. Other batches run one after the other, each
+    on every thread. Either way each batch's outputs are those :func:`forward` gives it.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+    batches : list of (X, Z)
+        ``X`` of shape (batch_i, window_i, n_features), ``Z`` of shape (batch_i,
+        n_head_features) or None, as for :func:`forward`.
+    spec : NetworkSpec
+    pt : ndarray of shape (n_params,), optional
+        ``transposed(params, spec)``; made here when not given.
+
+    Returns
+    -------
+    list of ndarray of shape (batch_i, n_outputs)
+    """
+    dtype = params.dtype
+    jobs = []  # (X, Z, chunk, n_chunks, out) of each batch
+    for X, Z in batches:
+        X = np.ascontiguousarray(X, dtype=dtype)
+        chunk = chunk_size_for(X.shape[0], spec)
+        out = np.empty((X.shape[0], spec.n_outputs), dtype=dtype)
+        jobs.append((X, _head_input(Z, X, spec), chunk, -(-X.shape[0] // chunk), out))
     predict_chunks, _ = _engines(spec.cell_code)
-    out = np.empty((B, spec.n_outputs), dtype=X.dtype)
+    threads = get_num_threads()
+    together = len(jobs) <= threads and all(job[3] == 1 for job in jobs)
     with ENGINE_LOCK:
-        n_rows = min(n_chunks, get_num_threads())
-        work = workspace(n_rows, _work_size(spec, min(B, chunk), T, False), X.dtype)
         pt = transposed(params, spec) if pt is None else pt
-        head = (pt, X, Z, spec.dims, spec.offsets, _step_rows(spec), chunk)
-        _compiling.wait_aside(spec.cell, X.dtype)
-        if _compiling.will_compile(predict_chunks, (*head, 0, 1, work[0], out)):
-            _compiling.announce()
-        run_chunks(predict_chunks, n_chunks, head, (out,), work)
-    return out
+        _compiling.wait_aside(spec.cell, dtype)
+
+        def head(X, Z, chunk):
+            return pt, X, Z, spec.dims, spec.offsets, _step_rows(spec), chunk
+
+        for group in [jobs] if together else [[job] for job in jobs]:
+            X, Z, chunk, n_chunks, out = group[0]
+            size = max(_work_size(spec, min(len(j[0]), j[2]), j[0].shape[1], False) for j in group)
+            work = workspace(len(group) if together else min(n_chunks, threads), size, dtype)
+            if _compiling.will_compile(predict_chunks, (*head(X, Z, chunk), 0, 1, work[0], out)):
+                _compiling.announce()
+            if together:
+                run_tasks([(predict_chunks, (*head(X, Z, chunk), 0, 1, work[i], out))
+                           for i, (X, Z, chunk, _, out) in enumerate(group)])  # fmt: skip
+            else:
+                run_chunks(predict_chunks, n_chunks, head(X, Z, chunk), (out,), work)
+    return [job[4] for job in jobs]
 
 
 def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, outputs=None):

@@ -46,6 +46,11 @@ MIN_TRAINING_WINDOWS = 4096
 #: Context lengths a forecast reads each series at, as fractions of the window: the
 #: forecasts from the last 256 and the last 128 values (of a 256-step window) are averaged.
 CONTEXT_FRACTIONS = (1.0, 0.5)
+#: Up to this many series, a forecast hands the network all its reads of them at once (the
+#: engine runs small batches side by side on the threads, so one series costs about its
+#: longest read); more series are read one context length at a time, which keeps the
+#: inputs of one read in memory.
+READS_AT_ONCE = 1024
 #: The lowest a forecast goes (:func:`forecast_floors`): ``"window"``, the lowest of the values
 #: read (the last ``window_``) of a series without negative values (counts, sales, load: often
 #: with a floor of their own, such as a base load); ``"zero"`` zero for such a series;
@@ -154,6 +159,39 @@ def baseline(X, horizon, period):
     window = X.shape[1]
     cols = window - period[:, None] + np.arange(horizon)[None, :] % period[:, None]
     return np.take_along_axis(X[:, :, 0], cols, axis=1)
+
+
+def _read_forecasts(network, histories, reads, horizon, n_reads):
+    """The forecasts of some of a forecast's reads, each divided by the number of reads, summed.
+
+    Parameters
+    ----------
+    network : callable
+        As for :meth:`PretrainedMode.outputs`.
+    histories : list of ndarray
+        The values of each series, the newest last.
+    reads : list of (int, ndarray of shape (n_series,))
+        Context length and the period of each series at it, for each read.
+    horizon : int
+        Steps forecast by the network in one call.
+    n_reads : int
+        How many reads the forecast averages.
+
+    Returns
+    -------
+    ndarray of shape (n_series, horizon, n_levels)
+        In the units of the series.
+    """
+    inputs = [base_inputs(histories, p, n) for n, p in reads]
+    total = 0.0
+    raws = network([Xb for Xb, _, _, _ in inputs], None)
+    for (Xb, loc, scale, period), raw in zip(inputs, raws, strict=True):
+        # a constant context (scaled to exact zeros) is forecast as itself: the network's
+        # correction to its naive forecast would be noise times its level
+        raw[~Xb[:, :, 0].any(axis=1)] = 0.0
+        raw += baseline(Xb, horizon, period)[:, :, None]
+        total = total + (raw * scale[:, None, None] + loc[:, None, None]) / n_reads
+    return total
 
 
 def training_windows(series, periods, window, horizon, ends):
@@ -279,7 +317,8 @@ class PretrainedMode(Mode):
             None: after the series of the last ``partial_fit``/``fit``.
         covariates : None
         network : callable
-            ``network(X, Z)`` -> outputs of shape (n, network_horizon_, n_levels).
+            ``network(X, Z)`` -> outputs of shape (n, network_horizon_, n_levels); for a
+            list of batches ``X``, a list of outputs.
 
         Returns
         -------
@@ -303,17 +342,13 @@ class PretrainedMode(Mode):
         periods = [self._periods(data, n) for n in lengths]  # each found in what is read
         floor = forecast_floors(data.values, w)
         histories = [v[-w:] for v in data.values]
+        reads = list(zip(lengths, periods, strict=True))  # the context lengths read
+        groups = [reads] if len(histories) <= READS_AT_ONCE else [[r] for r in reads]
         parts = []
         for _ in range(-(-h // step)):
             pred = 0.0
-            for n, p in zip(lengths, periods, strict=True):  # the forecasts of each context
-                Xb, loc, scale, period = base_inputs(histories, p, n)
-                raw = network(Xb, None)
-                # a constant context (scaled to exact zeros) is forecast as itself: the
-                # network's correction to its naive forecast would be noise times its level
-                raw[~Xb[:, :, 0].any(axis=1)] = 0.0
-                raw = raw + baseline(Xb, step, period)[:, :, None]
-                pred = pred + (raw * scale[:, None, None] + loc[:, None, None]) / len(lengths)
+            for group in groups:
+                pred = pred + _read_forecasts(network, histories, group, step, len(reads))
             pred = np.maximum(pred, floor[:, None, None])
             parts.append(pred)
             median = np.median(pred, axis=2)  # the levels are symmetric around 0.5

@@ -1,9 +1,10 @@
 """Running the CPU engines' chunks on a pool of threads.
 
 The engines (:mod:`tsrnn._network`) release the GIL; :func:`run_chunks` runs a batch's chunks
-on a pool of threads, one contiguous range per thread, with BLAS on one thread meanwhile, and
-:func:`workspace` lends them scratch memory that lives from call to call. A call holds
-:data:`ENGINE_LOCK` for both.
+on a pool of threads, one contiguous range per thread, and :func:`run_tasks` runs several
+engine calls at once (small batches of different window lengths), with BLAS on one thread
+meanwhile; :func:`workspace` lends them scratch memory that lives from call to call. A call
+holds :data:`ENGINE_LOCK` for both.
 """
 
 import os
@@ -18,7 +19,7 @@ _WORK = {}
 #: Held while an engine call runs: the kernels release the GIL, and every call shares the
 #: scratch memory of :func:`workspace` and the thread pool.
 ENGINE_LOCK = threading.Lock()
-#: The thread pool of :func:`run_chunks`: (process id, number of threads, executor).
+#: The thread pool of :func:`run_tasks`: (process id, number of threads, executor).
 _POOL = [None, 0, None]
 
 
@@ -89,14 +90,32 @@ def run_chunks(engine, n_chunks, head, tail, work):
     """
     n_threads = min(n_chunks, work.shape[0])
     cuts = [n_chunks * i // n_threads for i in range(n_threads + 1)]
-    if n_threads == 1:
-        engine(*head, 0, n_chunks, work[0], *tail)
+    run_tasks(
+        [(engine, (*head, cuts[i], cuts[i + 1], work[i], *tail)) for i in range(n_threads)]
+    )
+
+
+def run_tasks(tasks):
+    """Run ``fn(*args)`` for every ``(fn, args)`` of ``tasks`` at once and wait for them.
+
+    The calling thread runs the first task, the pool of threads the others; with more than
+    one, BLAS runs on one thread meanwhile (:func:`_single_threaded_blas`). Give at most as
+    many tasks as Numba has threads.
+
+    Parameters
+    ----------
+    tasks : list of (callable, tuple)
+        Engine entry points that release the GIL, with their arguments; each task its own
+        scratch memory and outputs.
+    """
+    if not tasks:
+        return
+    (fn, args), rest = tasks[0], tasks[1:]
+    if not rest:
+        fn(*args)
         return
     with _single_threaded_blas():
-        futures = [
-            _pool(n_threads - 1).submit(engine, *head, cuts[i], cuts[i + 1], work[i], *tail)
-            for i in range(1, n_threads)
-        ]
-        engine(*head, cuts[0], cuts[1], work[0], *tail)
+        futures = [_pool(len(rest)).submit(f, *a) for f, a in rest]
+        fn(*args)
         for future in futures:
             future.result()
