@@ -717,24 +717,24 @@ def forward_many(params, batches, spec, pt=None):
     predict_chunks, _ = _engines(spec.cell_code)
     threads = get_num_threads()
     together = len(jobs) <= threads and all(job[3] == 1 for job in jobs)
+    fixed = (spec.dims, spec.offsets, _step_rows(spec))
     with ENGINE_LOCK:
         pt = transposed(params, spec) if pt is None else pt
         _compiling.wait_aside(spec.cell, dtype)
-
-        def head(X, Z, chunk):
-            return pt, X, Z, spec.dims, spec.offsets, _step_rows(spec), chunk
-
         for group in [jobs] if together else [[job] for job in jobs]:
-            X, Z, chunk, n_chunks, out = group[0]
-            size = max(_work_size(spec, min(len(j[0]), j[2]), j[0].shape[1], False) for j in group)
+            heads = [(pt, X, Z, *fixed, chunk) for X, Z, chunk, _, _ in group]
+            size = max(_work_size(spec, min(len(X), chunk), X.shape[1], False)
+                       for X, _, chunk, _, _ in group)  # fmt: skip
+            n_chunks, out = group[0][3], group[0][4]
             work = workspace(len(group) if together else min(n_chunks, threads), size, dtype)
-            if _compiling.will_compile(predict_chunks, (*head(X, Z, chunk), 0, 1, work[0], out)):
+            if _compiling.will_compile(predict_chunks, (*heads[0], 0, 1, work[0], out)):
                 _compiling.announce()
             if together:
-                run_tasks([(predict_chunks, (*head(X, Z, chunk), 0, 1, work[i], out))
-                           for i, (X, Z, chunk, _, out) in enumerate(group)])  # fmt: skip
+                outs = [job[4] for job in group]
+                run_tasks([(predict_chunks, (*heads[i], 0, 1, work[i], outs[i]))
+                           for i in range(len(group))])  # fmt: skip
             else:
-                run_chunks(predict_chunks, n_chunks, head(X, Z, chunk), (out,), work)
+                run_chunks(predict_chunks, n_chunks, heads[0], (out,), work)
     return [job[4] for job in jobs]
 
 
