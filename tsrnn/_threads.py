@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 
 import numpy as np
+from numba import get_num_threads
 
 _BLAS = []
 _WORK = {}
@@ -115,7 +116,9 @@ def run_tasks(tasks):
         fn(*args)
         return
     with _single_threaded_blas():
-        futures = [_pool(len(rest)).submit(f, *a) for f, a in rest]
+        # one pool for every call: sized by Numba's thread count, not by this call's tasks
+        pool = _pool(max(len(rest), get_num_threads() - 1))
+        futures = [pool.submit(f, *a) for f, a in rest]
         fn(*args)
         for future in futures:
             future.result()
