@@ -1,7 +1,7 @@
 """Slow, loop-based NumPy reference implementation of the recurrent forecaster.
 
 This module is deliberately written for clarity rather than speed.  It is the
-ground truth that the compiled kernels in :mod:`tsrnn._network` are tested
+ground truth that the compiled kernels in :mod:`tsrnn._chunks` are tested
 against, and it is itself checked against finite differences and against
 PyTorch.  All arithmetic is carried out in float64, whatever the dtype of the
 parameters passed in.

@@ -44,7 +44,8 @@ def test_compile_notice_once_then_silent(tmp_path):
 TRAIN_SCRIPT = """
 import numpy as np
 from tsrnn import _compiling
-from tsrnn._network import NetworkSpec, _engines, forward, loss_and_grad
+from tsrnn._chunks import engines
+from tsrnn._network import NetworkSpec, forward, loss_and_grad
 spec = NetworkSpec("rnn", 1, 2, 1, 1)
 params = spec.init_params(np.random.default_rng(0))
 X = np.zeros((1, 3, 1), dtype=np.float32)
@@ -52,7 +53,7 @@ loss_and_grad(params, X, np.zeros((1, 1), dtype=np.float32), spec)
 helper = _compiling._state["aside"].get(("rnn", "float32"))
 print("helper" if helper is not None else "none")
 forward(params, X, spec)
-predict = _engines(spec.cell_code)[0]
+predict = engines(spec.cell_code)[0]
 print("loaded" if predict.stats.cache_hits else "compiled")
 """
 

@@ -8,7 +8,7 @@ kernels' compile-time sizes, builds the kernels for the values it reads: see
 """
 
 # --------------------------------------------------------------------------------------------
-# CPU engines (tsrnn._network)
+# CPU engines (tsrnn._network, tsrnn._chunks)
 
 #: Sequences handled together by one worker of the CPU engines. The batch is cut into chunks
 #: of this size whatever the number of threads, and the per-chunk gradients are summed in

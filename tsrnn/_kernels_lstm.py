@@ -9,7 +9,7 @@ PyTorch's equations and gate order (i, f, g, o), so weights are interchangeable 
     h' = o * tanh(c')
 
 The matrix products ``W_ih x`` (for every time step at once) and ``W_hh h`` are done by the
-layer engine in :mod:`tsrnn._network`; these functions take their results and do the rest.
+chunk workers in :mod:`tsrnn._chunks`; these functions take their results and do the rest.
 The secondary state ``s`` of the engine holds the cell state ``c``.
 
 Each sequence (row) is handled by a loop over ``j < H`` on contiguous 1-D views of the gate

@@ -1,41 +1,18 @@
-"""The CPU engines: forward pass and loss gradient of a :class:`~tsrnn._spec.NetworkSpec`
-network over its flat parameter vector (the layout is described in :mod:`tsrnn._spec`).
+"""The CPU engines' entry points: forward pass and loss gradient of a
+:class:`~tsrnn._spec.NetworkSpec` network over its flat parameter vector (the layout is
+described in :mod:`tsrnn._spec`).
 
-The engines cut the batch into fixed chunks (:mod:`tsrnn._config`) and run the chunks on a
-pool of threads (:mod:`tsrnn._threads`; the kernels release the GIL), each chunk through
-every layer with matrix products over the chunk (the input projection of all time steps as
-one product, then one product per step for the recurrence), and sum the per-chunk gradients
-in chunk order: results do not depend on the thread count.
-Inside a chunk the data is time-major: row ``t * n_seq + b`` holds sequence ``b`` at step
-``t``.
+The entry points cut each batch into fixed chunks (:func:`chunk_size_for`, from
+:mod:`tsrnn._config`) and run the compiled chunk workers of :mod:`tsrnn._chunks` on a pool
+of threads (:mod:`tsrnn._threads`; the workers release the GIL). The per-chunk gradients
+are summed in chunk order: results do not depend on the thread count.
 """
 
-from functools import cache
-
 import numpy as np
-from numba import get_num_threads, njit, types
-from numba.extending import overload
+from numba import get_num_threads
 
-from . import _compiling, _config
-from ._kernels_common import _JIT
-from ._kernels_gru import gru_backward_step, gru_forward_step
-from ._kernels_lstm import lstm_backward_step, lstm_forward_step
-from ._kernels_rnn import rnn_backward_step, rnn_forward_step
-from ._spec import (
-    B_HH,
-    B_IH,
-    B_OUT,
-    GRU,
-    LOSS_CODES,
-    LSTM,
-    MAE,
-    MSE,
-    RNN,
-    W_HH,
-    W_IH,
-    W_OUT,
-    NetworkSpec,  # noqa: F401 - read from here too
-)
+from . import _chunks, _compiling, _config
+from ._spec import LOSS_CODES, NetworkSpec  # noqa: F401 - NetworkSpec is read from here too
 from ._threads import ENGINE_LOCK, run_chunks, run_tasks, workspace
 
 
@@ -60,7 +37,7 @@ def training_bytes(spec, batch_size, window, itemsize=4):
     chunk = chunk_size_for(batch_size, spec)
     n_chunks = -(-batch_size // chunk)
     busy = min(n_chunks, get_num_threads())
-    scratch = busy * _work_size(spec, min(chunk, batch_size), window, True)
+    scratch = busy * _chunks.work_size(spec, min(chunk, batch_size), window, True)
     batch = batch_size * (window * spec.n_features + spec.n_outputs + spec.n_head_features)
     return itemsize * (scratch + spec.n_params * (n_chunks + 6) + batch)
 
@@ -79,525 +56,6 @@ def _wide(spec):
     whole, over larger chunks."""
     rows = _config.CPU_SMALL_GEMM // (spec.gates * spec.hidden_size**2)
     return rows < _config.CPU_MIN_STEP_ROWS
-
-
-# --------------------------------------------------------------------------------------------
-# Numba engine: per-chunk workers
-
-
-@njit(cache=True, **_JIT)
-def _n_gates(cell):
-    return 4 if cell == LSTM else (3 if cell == GRU else 1)
-
-
-@njit(cache=True, **_JIT)
-def _layer_offsets(dims, offsets, layer):
-    """Where W_ih, W_hh, b_ih, b_hh of ``layer`` start (read from the offset table) and the
-    width of its input."""
-    row = offsets[layer]
-    n_in = dims[1] if layer == 0 else dims[2]
-    return row[W_IH], row[W_HH], row[B_IH], row[B_HH], n_in
-
-
-def _forward_step(cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s):
-    """One forward step of ``cell`` (see the ``*_forward_step`` kernels); inside kernels only.
-
-    With ``cell`` a compile-time constant (a literal: the engines get it from
-    :func:`_engines`), only that cell's kernel is compiled.
-    """
-
-
-def _backward_step(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
-    """One backward step of ``cell`` (see the ``*_backward_step`` kernels); inside kernels
-    only, compiling only that cell's kernel when ``cell`` is a literal."""
-
-
-_FORWARD_KERNELS = {LSTM: lstm_forward_step, GRU: gru_forward_step, RNN: rnn_forward_step}
-_BACKWARD_KERNELS = {LSTM: lstm_backward_step, GRU: gru_backward_step, RNN: rnn_backward_step}
-
-
-@overload(_forward_step, prefer_literal=True, jit_options=_JIT)
-def _ov_forward_step(cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s):
-    if isinstance(cell, types.IntegerLiteral):
-        kernel = _FORWARD_KERNELS[cell.literal_value]
-        return lambda cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s: kernel(
-            a, r, b_ih, b_hh, h_prev, s_prev, h, s
-        )
-
-    def impl(cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s):  # a run-time code: every cell
-        if cell == LSTM:
-            lstm_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s)
-        elif cell == GRU:
-            gru_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s)
-        else:
-            rnn_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s)
-
-    return impl
-
-
-@overload(_backward_step, prefer_literal=True, jit_options=_JIT)
-def _ov_backward_step(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
-    if isinstance(cell, types.IntegerLiteral):
-        kernel = _BACKWARD_KERNELS[cell.literal_value]
-        return lambda cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev: kernel(
-            a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev
-        )
-
-    def impl(cell, a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
-        if cell == LSTM:
-            lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
-        elif cell == GRU:
-            gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
-        else:
-            rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev)
-
-    return impl
-
-
-@njit(cache=True, **_JIT)
-def _time_major(x, xt):
-    """``xt[t * n_seq + b] = x[b, t]``: x (n_seq, T, F) time-major into xt (T * n_seq, F)."""
-    n_seq, T, F = x.shape
-    for t in range(T):
-        for b in range(n_seq):
-            row = xt[t * n_seq + b]
-            for f in range(F):
-                row[f] = x[b, t, f]
-
-
-@njit(cache=True, **_JIT)
-def _dot_rows(a, b, out, rows):
-    """``out = a @ b``, as one product per block of ``rows`` rows of ``a``.
-
-    OpenBLAS multiplies small matrices (``m * n * k`` up to about ``2**19``) with a kernel
-    that skips packing; cutting the per-step products down to that size is faster than one
-    larger product. Row ``i`` of ``out`` does not depend on the cut.
-    """
-    n = a.shape[0]
-    for r0 in range(0, n, rows):
-        r1 = min(n, r0 + rows)
-        np.dot(a[r0:r1], b, out[r0:r1])
-
-
-@njit(cache=True, **_JIT)
-def _outer(u, v, out):
-    """``out[b, k] = u[b] * v[k]``: u (n,), v (K,), out (n, K); ``np.outer`` into ``out``."""
-    for b in range(out.shape[0]):
-        row, ub = out[b], u[b]
-        for k in range(row.shape[0]):
-            row[k] = ub * v[k]
-
-
-@njit(cache=True, **_JIT)
-def _column_sums(m, out):
-    """``out[k] = sum_i m[i, k]``, summed in row order; m (n, K), out (K,)."""
-    out[:] = 0
-    for i in range(m.shape[0]):
-        row = m[i]
-        for k in range(out.shape[0]):
-            out[k] += row[k]
-
-
-@njit(cache=True, inline="always", **_JIT)
-def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
-    """Forward pass of one chunk through every layer, keeping what BPTT needs.
-
-    Parameters
-    ----------
-    pt : ndarray of shape (n_params,)
-        The parameters, with transposed weight blocks (:func:`_transposed`).
-    x : ndarray of shape (n_seq, T, F)
-    dims : int64 ndarray ``[cell, F, H, L, O, E]``
-    offsets : int64 ndarray of shape (L + 1, 4)
-        Where every parameter block starts (:attr:`NetworkSpec.offsets`).
-    step_rows : int
-        Rows per product in the per-step recurrence (:func:`_dot_rows`).
-    xt : ndarray of shape (T * n_seq, F)
-        Out: ``x`` time-major.
-    hs, ss : ndarray of shape (L, (T + 1) * n_seq, H)
-        Out: hidden and secondary states of every layer, time-major, step 0 the zero state.
-    acts : ndarray of shape (L, T * n_seq, G * H)
-        Out: gate activations of every layer and step (the backward pass turns them into
-        the gradients with respect to the pre-activations, in place).
-    """
-    H, L = dims[2], dims[3]
-    n_seq, T = x.shape[0], x.shape[1]
-    GH = acts.shape[2]
-    zero = x.dtype.type(0)
-    _time_major(x, xt)
-    rec = np.empty((n_seq, GH), dtype=x.dtype)
-    for layer in range(L):
-        o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
-        b_ih = pt[o_bih:o_bhh]
-        b_hh = pt[o_bhh : o_bhh + GH]
-        inp = xt if layer == 0 else hs[layer - 1][n_seq:]
-        h_all, s_all, a_all = hs[layer], ss[layer], acts[layer]
-        np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a_all)
-        h_all[:n_seq] = zero
-        s_all[:n_seq] = zero
-        rec[:] = zero
-        for t in range(T):
-            lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
-            if t > 0:
-                _dot_rows(h_all[lo:mid], pt[o_hh:o_bih].reshape(H, GH), rec, step_rows)
-            _forward_step(
-                cell, a_all[lo:mid], rec, b_ih, b_hh,
-                h_all[lo:mid], s_all[lo:mid], h_all[mid:hi], s_all[mid:hi],
-            )  # fmt: skip
-
-
-# The head's products are small loops rather than BLAS calls: with the loops ordered so that
-# the innermost one runs along a contiguous row, they vectorise, and every array layout Numba
-# compiles ``np.dot`` for costs seconds on a fresh install.
-
-
-@njit(cache=True, **_JIT)
-def _head_forward(pt, dims, offsets, h_last, z, out):
-    """``out = [h_last, z] @ W_out.T + b_out``; h_last (n_seq, H), z (n_seq, E), out
-    (n_seq, O). ``pt`` holds ``W_out`` transposed, see :func:`_transposed`."""
-    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
-    o_w, o_b = offsets[L, W_OUT], offsets[L, B_OUT]
-    W_t = pt[o_w:o_b].reshape(H + E, O)
-    b_out = pt[o_b : o_b + O]
-    for b in range(out.shape[0]):
-        row = out[b]
-        for k in range(O):
-            row[k] = 0
-        for j in range(H):
-            u, w = h_last[b, j], W_t[j]
-            for k in range(O):
-                row[k] += u * w[k]
-        for j in range(E):
-            u, w = z[b, j], W_t[H + j]
-            for k in range(O):
-                row[k] += u * w[k]
-        for k in range(O):
-            row[k] += b_out[k]
-
-
-@njit(cache=True, **_JIT)
-def _head_backward(params, dims, offsets, h_last, z, dy, grad, dh_last):
-    """Gradients of the head: ``W_out`` and ``b_out`` into ``grad``, and ``dh_last = dy @
-    W_out[:, :H]``; dy (n_seq, O), dh_last (n_seq, H)."""
-    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
-    o_w, o_b = offsets[L, W_OUT], offsets[L, B_OUT]
-    W_out = params[o_w:o_b].reshape(O, H + E)
-    dW_out = grad[o_w:o_b].reshape(O, H + E)
-    n_seq = dy.shape[0]
-    for k in range(O):
-        drow = dW_out[k]
-        for j in range(H + E):
-            drow[j] = 0
-        acc = dy.dtype.type(0)
-        for b in range(n_seq):
-            g = dy[b, k]
-            acc += g
-            for j in range(H):
-                drow[j] += g * h_last[b, j]
-            for j in range(E):
-                drow[H + j] += g * z[b, j]
-        grad[o_b + k] = acc
-    for b in range(n_seq):
-        row = dh_last[b]
-        for j in range(H):
-            row[j] = 0
-        for k in range(O):
-            g, w = dy[b, k], W_out[k]
-            for j in range(H):
-                row[j] += g * w[j]
-
-
-@njit(cache=True, **_JIT)
-def _chunk_buffers(work, n_seq, T, dims):
-    """The working arrays of one chunk in training, as views of ``work``.
-
-    Parameters
-    ----------
-    work : ndarray of shape (W,)
-        Scratch memory, at least :func:`_work_size` elements; its contents are overwritten
-        and never read before being written.
-    n_seq, T : int
-    dims : int64 ndarray ``[cell, F, H, L, O, E]``
-
-    Returns
-    -------
-    xt : ndarray of shape (T * n_seq, F)
-    hs, ss : ndarray of shape (L, (T + 1) * n_seq, H)
-    acts : ndarray of shape (L, T * n_seq, G * H)
-        Gate activations; the backward pass overwrites those of each layer with the
-        gradients with respect to its pre-activations.
-    dseq : ndarray of shape (T * n_seq, H)
-        Gradient with respect to the hidden states of the current layer, from above.
-    dr : ndarray of shape (T * n_seq, G * H)
-        Gradient with respect to the recurrent pre-activations ``W_hh h + b_hh``; no
-        columns unless the cell is a GRU (for the others it equals the one in ``acts``).
-    """
-    cell, F, H, L = dims[0], dims[1], dims[2], dims[3]
-    GH = _n_gates(cell) * H
-    TN = T * n_seq
-    n_hs = L * (TN + n_seq) * H
-    o = 0
-    xt = work[o : o + TN * F].reshape(TN, F)
-    o += TN * F
-    hs = work[o : o + n_hs].reshape(L, TN + n_seq, H)
-    o += n_hs
-    ss = work[o : o + n_hs].reshape(L, TN + n_seq, H)
-    o += n_hs
-    acts = work[o : o + L * TN * GH].reshape(L, TN, GH)
-    o += L * TN * GH
-    dseq = work[o : o + TN * H].reshape(TN, H)
-    o += TN * H
-    gr = GH if cell == GRU else 0
-    dr = work[o : o + TN * gr].reshape(TN, gr)
-    return xt, hs, ss, acts, dseq, dr
-
-
-@njit(cache=True, inline="always", **_JIT)
-def _chunk_predict(cell, pt, x, z, dims, offsets, step_rows, work, out):
-    """Outputs of one chunk: x (n_seq, T, F) and head features z (n_seq, E) -> out (n_seq, O).
-
-    The same arithmetic as :func:`_chunk_forward`, streamed: every layer advances one step at
-    a time, with the input projection of the step as its own product, and only the states of
-    the step before are kept. The working set stays in the per-core caches whatever the
-    window, where the training pass keeps every step for backpropagation.
-
-    Parameters
-    ----------
-    pt, x, dims, offsets, step_rows
-        As for :func:`_chunk_forward`.
-    z : ndarray of shape (n_seq, E)
-    work : ndarray of shape (W,)
-        Scratch memory, at least :func:`_work_size` elements (``train=False``).
-    out : ndarray of shape (n_seq, O)
-    """
-    F, H, L = dims[1], dims[2], dims[3]
-    n_seq, T = x.shape[0], x.shape[1]
-    GH = _n_gates(cell) * H
-    TN = T * n_seq
-    zero = x.dtype.type(0)
-    xt = work[: TN * F].reshape(TN, F)
-    o = TN * F
-    hs = work[o : o + 2 * L * n_seq * H].reshape(2, L, n_seq, H)  # [t % 2]: after step t
-    o += 2 * L * n_seq * H
-    ss = work[o : o + 2 * L * n_seq * H].reshape(2, L, n_seq, H)
-    o += 2 * L * n_seq * H
-    a = work[o : o + n_seq * GH].reshape(n_seq, GH)
-    o += n_seq * GH
-    rec = work[o : o + n_seq * GH].reshape(n_seq, GH)
-    _time_major(x, xt)
-    hs[1] = zero  # the zero state, "after step -1"
-    ss[1] = zero
-    for t in range(T):
-        now, before = t % 2, (t + 1) % 2
-        for layer in range(L):
-            o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
-            inp = xt[t * n_seq : (t + 1) * n_seq] if layer == 0 else hs[now, layer - 1]
-            if n_in == 1:  # one input (a univariate series): cheaper than a BLAS call
-                _outer(inp[:, 0], pt[o_ih:o_hh], a)
-            else:
-                np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a)
-            if t == 0:
-                rec[:] = zero
-            else:
-                _dot_rows(hs[before, layer], pt[o_hh:o_bih].reshape(H, GH), rec, step_rows)
-            _forward_step(
-                cell, a, rec, pt[o_bih:o_bhh], pt[o_bhh : o_bhh + GH],
-                hs[before, layer], ss[before, layer], hs[now, layer], ss[now, layer],
-            )  # fmt: skip
-    _head_forward(pt, dims, offsets, hs[(T - 1) % 2, L - 1], z, out)
-
-
-@njit(cache=True, **_JIT)
-def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
-    """Loss of a chunk (float64 sum, not yet divided by ``norm``) and ``dy = dloss/dyhat``."""
-    total = 0.0
-    zero = yhat.dtype.type(0)
-    scale = yhat.dtype.type(1.0 / norm)
-    for b in range(yhat.shape[0]):
-        for k in range(yhat.shape[1]):
-            e = yhat[b, k] - y[b, k]
-            if loss == MSE:
-                total += e * e
-                dy[b, k] = 2 * e * scale
-            elif loss == MAE:
-                total += abs(e)
-                dy[b, k] = scale if e > zero else (-scale if e < zero else zero)
-            else:  # PINBALL
-                q = quantiles[k]
-                # pinball(y - yhat): q * u for u >= 0, (q - 1) * u for u < 0, u = -e
-                if e < zero:
-                    total += -q * e
-                    dy[b, k] = -q * scale
-                else:
-                    total += (1.0 - q) * e
-                    dy[b, k] = (1 - q) * scale if e > zero else zero
-    return total
-
-
-@njit(cache=True, inline="always", **_JIT)
-def _chunk_loss_grad(
-    cell, params, pt, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work, grad,
-    yhat,
-):  # fmt: skip
-    """Loss and parameter gradient of one chunk; the gradient is written into ``grad``, the
-    network's outputs into ``yhat``.
-
-    Parameters
-    ----------
-    params, grad : ndarray of shape (n_params,)
-    pt : ndarray of shape (n_params,)
-        ``params`` with transposed weight blocks (:func:`_transposed`), for the forward
-        pass.
-    x : ndarray of shape (n_seq, T, F)
-    z : ndarray of shape (n_seq, E)
-        Head features.
-    y : ndarray of shape (n_seq, O)
-    dims : int64 ndarray ``[cell, F, H, L, O, E]``
-    offsets : int64 ndarray of shape (L + 1, 4)
-        Where every parameter block starts (:attr:`NetworkSpec.offsets`).
-    step_rows : int
-        Rows per product in the per-step recurrence (:func:`_dot_rows`).
-    loss : int
-        Loss code, see ``LOSS_CODES``.
-    quantiles : float64 ndarray of shape (O,)
-        Quantile level of each output (pinball loss only).
-    norm : float
-        Divisor of the summed loss (the number of outputs of the whole batch).
-    work : ndarray of shape (W,)
-        Scratch memory, see :func:`_chunk_buffers`.
-    yhat : ndarray of shape (n_seq, O)
-        Receives the outputs of the forward pass.
-
-    Returns
-    -------
-    float
-        The chunk's summed loss, not divided by ``norm``.
-    """
-    H, L, O = dims[2], dims[3], dims[4]
-    n_seq, T = x.shape[0], x.shape[1]
-    dt = x.dtype
-    zero = dt.type(0)
-    xt, hs, ss, acts, dseq, dr = _chunk_buffers(work, n_seq, T, dims)
-    _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts)
-    GH = acts.shape[2]
-
-    # head and loss
-    h_last = hs[L - 1][T * n_seq :]
-    _head_forward(pt, dims, offsets, h_last, z, yhat)
-    dy = np.empty((n_seq, O), dtype=dt)
-    total = _loss_gradient(yhat, y, loss, quantiles, norm, dy)
-
-    # gradient with respect to every hidden state of the current layer, from above
-    dseq[: (T - 1) * n_seq] = zero
-    _head_backward(params, dims, offsets, h_last, z, dy, grad, dseq[(T - 1) * n_seq :])
-    ds = np.empty((n_seq, H), dtype=dt)
-    dh_rec = np.empty((n_seq, H), dtype=dt)
-    sink = np.zeros((n_seq, H), dtype=dt)  # dh_up_prev of the first step, discarded
-
-    for layer in range(L - 1, -1, -1):
-        o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
-        W_ih = params[o_ih:o_hh].reshape(GH, n_in)
-        W_hh = params[o_hh:o_bih].reshape(GH, H)
-        h_all, s_all, dp = hs[layer], ss[layer], acts[layer]
-        # the backward steps turn the activations in dp into the gradients with respect to
-        # the pre-activations; the recurrent one differs for the GRU alone (the other cells
-        # leave dr alone and use dp for both)
-        drec = dr if cell == GRU else dp
-        ds[:] = zero
-        dh_rec[:] = zero
-        for t in range(T - 1, -1, -1):
-            lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
-            up_prev = dseq[lo - n_seq : lo] if t > 0 else sink
-            _backward_step(
-                cell, dp[lo:mid], h_all[lo:mid], s_all[lo:mid], s_all[mid:hi],
-                dseq[lo:mid], dh_rec, ds, dr[lo:mid], up_prev,
-            )  # fmt: skip
-            if t > 0:
-                _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows)
-        inp = xt if layer == 0 else hs[layer - 1][n_seq:]
-        np.dot(dp.T, inp, grad[o_ih:o_hh].reshape(GH, n_in))
-        np.dot(drec.T, h_all[: T * n_seq], grad[o_hh:o_bih].reshape(GH, H))
-        _column_sums(dp, grad[o_bih:o_bhh])
-        if cell == GRU:
-            _column_sums(drec, grad[o_bhh : o_bhh + GH])
-        else:  # drec is dp: both biases get the same gradient
-            for j in range(GH):
-                grad[o_bhh + j] = grad[o_bih + j]
-        if layer > 0:
-            np.dot(dp, W_ih, dseq)
-    return total
-
-
-# --------------------------------------------------------------------------------------------
-# Numba engine: entry points, run on a pool of threads
-
-
-@cache
-def _engines(cell):
-    """The two jitted entry points of one cell, compiled on first use.
-
-    ``cell`` (a cell code) is a constant of these closures, so Numba types it as a literal
-    all the way down to :func:`_forward_step` and :func:`_backward_step`: a model compiles
-    its own cell, not all three. The closures are cached on disk like the module's functions
-    (Numba keys their cache by the value of the constant).
-
-    Both run a range of chunks ``k0 <= k < k1`` of a batch cut into chunks of ``chunk``
-    sequences, and release the GIL: :func:`tsrnn._threads.run_chunks` calls them from a pool
-    of threads, each thread with its own range and its own row of scratch memory. Plain functions
-    compile in a fraction of the time a ``parallel=True`` region takes.
-
-    Parameters
-    ----------
-    cell : int
-        Cell code, see ``CELL_CODES``.
-
-    Returns
-    -------
-    predict_chunks, loss_grad_chunks : numba dispatchers
-    """
-
-    @njit(cache=True, nogil=True, **_JIT)
-    def predict_chunks(pt, X, Z, dims, offsets, step_rows, chunk, k0, k1, work, out):
-        """Outputs of chunks k0..k1-1 of the batch X (B, T, F), Z (B, E) into out (B, O)."""
-        B = X.shape[0]
-        for k in range(k0, k1):
-            b0 = k * chunk
-            b1 = min(B, b0 + chunk)
-            _chunk_predict(
-                cell, pt, X[b0:b1], Z[b0:b1], dims, offsets, step_rows, work, out[b0:b1],
-            )  # fmt: skip
-
-    @njit(cache=True, nogil=True, **_JIT)
-    def loss_grad_chunks(
-        params, pt, X, Z, Y, dims, offsets, step_rows, loss, quantiles, norm, chunk, k0, k1,
-        work, grads, losses, outs,
-    ):  # fmt: skip
-        """Summed loss and gradient of chunks k0..k1-1 into losses[k] and grads[k] (P,),
-        their outputs into the rows of outs (B, O)."""
-        B = X.shape[0]
-        for k in range(k0, k1):
-            b0 = k * chunk
-            b1 = min(B, b0 + chunk)
-            losses[k] = _chunk_loss_grad(
-                cell, params, pt, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, offsets,
-                step_rows, loss, quantiles, norm, work, grads[k], outs[b0:b1],
-            )  # fmt: skip
-
-    return predict_chunks, loss_grad_chunks
-
-
-# --------------------------------------------------------------------------------------------
-# Python entry points
-
-def _work_size(spec, n_seq, T, train):
-    """Elements of scratch memory one chunk of ``n_seq`` sequences of ``T`` steps needs."""
-    F, H, L, G = spec.n_features, spec.hidden_size, spec.num_layers, spec.gates
-    TN = T * n_seq
-    if not train:  # see _chunk_predict
-        return TN * F + 4 * L * n_seq * H + 2 * n_seq * G * H
-    size = TN * F + L * (2 * (TN + n_seq) * H + TN * G * H)
-    size += TN * H + (TN * G * H if spec.cell_code == GRU else 0)
-    return size
 
 
 def _step_rows(spec):
@@ -621,28 +79,6 @@ def _head_input(Z, X, spec):
     return Z
 
 
-@njit(cache=True, nogil=True, **_JIT)
-def _transpose_blocks(params, dims, offsets, pt):
-    """``pt``: ``params`` with its weight blocks transposed (see :func:`_transposed`)."""
-    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
-    GH = _n_gates(dims[0]) * H
-    for j in range(params.shape[0]):
-        pt[j] = params[j]
-    for layer in range(L + 1):  # W_ih and W_hh of each layer, then W_out
-        if layer < L:
-            o_ih, o_hh, o_bih, _, n_in = _layer_offsets(dims, offsets, layer)
-            blocks = ((o_ih, GH, n_in), (o_hh, GH, H))
-        else:
-            o_w = offsets[L, W_OUT]
-            blocks = ((o_w, O, H + E), (o_w, 0, 0))
-        for start, rows, cols in blocks:
-            for r0 in range(0, rows, 16):  # 16 rows at a time: both sides stay in cache
-                r1 = min(rows, r0 + 16)
-                for c in range(cols):
-                    for r in range(r0, r1):
-                        pt[start + c * rows + r] = params[start + r * cols + c]
-
-
 def transposed(params, spec):
     """Copy of ``params`` with every weight block stored transposed.
 
@@ -659,7 +95,7 @@ def transposed(params, spec):
         unchanged.
     """
     pt = np.empty_like(params)
-    _transpose_blocks(params, spec.dims, spec.offsets, pt)
+    _chunks.transpose_blocks(params, spec.dims, spec.offsets, pt)
     return pt
 
 
@@ -714,7 +150,7 @@ def forward_many(params, batches, spec, pt=None):
         chunk = chunk_size_for(X.shape[0], spec)
         out = np.empty((X.shape[0], spec.n_outputs), dtype=dtype)
         jobs.append((X, _head_input(Z, X, spec), chunk, -(-X.shape[0] // chunk), out))
-    predict_chunks, _ = _engines(spec.cell_code)
+    predict_chunks, _ = _chunks.engines(spec.cell_code)
     threads = get_num_threads()
     together = len(jobs) <= threads and all(job[3] == 1 for job in jobs)
     fixed = (spec.dims, spec.offsets, _step_rows(spec))
@@ -723,7 +159,7 @@ def forward_many(params, batches, spec, pt=None):
         _compiling.wait_aside(spec.cell, dtype)
         for group in [jobs] if together else [[job] for job in jobs]:
             heads = [(pt, X, Z, *fixed, chunk) for X, Z, chunk, _, _ in group]
-            size = max(_work_size(spec, min(len(X), chunk), X.shape[1], False)
+            size = max(_chunks.work_size(spec, min(len(X), chunk), X.shape[1], False)
                        for X, _, chunk, _, _ in group)  # fmt: skip
             n_chunks, out = group[0][3], group[0][4]
             work = workspace(len(group) if together else min(n_chunks, threads), size, dtype)
@@ -777,13 +213,13 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, output
     B, T = X.shape[0], X.shape[1]
     chunk = chunk_size_for(B, spec)
     n_chunks = -(-B // chunk)
-    predict_chunks, loss_grad_chunks = _engines(spec.cell_code)
+    predict_chunks, loss_grad_chunks = _chunks.engines(spec.cell_code)
     grads = np.empty((n_chunks, params.shape[0]), dtype=params.dtype)
     losses = np.empty(n_chunks)
     outs = np.empty((B, spec.n_outputs), dtype=params.dtype) if outputs is None else outputs
     with ENGINE_LOCK:
         n_rows = min(n_chunks, get_num_threads())
-        work = workspace(n_rows, _work_size(spec, min(B, chunk), T, True), X.dtype)
+        work = workspace(n_rows, _chunks.work_size(spec, min(B, chunk), T, True), X.dtype)
         pt = transposed(params, spec)
         head = (
             params, pt, X, Z, Y, spec.dims, spec.offsets, _step_rows(spec), code, quantiles,

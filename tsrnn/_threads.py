@@ -1,6 +1,6 @@
 """Running the CPU engines' chunks on a pool of threads.
 
-The engines (:mod:`tsrnn._network`) release the GIL; :func:`run_chunks` runs a batch's chunks
+The chunk workers (:mod:`tsrnn._chunks`) release the GIL; :func:`run_chunks` runs a batch's chunks
 on a pool of threads, one contiguous range per thread, and :func:`run_tasks` runs several
 engine calls at once (small batches of different window lengths), with BLAS on one thread
 meanwhile; :func:`workspace` lends them scratch memory that lives from call to call. A call
@@ -82,7 +82,7 @@ def run_chunks(engine, n_chunks, head, tail, work):
     Parameters
     ----------
     engine : numba dispatcher
-        One of the entry points of :func:`tsrnn._network._engines`.
+        One of the entry points of :func:`tsrnn._chunks.engines`.
     n_chunks : int
     head, tail : tuple
         The arguments before ``k0, k1, work`` and after them.
