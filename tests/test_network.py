@@ -417,3 +417,50 @@ def test_wide_networks_take_larger_chunks_and_whole_step_products(cell, monkeypa
     np.testing.assert_allclose(wide[2], narrow[2], rtol=1e-4, atol=1e-6)
     _, ref_grad = naive.naive_loss_and_grad(params, X, Y, cell, 2, 6, 2, 3, Z=Z)
     np.testing.assert_allclose(wide[2], ref_grad, rtol=1e-3, atol=1e-5)
+
+
+def test_transposed_keeps_its_copy_only_while_the_weights_are_the_same(monkeypatch):
+    from tsrnn import _config, _network
+
+    rng = np.random.default_rng(7)
+    spec = NetworkSpec("gru", 2, 5, 2, 3, 1)
+    params = spec.init_params(rng)
+    fresh = _network.transposed(params, spec)
+    kept = _network.transposed(params, spec, keep=True)
+    np.testing.assert_array_equal(kept, fresh)
+    assert _network.transposed(params.copy(), spec, keep=True) is kept  # same bits
+    assert _network.transposed(params, spec) is not kept  # keep=False never reuses
+
+    changed = params.copy()
+    changed[np.flatnonzero(changed == changed)[-1]] = 0.0
+    changed[-1] = -0.0  # a sign of zero is a change of bits
+    again = _network.transposed(changed, spec, keep=True)
+    assert again is not kept
+    np.testing.assert_array_equal(again, _network.transposed(changed, spec))
+    params[0] += 1.0  # written in place: the copy it was kept with tells
+    np.testing.assert_array_equal(_network.transposed(params, spec, keep=True),
+                                  _network.transposed(params, spec))  # fmt: skip
+
+    other = NetworkSpec("gru", 3, 5, 2, 1, 0)  # another layout of as many weights
+    assert other.n_params == spec.n_params
+    np.testing.assert_array_equal(_network.transposed(params, other, keep=True),
+                                  _network.transposed(params, other))  # fmt: skip
+    assert _network.transposed(params.astype(np.float64), spec, keep=True).dtype == np.float64
+
+    monkeypatch.setattr(_config, "CPU_KEEP_TRANSPOSED", params.size - 1)
+    big = _network.transposed(params, spec, keep=True)
+    assert _network.transposed(params, spec, keep=True) is not big  # too large to keep
+
+
+def test_a_prediction_follows_weights_changed_in_place():
+    from tsrnn import RNNForecaster
+
+    y = np.sin(np.arange(200) / 5.0) + np.arange(200) / 100
+    model = RNNForecaster(window=12, horizon=3, hidden_size=8, max_epochs=2,
+                          random_state=0).fit(y)  # fmt: skip
+    before = model.predict()
+    model.params_ *= 0.5
+    after = model.predict()
+    assert not np.allclose(before, after)
+    model.params_ *= 2.0
+    np.testing.assert_array_equal(model.predict(), before)

@@ -219,7 +219,8 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self, "params_")
         mode = _MODES[self._mode](self)
 
-        pt = _network.transposed(self.params_, self.spec_)  # once for all the network calls
+        # once for all the network calls, and kept for the next prediction with these weights
+        pt = _network.transposed(self.params_, self.spec_, keep=True)
 
         def network(X, Z):
             """Outputs for a batch ``X`` (n, window, F), or a list for a list of batches

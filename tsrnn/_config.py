@@ -43,6 +43,13 @@ CPU_MIN_STEP_ROWS = 4
 #: result of a row.
 CPU_SMALL_GEMM = 2**19
 
+#: Networks of at most this many parameters keep the transposed copy of their weights that
+#: prediction made last (with a copy of the weights it was made from), and prediction reuses
+#: it while the weights are bit for bit the same: the copy is a tenth of a one-series
+#: forecast of the base model. Larger networks make it afresh (it is cheap next to their
+#: forecasts), so no large copies are held.
+CPU_KEEP_TRANSPOSED = 2**20
+
 #: Bytes of working memory the estimator allows a training batch before it refuses to start.
 MAX_TRAINING_BYTES = 8 * 2**30
 

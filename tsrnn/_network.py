@@ -79,13 +79,26 @@ def _head_input(Z, X, spec):
     return Z
 
 
-def transposed(params, spec):
+#: The last copy :func:`transposed` kept: (layout, copy of the weights, transposed copy).
+_KEPT = [None]
+
+
+def transposed(params, spec, keep=False):
     """Copy of ``params`` with every weight block stored transposed.
 
     The forward pass multiplies by ``W.T``; with the transpose contiguous, BLAS takes its
     no-transpose path, which for the per-step products is up to twice as fast, and the
     head's loops run along contiguous rows. The copy costs about as much as a step of one
     sequence.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+    spec : NetworkSpec
+    keep : bool, default=False
+        Keep the result (at most ``_config.CPU_KEEP_TRANSPOSED`` parameters), and hand it
+        back instead of a new copy while ``params`` holds the same bits and ``spec`` the
+        same layout. For prediction: the caller must not write to the result.
 
     Returns
     -------
@@ -94,9 +107,25 @@ def transposed(params, spec):
         ``W_hh`` as ``(H, G * H)``, ``W_out`` as ``(H + E, n_outputs)``; the biases
         unchanged.
     """
+    keep = keep and params.size <= _config.CPU_KEEP_TRANSPOSED
+    if keep:
+        layout = (spec.dims.tobytes(), spec.offsets.tobytes())
+        kept = _KEPT[0]
+        if kept is not None and kept[0] == layout and _same_bits(kept[1], params):
+            return kept[2]
     pt = np.empty_like(params)
     _chunks.transpose_blocks(params, spec.dims, spec.offsets, pt)
+    if keep:
+        _KEPT[0] = (layout, params.copy(), pt)  # one assignment: safe across threads
     return pt
+
+
+def _same_bits(a, b):
+    """Whether two arrays hold the same dtype, shape and bits (NaN and -0.0 included)."""
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    unsigned = np.dtype(f"u{a.dtype.itemsize}")
+    return bool(np.array_equal(a.view(unsigned), b.view(unsigned)))
 
 
 def forward(params, X, spec, Z=None, pt=None):
