@@ -58,8 +58,8 @@ def windows(n_series, length):
 def run(X, Y, train, val, series, n_workers, k, args, seed):
     """Validation losses after each epoch; ``k`` None is the synchronous run."""
     from tsrnn import _network
+    from tsrnn._devices import apply_gradient
     from tsrnn._optim import Adam
-    from tsrnn._trainer import apply_gradient
 
     spec = _network.NetworkSpec("lstm", X.shape[2], 64, 1, Y.shape[1], 0)
     rng = np.random.default_rng(seed)

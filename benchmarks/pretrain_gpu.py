@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from tsrnn import _trainer
+from tsrnn import _devices
 from tsrnn._pretrain import pretrain
 
 
@@ -44,7 +44,7 @@ def main():
                              f"({args.cell!r},))"])  # fmt: skip
     devices = ["cpu"]
     try:
-        if _trainer.resolve_device(args.device) == "cuda":
+        if _devices.resolve_device(args.device) == "cuda":
             devices.insert(0, "cuda")
     except RuntimeError as exc:
         print(f"no GPU ({exc})")

@@ -430,7 +430,7 @@ def test_estimator_with_covariates_and_quantiles_on_cuda():
 
 def test_average_of_the_weights_matches_cpu():
     """The moving average of the weights (``ema_momentum``) on the device, as on the CPU."""
-    from tsrnn._trainer import make_trainer
+    from tsrnn._devices import make_trainer
 
     spec, params, X, Y = problem("gru", 1, seed=6)
     args = (spec, params, X, Y, "mse", 1.0)
@@ -453,7 +453,7 @@ def test_a_refused_step_changes_nothing(bad):
     """As on the CPU: a gradient with an infinite or NaN entry, or an update whose moments
     overflow, is refused; the weights, the moments and the step count stay as they were,
     and the trainer reports the step as NaN even though its loss was finite."""
-    from tsrnn._trainer import make_trainer
+    from tsrnn._devices import make_trainer
 
     spec, params, X, Y = problem("gru", 1, seed=8)
     trainer = make_trainer("cuda", spec, params, Adam(1e-2), X, Y, "mse", None)

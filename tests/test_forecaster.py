@@ -447,10 +447,10 @@ def test_early_stopping_restores_lowest_validation_loss_with_tol():
 
 def test_validation_uses_most_recent_windows(monkeypatch):
     """The hold-out is the most recent windows; no training target overlaps a validation one."""
-    import tsrnn._trainer
+    import tsrnn._devices
 
     seen = {"train": set(), "val": set()}
-    real_step, real_predict = tsrnn._trainer.CpuTrainer.step, tsrnn._trainer.CpuTrainer.predict
+    real_step, real_predict = tsrnn._devices.CpuTrainer.step, tsrnn._devices.CpuTrainer.predict
 
     def step(self, idx):
         seen["train"].update(np.asarray(idx).tolist())
@@ -460,8 +460,8 @@ def test_validation_uses_most_recent_windows(monkeypatch):
         seen["val"].update(np.asarray(idx).tolist())
         return real_predict(self, idx)
 
-    monkeypatch.setattr(tsrnn._trainer.CpuTrainer, "step", step)
-    monkeypatch.setattr(tsrnn._trainer.CpuTrainer, "predict", predict)
+    monkeypatch.setattr(tsrnn._devices.CpuTrainer, "step", step)
+    monkeypatch.setattr(tsrnn._devices.CpuTrainer, "predict", predict)
     y = noisy_series()
     horizon, window = 4, 12
     f = RNNForecaster(horizon=horizon, window=window, hidden_size=8, max_epochs=2,

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import TINY_BASE
 
-from tsrnn import RNNForecaster, _config, _cuda, _trainer
+from tsrnn import RNNForecaster, _config, _cuda, _devices
 from tsrnn._pretrain import (
     LEVELS,
     PARTS,
@@ -104,7 +104,7 @@ def test_a_run_started_from_a_base_model_continues_its_weights(tmp_path):
 def test_a_run_killed_after_a_checkpoint_resumes_exactly(tmp_path, monkeypatch):
     whole = pretrain(tmp_path / "whole.tsrnn", **RUN)
     path = tmp_path / "killed.tsrnn"
-    make_trainer, calls = _trainer.make_trainer, []
+    make_trainer, calls = _devices.make_trainer, []
 
     def dies_at_the_third_chunk(*args, **kw):
         calls.append(1)
@@ -112,7 +112,7 @@ def test_a_run_killed_after_a_checkpoint_resumes_exactly(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return make_trainer(*args, **kw)
 
-    monkeypatch.setattr(_trainer, "make_trainer", dies_at_the_third_chunk)
+    monkeypatch.setattr(_devices, "make_trainer", dies_at_the_third_chunk)
     with pytest.raises(KeyboardInterrupt):
         pretrain(path, checkpoint_minutes=0, **RUN)  # a checkpoint after every chunk
     monkeypatch.undo()

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from . import _config, _intervals, _network, _trainer
+from . import _config, _devices, _intervals, _network, _trainer
 from ._pretrained_mode import PretrainedMode
 from ._series_mode import SeriesMode
 from ._spec import NetworkSpec
@@ -67,7 +67,7 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
 
     def _fit_unsafe(self, X, y, covariates, incremental):
         first = not (incremental and hasattr(self, "params_"))
-        device = _trainer.resolve_device(self.device)
+        device = _devices.resolve_device(self.device)
         kind = "series" if y is None else "windows"
         if y is None and (self.init != "scratch" if first else self._mode == "pretrained"):
             kind = "pretrained"
@@ -129,7 +129,7 @@ class BaseRNNForecaster(RegressorMixin, BaseEstimator):
                 )  # fmt: skip
         quantile_levels = None if levels is None else np.tile(levels, Yn.shape[1] // len(levels))
         loss = _trainer.resolve_loss(self.loss, mode.name)
-        trainer = _trainer.make_trainer(
+        trainer = _devices.make_trainer(
             device, state.spec_, state.params_, state.optimizer_, Xn, Yn,
             "pinball" if levels is not None else loss, self.clip_norm, quantile_levels,
             Zn, self.ema_momentum,

@@ -24,7 +24,7 @@ from importlib import resources
 
 import numpy as np
 
-from . import _data, _network, _trainer
+from . import _data, _devices, _network, _trainer
 from ._pretrained_mode import MIN_CONTEXT, N_FEATURES, training_windows
 from ._spec import NetworkSpec
 from ._state import PretrainedState
@@ -220,7 +220,7 @@ def pretrain(out, *, windows=None, minutes=None, cell="gru", hidden_size=128,
     """
     from .forecaster import RNNForecaster
 
-    device = "dask" if scheduler is not None else _trainer.resolve_device(device)
+    device = "dask" if scheduler is not None else _devices.resolve_device(device)
     if resume and os.path.exists(out):
         est = RNNForecaster.load(out)
         if est._mode != "pretrained":
@@ -340,7 +340,7 @@ class _LocalChunks:
         """A trainer over chunk ``k``'s windows, and their number."""
         X, Y = self._windows(k)
         Y = np.repeat(Y, self.n_levels, axis=1)
-        trainer = _trainer.make_trainer(self.device, spec, params, optimizer, X, Y,
+        trainer = _devices.make_trainer(self.device, spec, params, optimizer, X, Y,
                                         "pinball", 1.0, levels)  # fmt: skip
         return trainer, len(X)
 

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__, _config
+from .._devices import apply_gradient
 from .._optim import average_weights
 from .._series_mode import SeriesMode
-from .._trainer import apply_gradient
 from .workers import (
     LONG,
     _held,

@@ -16,7 +16,7 @@ import time
 import numpy as np
 from distributed import get_worker
 
-from .. import _network, _trainer
+from .. import _devices, _network, _trainer
 from .._base import _with_lags
 from .._data import align_covariates, check_series
 from .._pretrain import synthetic_windows
@@ -160,7 +160,7 @@ def _shard_local_steps(shard, sent, batches, spec, loss, quantiles, clip_norm):
         value, grad = _network.loss_and_grad(
             params, shard.X[b], shard.Y[b], spec, loss, quantiles, shard._z(b)
         )
-        value = _trainer.apply_gradient(params, grad, value, optimizer, clip_norm)
+        value = _devices.apply_gradient(params, grad, value, optimizer, clip_norm)
         total += value * len(b)
         rows += len(b)
     return {"loss": total / max(rows, 1), "params": params, "state": optimizer.get_state(),
