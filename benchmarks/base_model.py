@@ -6,6 +6,7 @@ Run::
     python benchmarks/base_model.py --data DIR --group Weekly
     python benchmarks/base_model.py --datasets [--origins 3]      # the embedded datasets
     python benchmarks/base_model.py --speed 10000                 # zero-shot prediction time
+    python benchmarks/base_model.py --speed 1 --calls 1000        # one series, many calls
 
 Honest evaluation: the base weights never saw a real series (they were pretrained on synthetic
 series only), so the zero-shot scores are zero-shot. Every setting of the fine-tuning (the
@@ -231,10 +232,10 @@ def speed(args):
         t = time.perf_counter()
         base.predict(data)
         print(f"| {name} | {time.perf_counter() - t:.2f} |")
-    for name, data in [("one series (pandas Series), median of 200", one),
-                       ("one series (1-D array), median of 200", values[0])]:  # fmt: skip
+    for name, data in [(f"one series (pandas Series), median of {args.calls}", one),
+                       (f"one series (1-D array), median of {args.calls}", values[0])]:  # fmt: skip
         times = []
-        for _ in range(200):
+        for _ in range(args.calls):
             t = time.perf_counter()
             base.predict(data)
             times.append(time.perf_counter() - t)
@@ -271,6 +272,8 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--speed", type=int, default=0, metavar="N",
                    help="instead: time zero-shot prediction of N series and of one")
+    p.add_argument("--calls", type=int, default=200,
+                   help="with --speed: calls on one series, of which the median is shown")
     args = p.parse_args(argv)
     print(f"# base model benchmark, {time.strftime('%Y-%m-%d')}, {cpu_name()}\n")
     if args.speed:
