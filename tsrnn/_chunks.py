@@ -106,13 +106,19 @@ def _time_major(x, xt):
 
 @njit(cache=True, **_JIT)
 def _dot_rows(a, b, out, rows):
-    """``out = a @ b``, as one product per block of ``rows`` rows of ``a``.
+    """``out = a @ b``, as one product per block of at most ``rows`` rows of ``a``.
 
     OpenBLAS multiplies small matrices (``m * n * k`` up to about ``2**19``) with a kernel
     that skips packing; cutting the per-step products down to that size is faster than one
-    larger product. Row ``i`` of ``out`` does not depend on the cut.
+    larger product. The blocks are of even sizes (16 rows in blocks of at most 10: 8 + 8, not 10
+    + 6), which was up to 15% faster for the whole pass. A row's result does not depend on
+    the cut, except in blocks of one to three rows, which OpenBLAS can multiply with
+    another kernel (last-bit differences); the cut depends on the chunk alone, never on the
+    thread count.
     """
     n = a.shape[0]
+    pieces = -(-n // rows)
+    rows = -(-n // pieces)  # as many pieces, of even sizes
     for r0 in range(0, n, rows):
         r1 = min(n, r0 + rows)
         np.dot(a[r0:r1], b, out[r0:r1])

@@ -39,8 +39,8 @@ CPU_MIN_STEP_ROWS = 4
 #: Largest ``m * n * k`` of the per-step recurrent products (``h @ W_hh.T`` and its
 #: gradient). Larger chunks are multiplied a block of rows at a time: OpenBLAS multiplies
 #: matrices up to this size with a small-matrix kernel that skips packing, up to twice as
-#: fast as its general kernel at these shapes. Changes which rows go together, never the
-#: result of a row.
+#: fast as its general kernel at these shapes. Changes which rows go together (in blocks
+#: of even sizes), not the result of a row (see ``tsrnn._chunks._dot_rows``).
 CPU_SMALL_GEMM = 2**19
 
 #: Networks of at most this many parameters keep the transposed copy of their weights that
