@@ -110,11 +110,11 @@ def _dot_rows(a, b, out, rows):
 
     OpenBLAS multiplies small matrices (``m * n * k`` up to about ``2**19``) with a kernel
     that skips packing; cutting the per-step products down to that size is faster than one
-    larger product. The blocks are of even sizes (16 rows in blocks of at most 10: 8 + 8, not 10
-    + 6), which was up to 15% faster for the whole pass. A row's result does not depend on
-    the cut, except in blocks of one to three rows, which OpenBLAS can multiply with
-    another kernel (last-bit differences); the cut depends on the chunk alone, never on the
-    thread count.
+    larger product. The blocks are of even sizes (16 rows in blocks of at most 10: 8 + 8,
+    not 10 + 6), which was up to 15% faster for the whole pass. A row's result does not
+    depend on the cut, except in blocks of one to three rows, which OpenBLAS can multiply
+    with another kernel (last-bit differences); the cut depends on the chunk alone, never
+    on the thread count.
     """
     n = a.shape[0]
     pieces = -(-n // rows)
@@ -337,10 +337,13 @@ def _chunk_predict(cell, pt, x, z, dims, offsets, step_rows, work, out):
         for layer in range(L):
             o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
             inp = xt[t * n_seq : (t + 1) * n_seq] if layer == 0 else hs[now, layer - 1]
+            W_ih = pt[o_ih:o_hh].reshape(n_in, GH)
             if n_in == 1:  # one input (a univariate series): cheaper than a BLAS call
                 _outer(inp[:, 0], pt[o_ih:o_hh], a)
-            else:
-                np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a)
+            elif layer == 0:
+                np.dot(inp, W_ih, a)
+            else:  # the recurrent product's shape: cut like it, so BLAS does not pack W_ih
+                _dot_rows(inp, W_ih, a, step_rows)
             if t == 0:
                 rec[:] = zero
             else:
