@@ -477,7 +477,7 @@ def _chunk_loss_grad(
 
 
 # --------------------------------------------------------------------------------------------
-# Scratch memory, the transposed weights, and the entry points run on the threads
+# Scratch memory, and the entry points run on the threads
 
 
 def work_size(spec, n_seq, T, train):
@@ -489,29 +489,6 @@ def work_size(spec, n_seq, T, train):
     size = TN * F + L * (2 * (TN + n_seq) * H + TN * G * H)
     size += TN * H + (TN * G * H if spec.cell_code == GRU else 0)
     return size
-
-
-@njit(cache=True, nogil=True, **_JIT)
-def transpose_blocks(params, dims, offsets, pt):
-    """``pt``: ``params`` with its weight blocks transposed (see
-    :func:`tsrnn._network.transposed`)."""
-    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
-    GH = _n_gates(dims[0]) * H
-    for j in range(params.shape[0]):
-        pt[j] = params[j]
-    for layer in range(L + 1):  # W_ih and W_hh of each layer, then W_out
-        if layer < L:
-            o_ih, o_hh, o_bih, _, n_in = _layer_offsets(dims, offsets, layer)
-            blocks = ((o_ih, GH, n_in), (o_hh, GH, H))
-        else:
-            o_w = offsets[L, W_OUT]
-            blocks = ((o_w, O, H + E), (o_w, 0, 0))
-        for start, rows, cols in blocks:
-            for r0 in range(0, rows, 16):  # 16 rows at a time: both sides stay in cache
-                r1 = min(rows, r0 + 16)
-                for c in range(cols):
-                    for r in range(r0, r1):
-                        pt[start + c * rows + r] = params[start + r * cols + c]
 
 
 @cache
