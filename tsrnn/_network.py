@@ -81,7 +81,7 @@ def _head_input(Z, X, spec):
     return Z
 
 
-#: The last copy :func:`transposed` kept: (layout, copy of the weights, transposed copy).
+#: The last copy :func:`transposed` kept: (spec, copy of the weights, transposed copy).
 _KEPT = [None]
 
 
@@ -91,8 +91,8 @@ def transposed(params, spec, keep=False):
     The forward pass multiplies by ``W.T``; with the transpose contiguous, BLAS takes its
     no-transpose path, which for the per-step products is up to twice as fast, and the
     head's loops run along contiguous rows. The copy costs about as much as a step of one
-    sequence. NumPy makes it, not a compiled kernel: that kernel took 0.6 s of a first
-    forecast's compile time, for a copy 0-20% faster.
+    sequence. NumPy makes it, not a compiled kernel, which took 0.6 s of a first forecast's
+    compile time (``benchmarks/cold_start.py --events``).
 
     Parameters
     ----------
@@ -100,8 +100,9 @@ def transposed(params, spec, keep=False):
     spec : NetworkSpec
     keep : bool, default=False
         Keep the result (at most ``_config.CPU_KEEP_TRANSPOSED`` parameters), and hand it
-        back instead of a new copy while ``params`` holds the same bits and ``spec`` the
-        same layout. For prediction: the caller must not write to the result.
+        back instead of a new copy while ``params`` holds the same bits and ``spec`` is the
+        same (a spec's fields fix its layout). For prediction: the caller must not write to
+        the result.
 
     Returns
     -------
@@ -112,15 +113,14 @@ def transposed(params, spec, keep=False):
     """
     keep = keep and params.size <= _config.CPU_KEEP_TRANSPOSED
     if keep:
-        layout = (spec.dims.tobytes(), spec.offsets.tobytes())
         kept = _KEPT[0]
-        if kept is not None and kept[0] == layout and _same_bits(kept[1], params):
+        if kept is not None and kept[0] == spec and _same_bits(kept[1], params):
             return kept[2]
     pt = params.copy()
     for start, end, shape in _weight_blocks(spec):
         pt[start:end].reshape(shape[::-1])[...] = params[start:end].reshape(shape).T
     if keep:
-        _KEPT[0] = (layout, params.copy(), pt)  # one assignment: safe across threads
+        _KEPT[0] = (spec, params.copy(), pt)  # one assignment: safe across threads
     return pt
 
 

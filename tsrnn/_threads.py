@@ -1,10 +1,10 @@
 """Running the CPU engines' chunks on a pool of threads.
 
-The chunk workers (:mod:`tsrnn._chunks`) release the GIL; :func:`run_chunks` runs a batch's chunks
-on a pool of threads, one contiguous range per thread, and :func:`run_tasks` runs several
-engine calls at once (small batches of different window lengths), with BLAS on one thread
-meanwhile; :func:`workspace` lends them scratch memory that lives from call to call. A call
-holds :data:`ENGINE_LOCK` for both.
+The chunk workers (:mod:`tsrnn._chunks`) release the GIL; :func:`run_chunks` runs a batch's
+chunks on a pool of threads, one contiguous range per thread, and :func:`run_tasks` runs
+several engine calls at once (small batches of different window lengths), with BLAS on one
+thread meanwhile; :func:`workspace` lends them scratch memory that lives from call to call.
+A call holds :data:`ENGINE_LOCK` for both.
 """
 
 import os
