@@ -1,10 +1,16 @@
 """The one line on stderr while kernels compile for the first time, silence afterwards, and
-the helper process that compiles the prediction engine while training compiles."""
+the helper process that shares the compiling while training compiles."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tsrnn._chunks import training_callees
+from tsrnn._network import NetworkSpec, loss_and_grad
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,3 +82,43 @@ def test_prediction_engine_compiles_aside_while_training_compiles(tmp_path):
 def test_compile_aside_can_be_switched_off(tmp_path):
     run = _run_script(TRAIN_SCRIPT, tmp_path, TSRNN_COMPILE_ASIDE="0")
     assert run.stdout.split() == ["none", "compiled"], run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    "cell, dtype, layers, head", [("lstm", np.float32, 1, 0), ("gru", np.float32, 2, 2),
+                                  ("rnn", np.float64, 2, 0)],
+)  # fmt: skip
+def test_training_callees_are_what_training_compiles(cell, dtype, layers, head):
+    # the helper compiles these signatures for the training engine to load: each must be
+    # one that training compiles (a stale list would only cost time, silently)
+    spec = NetworkSpec(cell, 3, 4, layers, 2, n_head_features=head)
+    params = spec.init_params(np.random.default_rng(0), np.dtype(dtype))
+    X = np.zeros((5, 6, 3), dtype=dtype)
+    Z = np.zeros((5, head), dtype=dtype) if head else None
+    loss_and_grad(params, X, np.zeros((5, 2), dtype=dtype), spec, Z=Z)
+    callees = training_callees(spec.cell_code, dtype)
+    assert len(callees) == 10
+    for function, signature in callees:
+        assert signature in function.signatures, function.py_func.__name__
+
+
+#: The helper alone, then one training step: the step loads what the helper compiled.
+AFTER_HELPER_SCRIPT = """
+import numpy as np
+from tsrnn import _compiling
+from tsrnn._kernels_rnn import rnn_backward_step
+from tsrnn._network import NetworkSpec, loss_and_grad
+_compiling.compile_aside("rnn", np.dtype(np.float32))
+_compiling.wait_aside("rnn", np.dtype(np.float32))
+spec = NetworkSpec("rnn", 1, 2, 1, 1)
+params = spec.init_params(np.random.default_rng(0))
+X, Y = np.zeros((1, 3, 1), dtype=np.float32), np.zeros((1, 1), dtype=np.float32)
+loss_and_grad(params, X, Y, spec)
+stats = rnn_backward_step.stats
+print(stats.cache_hits and not stats.cache_misses)
+"""
+
+
+def test_training_loads_what_the_helper_compiled(tmp_path):
+    run = _run_script(AFTER_HELPER_SCRIPT, tmp_path)
+    assert run.stdout.split() == ["True"], run.stdout + run.stderr

@@ -11,7 +11,7 @@ one product per step; the pointwise cell arithmetic is in the ``_kernels_*`` mod
 from functools import cache
 
 import numpy as np
-from numba import njit, types
+from numba import from_dtype, njit, types
 from numba.extending import overload
 
 from ._kernels_common import _JIT
@@ -474,6 +474,47 @@ def _chunk_loss_grad(
         if layer > 0:
             np.dot(dp, W_ih, dseq)
     return total
+
+
+def training_callees(cell, dtype):
+    """The compiled functions that the training engine of ``cell`` calls, with the argument
+    types of those calls (those of :func:`_chunk_loss_grad`), the last called first.
+
+    Numba compiles them one after the other while it types the training engine, for about
+    half of that engine's compile time. :func:`tsrnn._compiling.compile_aside` compiles them
+    into the disk cache in this order in a second process: the two processes meet in the
+    middle, and the first loads the rest from the cache. A list that stops matching the
+    calls costs only that time (the tests compare it with what training compiles).
+
+    Parameters
+    ----------
+    cell : int
+        Cell code, see ``CELL_CODES``.
+    dtype : numpy dtype
+        float32 or float64.
+
+    Returns
+    -------
+    list of (numba Dispatcher, tuple of numba types)
+    """
+    f = from_dtype(np.dtype(dtype))
+    v, m, t3 = (types.Array(f, ndim, "C") for ndim in (1, 2, 3))
+    ints = types.Array(types.int64, 1, "C")
+    table = types.Array(types.int64, 2, "C", readonly=True)  # NetworkSpec.offsets
+    i = types.int64
+    calls = [
+        (_chunk_buffers, (v, i, i, ints)),
+        (_time_major, (t3, m)),
+        (_layer_offsets, (ints, table, i)),
+        (_dot_rows, (m, m, m, i)),
+        (_FORWARD_KERNELS[cell], (m, m, v, v, m, m, m, m)),
+        (_head_forward, (v, ints, table, m, m, m)),
+        (_loss_gradient, (m, m, i, types.Array(types.float64, 1, "C"), types.float64, m)),
+        (_head_backward, (v, ints, table, m, m, m, v, m)),
+        (_BACKWARD_KERNELS[cell], (m,) * 9),
+        (_column_sums, (m, v)),
+    ]
+    return calls[::-1]
 
 
 # --------------------------------------------------------------------------------------------

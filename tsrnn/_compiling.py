@@ -1,5 +1,5 @@
 """What happens around the first compile of the kernels: one line on stderr, and a second
-process that compiles the prediction engine meanwhile.
+process that shares the compiling.
 
 Numba compiles a kernel on its first call with new argument types and keeps the result in
 its disk cache (``cache=True``), so a fresh install compiles once, for seconds, and later
@@ -13,9 +13,11 @@ compile, :func:`announce` prints one line to stderr, once per process::
 and nothing otherwise. Any failure to look (Numba internals differ) stays silent.
 
 Training needs both engines, and Numba compiles on one core. When the training engine is
-about to compile, :func:`compile_aside` starts a helper process that compiles the same
-cell's prediction engine (and the Adam update) into the shared disk cache on another core;
-the first prediction waits for it (:func:`wait_aside`) and then loads the result from the
+about to compile, :func:`compile_aside` starts a helper process that compiles, into the
+shared disk cache on another core, the functions the training engine calls (last called
+first, while Numba compiles them from the first: the process loads the ones the helper has
+finished), then the same cell's prediction engine and the Adam update. The first prediction
+waits for the helper (:func:`wait_aside`) and then loads the prediction engine from the
 cache. Set the environment variable ``TSRNN_COMPILE_ASIDE=0`` to compile everything in the
 process itself.
 """
@@ -35,15 +37,19 @@ ASIDE_TIMEOUT = 120
 
 _state = {"announced": False, "checked": set(), "aside": {}}
 
-#: What the helper process runs: the prediction of a tiny network of the given cell and
-#: dtype, which compiles that cell's prediction engine; and one Adam update.
+#: What the helper process runs: the functions the training engine calls, last called
+#: first; the prediction of a tiny network of the given cell and dtype, which compiles that
+#: cell's prediction engine; and one Adam update.
 _ASIDE_SCRIPT = """
 import sys
 sys.path.insert(0, {root!r})
 import numpy as np
+from {package}._chunks import training_callees
 from {package}._network import NetworkSpec, forward
 from {package}._optim import Adam
 spec = NetworkSpec({cell!r}, 1, 2, 1, 1)
+for function, signature in training_callees(spec.cell_code, np.dtype({dtype!r})):
+    function.compile(signature)
 params = spec.init_params(np.random.default_rng(0), np.dtype({dtype!r}))
 forward(params, np.zeros((1, 3, 1), dtype=params.dtype), spec)
 Adam().update(params, np.zeros_like(params))
@@ -90,9 +96,10 @@ def announce():
 
 
 def compile_aside(cell, dtype):
-    """Start a helper process that compiles the prediction engine of ``cell`` for ``dtype``
-    into the disk cache (at most one per cell and dtype; none when
-    ``TSRNN_COMPILE_ASIDE=0``). Failing to start one is silent.
+    """Start a helper process that compiles what the training engine of ``cell`` calls
+    (:func:`tsrnn._chunks.training_callees`) and the prediction engine, for ``dtype``, into
+    the disk cache (at most one per cell and dtype; none when ``TSRNN_COMPILE_ASIDE=0``).
+    What is in the cache already loads in milliseconds. Failing to start one is silent.
 
     Parameters
     ----------

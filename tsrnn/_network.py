@@ -268,8 +268,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, output
         )  # fmt: skip
         if _compiling.will_compile(loss_grad_chunks, (*head, 0, 1, work[0], grads, losses, outs)):
             _compiling.announce()
-            if not predict_chunks.signatures:  # training predicts too: compile that aside
-                _compiling.compile_aside(spec.cell, X.dtype)
+            _compiling.compile_aside(spec.cell, X.dtype)  # a second process shares the work
         run_chunks(loss_grad_chunks, n_chunks, head, (grads, losses, outs), work)
     # the same sums whatever the thread count: the chunks are fixed by the batch size
     return float(losses.sum()) / norm, grads.sum(axis=0)
