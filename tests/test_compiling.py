@@ -122,3 +122,18 @@ print(stats.cache_hits and not stats.cache_misses)
 def test_training_loads_what_the_helper_compiled(tmp_path):
     run = _run_script(AFTER_HELPER_SCRIPT, tmp_path)
     assert run.stdout.split() == ["True"], run.stdout + run.stderr
+
+
+#: What ``python -m tsrnn forecast`` does before its imports when it will train.
+EARLY_SCRIPT = """
+import numpy as np
+from tsrnn import _compiling
+_compiling.compile_early("rnn", np.dtype(np.float32))
+print("helper" if _compiling._state["aside"].get(("rnn", "float32")) else "none")
+"""
+
+
+def test_compile_early_starts_the_helper_only_before_training_ever_compiled(tmp_path):
+    assert _run_script(EARLY_SCRIPT, tmp_path).stdout.split() == ["helper"]
+    _run_script(TRAIN_SCRIPT, tmp_path)  # the training engine is now in the disk cache
+    assert _run_script(EARLY_SCRIPT, tmp_path).stdout.split() == ["none"]

@@ -12,11 +12,11 @@ long CSV (``unique_id, ds, y``) is plotted as a grid of its first six series, or
 import argparse
 import sys
 
-import pandas as pd
-
 
 def _read_csv(path, column, time_column):
     """A CSV as a Series (one column) or a long DataFrame (unique_id, ds, y)."""
+    import pandas as pd
+
     frame = pd.read_csv(path)
     if frame.empty:
         raise ValueError(f"{path} has no rows.")
@@ -40,6 +40,8 @@ def _read_csv(path, column, time_column):
 
 
 def _parse_times(values):
+    import pandas as pd
+
     if pd.api.types.is_integer_dtype(values):
         return values.to_numpy()
     try:
@@ -49,6 +51,12 @@ def _parse_times(values):
 
 
 def _forecast(args):
+    if args.init == "scratch":  # it will train: share the first compile from the start
+        from ._compiling import compile_early
+
+        compile_early(args.cell, "float32")
+    import pandas as pd
+
     from . import RNNForecaster, datasets
 
     if args.file is None:
@@ -105,6 +113,7 @@ def _forecast(args):
 def _plot(args, series, forecast, model, coverage, intervals, source, history=None):
     """``--plot``: history, forecast and an interval band (80% unless ``--interval``)."""
     import matplotlib
+    import pandas as pd
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -153,6 +162,8 @@ def _forecast_table(series, forecast, intervals):
         column, ``ds`` when unnamed), one column named after the series (``y`` when unnamed),
         then ``lower`` and ``upper``. Long: ``unique_id``, ``ds``, ``y``, ``lower``, ``upper``.
     """
+    import pandas as pd
+
     if isinstance(series, pd.Series):
         name = "y" if forecast.name is None else forecast.name
         table = forecast.rename(name).to_frame()

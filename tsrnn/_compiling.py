@@ -122,6 +122,27 @@ def compile_aside(cell, dtype):
         _state["aside"][key] = None
 
 
+def compile_early(cell, dtype):
+    """Start the helper of :func:`compile_aside` now if the training engine of ``cell`` is in
+    no disk cache yet: for a program that knows it will train, before its slow imports
+    (scikit-learn, pandas), which the helper then overlaps.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}
+    dtype : numpy dtype
+    """
+    try:
+        from ._chunks import engines
+        from ._spec import CELL_CODES
+
+        index = engines(CELL_CODES[cell])[1]._cache._cache_file._load_index()
+    except Exception:
+        return
+    if not index:
+        compile_aside(cell, dtype)
+
+
 def wait_aside(cell, dtype):
     """Wait for the helper process of ``cell`` and ``dtype``, if one is running, so that the
     coming call loads what it compiled instead of compiling it again."""
