@@ -18,8 +18,10 @@ shared disk cache on another core, the functions the training engine calls (last
 first, while Numba compiles them from the first: the process loads the ones the helper has
 finished), then the same cell's prediction engine and the Adam update. The first prediction
 waits for the helper (:func:`wait_aside`) and then loads the prediction engine from the
-cache. Set the environment variable ``TSRNN_COMPILE_ASIDE=0`` to compile everything in the
-process itself.
+cache. ``python -m tsrnn forecast`` starts the helper before it imports pandas and
+scikit-learn (:func:`compile_early`), so that the helper's work overlaps those imports too. Set
+the environment variable ``TSRNN_COMPILE_ASIDE=0`` to compile everything in the process
+itself.
 """
 
 import atexit
