@@ -21,7 +21,8 @@ Parts of a layer (``G`` gates, ``H`` units, ``F`` inputs, ``n`` sequences, ``T``
     cell, forward        T forward steps of the cell's pointwise kernel
     cell, backward       T backward steps
     recurrent, backward  T - 1 products (n, G H) @ (G H, H)
-    weight gradients     (G H, T n) @ (T n, F) and (G H, T n) @ (T n, H), and the bias sums
+    weight gradients     (G H, T n) @ (T n, F) and (G H, T n) @ (T n, H), summed as the engine
+                         sums them, and the bias sums
 """
 
 import argparse
@@ -36,6 +37,7 @@ from tsrnn._chunks import (
     _FORWARD_KERNELS,
     _column_sums,
     _dot_rows,
+    _gram,
     engines,
     work_size,
 )
@@ -61,8 +63,8 @@ def _recurrent(h_or_dp, W, out, n, rows, reps):
 @njit
 def _weight_gradients(dp, drec, xt, h, g_ih, g_hh, g_b, reps):
     for _ in range(reps):
-        np.dot(dp.T, xt, g_ih)
-        np.dot(drec.T, h, g_hh)
+        _gram(dp, xt, g_ih)
+        _gram(drec, h, g_hh)
         _column_sums(dp, g_b)
 
 

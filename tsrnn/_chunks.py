@@ -12,8 +12,12 @@ from functools import cache
 
 import numpy as np
 from numba import from_dtype, njit, types
+from numba.core.errors import TypingError
 from numba.extending import overload
+from numba.np.linalg import _BLAS
+from numba.np.numpy_support import as_dtype
 
+from ._config import CPU_MIN_GRAM_ROWS, CPU_SMALL_GEMM
 from ._kernels_common import _JIT
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
@@ -122,6 +126,46 @@ def _dot_rows(a, b, out, rows):
     for r0 in range(0, n, rows):
         r1 = min(n, r0 + rows)
         np.dot(a[r0:r1], b, out[r0:r1])
+
+
+def _gram(a, b, out):
+    """``out = a.T @ b``: a (n, M), b (n, N), out (M, N), all C-contiguous; inside kernels
+    only.
+
+    The sum over the ``n`` rows goes in blocks of rows, each block's product added into
+    ``out`` by BLAS itself (``beta = 1``), when a block within ``CPU_SMALL_GEMM`` holds at
+    least ``CPU_MIN_GRAM_ROWS`` rows; otherwise one product. These are the weight
+    gradients of a chunk (``n`` = steps x sequences, thousands of rows, against a few
+    hundred columns): OpenBLAS makes each block with its small-matrix kernel, without
+    packing the tall operands. The blocks depend on the shapes alone.
+    """
+
+
+@overload(_gram, jit_options=_JIT)
+def _ov_gram(a, b, out):
+    for arg in (a, b, out):
+        if not isinstance(arg, types.Array) or arg.layout != "C" or arg.dtype != a.dtype:
+            raise TypingError("_gram needs C-contiguous arrays of one dtype")
+    gemm = _BLAS.numba_xxgemm(a.dtype)  # the BLAS entry that NumPy's np.dot uses in Numba
+    kind = np.int8(ord("s") if a.dtype == types.float32 else ord("d"))
+    notrans, trans = np.int8(ord("n")), np.int8(ord("t"))
+    dtype = as_dtype(a.dtype)
+
+    def impl(a, b, out):
+        n, M = a.shape
+        N = b.shape[1]
+        rows = CPU_SMALL_GEMM // max(1, M * N)
+        if rows < CPU_MIN_GRAM_ROWS:
+            rows = max(n, 1)
+        scalars = np.array([1.0, 0.0, 1.0], dtype=dtype)  # alpha, first beta, then beta
+        for r0 in range(0, n, rows):
+            k = min(n, r0 + rows) - r0
+            # row-major out (M, N) is column-major out.T = b.T @ a (b.T: b's rows as is,
+            # a: a's rows transposed)
+            gemm(kind, notrans, trans, N, M, k, scalars[:1].ctypes, b[r0:].ctypes, N,
+                 a[r0:].ctypes, M, scalars[1 if r0 == 0 else 2:].ctypes, out.ctypes, N)
+
+    return impl
 
 
 @njit(cache=True, **_JIT)
@@ -463,8 +507,8 @@ def _chunk_loss_grad(
             if t > 0:
                 _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows)
         inp = xt if layer == 0 else hs[layer - 1][n_seq:]
-        np.dot(dp.T, inp, grad[o_ih:o_hh].reshape(GH, n_in))
-        np.dot(drec.T, h_all[: T * n_seq], grad[o_hh:o_bih].reshape(GH, H))
+        _gram(dp, inp, grad[o_ih:o_hh].reshape(GH, n_in))
+        _gram(drec, h_all[: T * n_seq], grad[o_hh:o_bih].reshape(GH, H))
         _column_sums(dp, grad[o_bih:o_bhh])
         if cell == GRU:
             _column_sums(drec, grad[o_bhh : o_bhh + GH])

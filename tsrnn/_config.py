@@ -43,6 +43,13 @@ CPU_MIN_STEP_ROWS = 4
 #: of even sizes), not the result of a row (see ``tsrnn._chunks._dot_rows``).
 CPU_SMALL_GEMM = 2**19
 
+#: The weight gradients of a chunk (``dW = dpre.T @ inputs`` over all its steps) are summed
+#: over blocks of rows, each a product within ``CPU_SMALL_GEMM``, when such a block holds at
+#: least this many rows; otherwise the product is made whole. The blocks of 32 rows of a
+#: 64-unit LSTM are made faster than the whole product (``benchmarks/train_parts.py``); blocks
+#: of 8 rows or fewer (128 units and more) were slower (see ``tsrnn._chunks._gram``).
+CPU_MIN_GRAM_ROWS = 16
+
 #: Networks of at most this many parameters keep the transposed copy of their weights that
 #: prediction made last (with a copy of the weights it was made from), and prediction reuses
 #: it while the weights are bit for bit the same: the copy is a tenth of a one-series
