@@ -15,7 +15,6 @@ from numba import from_dtype, njit, types
 from numba.core.errors import TypingError
 from numba.extending import overload
 from numba.np.linalg import _BLAS
-from numba.np.numpy_support import as_dtype
 
 from ._config import CPU_MIN_GRAM_ROWS, CPU_SMALL_GEMM
 from ._kernels_common import _JIT
@@ -128,9 +127,34 @@ def _dot_rows(a, b, out, rows):
         np.dot(a[r0:r1], b, out[r0:r1])
 
 
+def _gemm_tn(a, b, out, r0, k, scalars, first):
+    """``out (+)= a[r0:r0+k].T @ b[r0:r0+k]`` by BLAS, for :func:`_gram`: overwrite when
+    ``first``, else add; ``scalars`` holds ``[1, 0, 1]`` in the arrays' dtype (alpha and the
+    two betas). Inside kernels only; a (n, M), b (n, N), out (M, N), C-contiguous."""
+
+
+@overload(_gemm_tn, jit_options=_JIT)
+def _ov_gemm_tn(a, b, out, r0, k, scalars, first):
+    for arg in (a, b, out, scalars):
+        if not isinstance(arg, types.Array) or arg.layout != "C" or arg.dtype != a.dtype:
+            raise TypingError("_gemm_tn needs C-contiguous arrays of one dtype")
+    gemm = _BLAS.numba_xxgemm(a.dtype)  # the BLAS entry that NumPy's np.dot uses in Numba
+    kind = np.int8(ord("s") if a.dtype == types.float32 else ord("d"))
+    notrans, trans = np.int8(ord("n")), np.int8(ord("t"))
+
+    def impl(a, b, out, r0, k, scalars, first):
+        M, N = a.shape[1], b.shape[1]
+        # row-major out (M, N) is column-major out.T = b.T @ a (b.T: b's rows as they are,
+        # a: a's rows transposed)
+        gemm(kind, notrans, trans, N, M, k, scalars[:1].ctypes, b[r0:].ctypes, N,
+             a[r0:].ctypes, M, scalars[1 if first else 2:].ctypes, out.ctypes, N)  # fmt: skip
+
+    return impl
+
+
+@njit(cache=True, **_JIT)
 def _gram(a, b, out):
-    """``out = a.T @ b``: a (n, M), b (n, N), out (M, N), all C-contiguous; inside kernels
-    only.
+    """``out = a.T @ b``: a (n, M), b (n, N), out (M, N), all C-contiguous.
 
     The sum over the ``n`` rows goes in blocks of rows, each block's product added into
     ``out`` by BLAS itself (``beta = 1``), when a block within ``CPU_SMALL_GEMM`` holds at
@@ -139,33 +163,15 @@ def _gram(a, b, out):
     hundred columns): OpenBLAS makes each block with its small-matrix kernel, without
     packing the tall operands. The blocks depend on the shapes alone.
     """
-
-
-@overload(_gram, jit_options=_JIT)
-def _ov_gram(a, b, out):
-    for arg in (a, b, out):
-        if not isinstance(arg, types.Array) or arg.layout != "C" or arg.dtype != a.dtype:
-            raise TypingError("_gram needs C-contiguous arrays of one dtype")
-    gemm = _BLAS.numba_xxgemm(a.dtype)  # the BLAS entry that NumPy's np.dot uses in Numba
-    kind = np.int8(ord("s") if a.dtype == types.float32 else ord("d"))
-    notrans, trans = np.int8(ord("n")), np.int8(ord("t"))
-    dtype = as_dtype(a.dtype)
-
-    def impl(a, b, out):
-        n, M = a.shape
-        N = b.shape[1]
-        rows = CPU_SMALL_GEMM // max(1, M * N)
-        if rows < CPU_MIN_GRAM_ROWS:
-            rows = max(n, 1)
-        scalars = np.array([1.0, 0.0, 1.0], dtype=dtype)  # alpha, first beta, then beta
-        for r0 in range(0, n, rows):
-            k = min(n, r0 + rows) - r0
-            # row-major out (M, N) is column-major out.T = b.T @ a (b.T: b's rows as is,
-            # a: a's rows transposed)
-            gemm(kind, notrans, trans, N, M, k, scalars[:1].ctypes, b[r0:].ctypes, N,
-                 a[r0:].ctypes, M, scalars[1 if r0 == 0 else 2:].ctypes, out.ctypes, N)
-
-    return impl
+    n, M = a.shape
+    rows = CPU_SMALL_GEMM // max(1, M * b.shape[1])
+    if rows < CPU_MIN_GRAM_ROWS:
+        rows = max(n, 1)
+    scalars = np.zeros(3, dtype=a.dtype)  # alpha, the first beta, the later betas
+    scalars[0] = 1
+    scalars[2] = 1
+    for r0 in range(0, n, rows):
+        _gemm_tn(a, b, out, r0, min(n, r0 + rows) - r0, scalars, r0 == 0)
 
 
 @njit(cache=True, **_JIT)
@@ -556,6 +562,7 @@ def training_callees(cell, dtype):
         (_loss_gradient, (m, m, i, types.Array(types.float64, 1, "C"), types.float64, m)),
         (_head_backward, (v, ints, table, m, m, m, v, m)),
         (_BACKWARD_KERNELS[cell], (m,) * 9),
+        (_gram, (m, m, m)),
         (_column_sums, (m, v)),
     ]
     return calls[::-1]
