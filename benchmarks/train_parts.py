@@ -179,10 +179,10 @@ def main(argv=None):
         whole = table[-1][1]
         for name, seconds, flops in table[:-1]:
             rate = "" if flops is None else f"{flops / seconds / 1e9:.0f}"
-            print(f"| {name} | {seconds * 1e3:.3f} | {seconds / whole:.0%} | {rate} |")
+            print(f"| {name} | {seconds * 1e3:.4g} | {seconds / whole:.0%} | {rate} |")
         rest = whole - sum(s for _, s, _ in table[:-1])
-        print(f"| the rest | {rest * 1e3:.3f} | {rest / whole:.0%} | |")
-        print(f"| **{table[-1][0]}** | **{whole * 1e3:.3f}** | 100% | |")
+        print(f"| the rest | {rest * 1e3:.4g} | {rest / whole:.0%} | |")
+        print(f"| **{table[-1][0]}** | **{whole * 1e3:.4g}** | 100% | |")
 
 
 if __name__ == "__main__":

@@ -14,14 +14,14 @@ and nothing otherwise. Any failure to look (Numba internals differ) stays silent
 
 Training needs both engines, and Numba compiles on one core. When the training engine is
 about to compile, :func:`compile_aside` starts a helper process that compiles, into the
-shared disk cache on another core, the functions the training engine calls (last called
-first, while Numba compiles them from the first: the process loads the ones the helper has
-finished), then the same cell's prediction engine and the Adam update. The first prediction
-waits for the helper (:func:`wait_aside`) and then loads the prediction engine from the
-cache. ``python -m tsrnn forecast`` starts the helper before it imports pandas and
-scikit-learn (:func:`compile_early`), so that the helper's work overlaps those imports too. Set
-the environment variable ``TSRNN_COMPILE_ASIDE=0`` to compile everything in the process
-itself.
+shared disk cache on another core, the functions the training engine calls (mostly the last
+called first, while Numba compiles them from the first: the process loads the ones the
+helper has finished; :func:`tsrnn._chunks.training_callees`), then the same cell's
+prediction engine and the Adam update. The first prediction waits for the helper
+(:func:`wait_aside`) and then loads the prediction engine from the cache. ``python -m tsrnn
+forecast`` starts the helper before it imports pandas and scikit-learn
+(:func:`compile_early`), so that the helper's work overlaps those imports too. Set the
+environment variable ``TSRNN_COMPILE_ASIDE=0`` to compile everything in the process itself.
 """
 
 import atexit
@@ -39,9 +39,9 @@ ASIDE_TIMEOUT = 120
 
 _state = {"announced": False, "checked": set(), "aside": {}}
 
-#: What the helper process runs: the functions the training engine calls, last called
-#: first; the prediction of a tiny network of the given cell and dtype, which compiles that
-#: cell's prediction engine; and one Adam update.
+#: What the helper process runs: the functions the training engine calls, in the order of
+#: ``training_callees``; the prediction of a tiny network of the given cell and dtype,
+#: which compiles that cell's prediction engine; and one Adam update.
 _ASIDE_SCRIPT = """
 import sys
 sys.path.insert(0, {root!r})
