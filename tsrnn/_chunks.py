@@ -11,17 +11,19 @@ one product per step; the pointwise cell arithmetic is in the ``_kernels_*`` mod
 from functools import cache
 
 import numpy as np
+from llvmlite import ir
 from numba import from_dtype, njit, types
+from numba.core import cgutils
 from numba.core.errors import TypingError
-from numba.extending import overload
-from numba.np.linalg import _BLAS
+from numba.extending import intrinsic, overload
+from numba.np.linalg import check_blas_return, ensure_blas
 
 from ._config import CPU_MIN_GRAM_ROWS, CPU_SMALL_GEMM
 from ._kernels_common import _JIT
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
 from ._kernels_rnn import rnn_backward_step, rnn_forward_step
-from ._spec import B_HH, B_IH, B_OUT, GRU, LSTM, MAE, MSE, RNN, W_HH, W_IH, W_OUT
+from ._spec import B_HH, B_IH, B_OUT, END, GRU, LSTM, MAE, MSE, RNN, W_HH, W_IH, W_OUT
 
 # --------------------------------------------------------------------------------------------
 # Per-chunk workers
@@ -39,6 +41,15 @@ def _layer_offsets(dims, offsets, layer):
     row = offsets[layer]
     n_in = dims[1] if layer == 0 else dims[2]
     return row[W_IH], row[W_HH], row[B_IH], row[B_HH], n_in
+
+
+@njit(cache=True, **_JIT)
+def _recurrent_weights(pt, dims, offsets):
+    """``W_hh.T`` of every layer as ``pt`` stores them after the parameters: (L, H, ld),
+    ``ld >= G * H`` (padded rows, see :func:`tsrnn._network.transposed`)."""
+    H, L = dims[2], dims[3]
+    start = offsets[L, END]
+    return pt[start:].reshape(L, H, (pt.shape[0] - start) // (L * H))
 
 
 def _forward_step(cell, a, r, b_ih, b_hh, h_prev, s_prev, h, s):
@@ -109,47 +120,80 @@ def _time_major(x, xt):
 
 @njit(cache=True, **_JIT)
 def _dot_rows(a, b, out, rows):
-    """``out = a @ b``, as one product per block of at most ``rows`` rows of ``a``.
+    """``out = a @ b[:, :N]``, N = ``out.shape[1]``, as one product per block of at most
+    ``rows`` rows of ``a``; a (n, K), b (K, >= N), out (n, N), C-contiguous.
 
-    OpenBLAS multiplies small matrices (``m * n * k`` up to about ``2**19``) with a kernel
-    that skips packing; cutting the per-step products down to that size is faster than one
-    larger product. The blocks are of even sizes (16 rows in blocks of at most 10: 8 + 8,
-    not 10 + 6), which was up to 15% faster for the whole pass. A row's result does not
-    depend on the cut, except in blocks of one to three rows, which OpenBLAS can multiply
-    with another kernel (last-bit differences); the cut depends on the chunk alone, never
-    on the thread count.
+    ``b`` may be wider than ``out``: the recurrent weights of the forward pass are stored
+    with padded rows (:func:`tsrnn._network.transposed`). OpenBLAS multiplies small
+    matrices (``m * n * k`` up to about ``2**19``) with a kernel that skips packing; cutting
+    the per-step products down to that size is faster than one larger product. The blocks
+    are of even sizes (16 rows in blocks of at most 10: 8 + 8, not 10 + 6), which was up to
+    15% faster for the whole pass. A row's result does not depend on the cut, except in
+    blocks of one to three rows, which OpenBLAS can multiply with another kernel (last-bit
+    differences); the cut depends on the chunk alone, never on the thread count.
     """
-    n = a.shape[0]
+    n, K = a.shape
+    N, ldb = out.shape[1], b.shape[1]
     pieces = -(-n // rows)
     rows = -(-n // pieces)  # as many pieces, of even sizes
     for r0 in range(0, n, rows):
-        r1 = min(n, r0 + rows)
-        np.dot(a[r0:r1], b, out[r0:r1])
+        # row-major out[r0:r1] is column-major (N x k) = b.T (N x K) @ a[r0:r1].T (K x k)
+        _gemm(N, min(n, r0 + rows) - r0, K, b, ldb, a[r0:], K, False, 0, out[r0:], N)
 
 
-def _gemm_tn(a, b, out, r0, k, scalars, first):
-    """``out (+)= a[r0:r0+k].T @ b[r0:r0+k]`` by BLAS, for :func:`_gram`: overwrite when
-    ``first``, else add; ``scalars`` holds ``[1, 0, 1]`` in the arrays' dtype (alpha and the
-    two betas). Inside kernels only; a (n, M), b (n, N), out (M, N), C-contiguous."""
+@intrinsic
+def _gemm(typingctx, m, n, k, a, lda, b, ldb, trans_b, beta, c, ldc):
+    """BLAS ``gemm`` in its own column-major terms, ``c = a @ op(b) + beta * c``, through the
+    BLAS entry that Numba's ``np.dot`` calls; inside kernels only.
 
+    ``a``, ``b``, ``c`` are C-contiguous arrays of one float dtype, read from their first
+    element: ``a`` is m x k with leading dimension ``lda``; ``op(b)`` is k x n (``b`` k x n
+    with leading dimension ``ldb``, or with ``trans_b`` the transpose of an n x k one);
+    ``c`` is m x n (``ldc``).
+    ``beta`` is 0 (overwrite ``c``) or 1 (add to it). alpha and beta live on the stack: no
+    allocation per call.
+    """
+    arrays = (a, b, c)
+    if not all(isinstance(x, types.Array) and x.layout == "C" and x.dtype == a.dtype
+               and x.dtype in (types.float32, types.float64) for x in arrays):  # fmt: skip
+        raise TypingError("_gemm needs C-contiguous float32 or float64 arrays of one dtype")
+    ensure_blas()
+    sig = types.void(m, n, k, a, lda, b, ldb, trans_b, beta, c, ldc)
 
-@overload(_gemm_tn, jit_options=_JIT)
-def _ov_gemm_tn(a, b, out, r0, k, scalars, first):
-    for arg in (a, b, out, scalars):
-        if not isinstance(arg, types.Array) or arg.layout != "C" or arg.dtype != a.dtype:
-            raise TypingError("_gemm_tn needs C-contiguous arrays of one dtype")
-    gemm = _BLAS.numba_xxgemm(a.dtype)  # the BLAS entry that NumPy's np.dot uses in Numba
-    kind = np.int8(ord("s") if a.dtype == types.float32 else ord("d"))
-    notrans, trans = np.int8(ord("n")), np.int8(ord("t"))
+    def codegen(context, builder, signature, args):
+        m_v, n_v, k_v, a_v, lda_v, b_v, ldb_v, trans_b_v, beta_v, c_v, ldc_v = args
+        char, void_p, intp = ir.IntType(8), ir.IntType(8).as_pointer(), cgutils.intp_t
+        fnty = ir.FunctionType(ir.IntType(32), [char, char, char, intp, intp, intp, void_p,
+                                                void_p, intp, void_p, intp, void_p, void_p,
+                                                intp])  # fmt: skip
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "numba_xxgemm")
+        dtype = a.dtype
+        alpha = cgutils.alloca_once_value(builder, context.get_constant(dtype, 1.0))
+        beta_slot = cgutils.alloca_once_value(
+            builder, context.cast(builder, beta_v, signature.args[8], dtype)
+        )
+        trans = builder.select(
+            context.cast(builder, trans_b_v, signature.args[7], types.boolean),
+            ir.Constant(char, ord("t")), ir.Constant(char, ord("n")),
+        )  # fmt: skip
 
-    def impl(a, b, out, r0, k, scalars, first):
-        M, N = a.shape[1], b.shape[1]
-        # row-major out (M, N) is column-major out.T = b.T @ a (b.T: b's rows as they are,
-        # a: a's rows transposed)
-        gemm(kind, notrans, trans, N, M, k, scalars[:1].ctypes, b[r0:].ctypes, N,
-             a[r0:].ctypes, M, scalars[1 if first else 2:].ctypes, out.ctypes, N)  # fmt: skip
+        def data(ty, value):
+            return builder.bitcast(context.make_array(ty)(context, builder, value).data, void_p)
 
-    return impl
+        def integer(index, value):
+            return context.cast(builder, value, signature.args[index], types.intp)
+
+        kind = ir.Constant(char, ord("s" if dtype == types.float32 else "d"))
+        res = builder.call(fn, (
+            kind, ir.Constant(char, ord("n")), trans, integer(0, m_v), integer(1, n_v),
+            integer(2, k_v), builder.bitcast(alpha, void_p), data(a, a_v), integer(4, lda_v),
+            data(b, b_v), integer(6, ldb_v), builder.bitcast(beta_slot, void_p), data(c, c_v),
+            integer(10, ldc_v),
+        ))  # fmt: skip
+        check_blas_return(context, builder, res)
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 @njit(cache=True, **_JIT)
@@ -164,14 +208,14 @@ def _gram(a, b, out):
     packing the tall operands. The blocks depend on the shapes alone.
     """
     n, M = a.shape
-    rows = CPU_SMALL_GEMM // max(1, M * b.shape[1])
+    N = b.shape[1]
+    rows = CPU_SMALL_GEMM // max(1, M * N)
     if rows < CPU_MIN_GRAM_ROWS:
         rows = max(n, 1)
-    scalars = np.zeros(3, dtype=a.dtype)  # alpha, the first beta, the later betas
-    scalars[0] = 1
-    scalars[2] = 1
+    # row-major out (M, N) is column-major out.T = b.T @ a: b's rows as they are (N x k,
+    # leading dimension N), a's rows transposed (a: M x k, leading dimension M)
     for r0 in range(0, n, rows):
-        _gemm_tn(a, b, out, r0, min(n, r0 + rows) - r0, scalars, r0 == 0)
+        _gemm(N, M, min(n, r0 + rows) - r0, b[r0:], N, a[r0:], M, True, r0 > 0, out, N)
 
 
 @njit(cache=True, **_JIT)
@@ -199,7 +243,7 @@ def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
 
     Parameters
     ----------
-    pt : ndarray of shape (n_params,)
+    pt : ndarray of shape (n_params + L * H * ld,)
         The parameters, with transposed weight blocks (:func:`tsrnn._network.transposed`).
     x : ndarray of shape (n_seq, T, F)
     dims : int64 ndarray ``[cell, F, H, L, O, E]``
@@ -215,12 +259,13 @@ def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
         Out: gate activations of every layer and step (the backward pass turns them into
         the gradients with respect to the pre-activations, in place).
     """
-    H, L = dims[2], dims[3]
+    L = dims[3]
     n_seq, T = x.shape[0], x.shape[1]
     GH = acts.shape[2]
     zero = x.dtype.type(0)
     _time_major(x, xt)
     rec = np.empty((n_seq, GH), dtype=x.dtype)
+    W_rec = _recurrent_weights(pt, dims, offsets)
     for layer in range(L):
         o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
         b_ih = pt[o_bih:o_bhh]
@@ -234,7 +279,7 @@ def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
         for t in range(T):
             lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
             if t > 0:
-                _dot_rows(h_all[lo:mid], pt[o_hh:o_bih].reshape(H, GH), rec, step_rows)
+                _dot_rows(h_all[lo:mid], W_rec[layer], rec, step_rows)
             _forward_step(
                 cell, a_all[lo:mid], rec, b_ih, b_hh,
                 h_all[lo:mid], s_all[lo:mid], h_all[mid:hi], s_all[mid:hi],
@@ -380,6 +425,7 @@ def _chunk_predict(cell, pt, x, z, dims, offsets, step_rows, work, out):
     o += n_seq * GH
     rec = work[o : o + n_seq * GH].reshape(n_seq, GH)
     _time_major(x, xt)
+    W_rec = _recurrent_weights(pt, dims, offsets)
     hs[1] = zero  # the zero state, "after step -1"
     ss[1] = zero
     for t in range(T):
@@ -397,7 +443,7 @@ def _chunk_predict(cell, pt, x, z, dims, offsets, step_rows, work, out):
             if t == 0:
                 rec[:] = zero
             else:
-                _dot_rows(hs[before, layer], pt[o_hh:o_bih].reshape(H, GH), rec, step_rows)
+                _dot_rows(hs[before, layer], W_rec[layer], rec, step_rows)
             _forward_step(
                 cell, a, rec, pt[o_bih:o_bhh], pt[o_bhh : o_bhh + GH],
                 hs[before, layer], ss[before, layer], hs[now, layer], ss[now, layer],
@@ -443,7 +489,7 @@ def _chunk_loss_grad(
     Parameters
     ----------
     params, grad : ndarray of shape (n_params,)
-    pt : ndarray of shape (n_params,)
+    pt : ndarray of shape (n_params + L * H * ld,)
         ``params`` with transposed weight blocks (:func:`tsrnn._network.transposed`), for
         the forward pass.
     x : ndarray of shape (n_seq, T, F)
@@ -559,6 +605,7 @@ def training_callees(cell, dtype):
     calls = [
         (_chunk_buffers, (v, i, i, ints)),
         (_time_major, (t3, m)),
+        (_recurrent_weights, (v, ints, table)),
         (_layer_offsets, (ints, table, i)),
         (_dot_rows, (m, m, m, i)),
         (_FORWARD_KERNELS[cell], (m, m, v, v, m, m, m, m)),
@@ -569,7 +616,7 @@ def training_callees(cell, dtype):
         (_gram, (m, m, m)),
         (_column_sums, (m, v)),
     ]
-    forward = calls.pop(4)
+    forward = calls.pop(5)
     return [forward] + calls[::-1]
 
 

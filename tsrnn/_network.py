@@ -86,13 +86,14 @@ _KEPT = [None]
 
 
 def transposed(params, spec, keep=False):
-    """Copy of ``params`` with every weight block stored transposed.
+    """Copy of ``params`` with every weight block stored transposed, for the forward pass.
 
     The forward pass multiplies by ``W.T``; with the transpose contiguous, BLAS takes its
     no-transpose path, which for the per-step products is up to twice as fast, and the
-    head's loops run along contiguous rows. The copy costs about as much as a step of one
-    sequence. NumPy makes it, not a compiled kernel, which took 0.6 s of a first forecast's
-    compile time (``benchmarks/cold_start.py --events``).
+    head's loops run along contiguous rows. ``W_hh.T`` of every layer goes after the
+    parameters, its rows padded (:func:`recurrent_stride`). The copy costs about as much as
+    a step of one sequence. NumPy makes it, not a compiled kernel, which took 0.6 s of a
+    first forecast's compile time (``benchmarks/cold_start.py --events``).
 
     Parameters
     ----------
@@ -106,30 +107,48 @@ def transposed(params, spec, keep=False):
 
     Returns
     -------
-    ndarray of shape (n_params,)
+    ndarray of shape (n_params + num_layers * H * ld,)
         ``W_ih`` of layer ``l`` at its usual offset as a ``(F_l, G * H)`` row-major block,
-        ``W_hh`` as ``(H, G * H)``, ``W_out`` as ``(H + E, n_outputs)``; the biases
-        unchanged.
+        ``W_out`` as ``(H + E, n_outputs)``, the biases (and ``W_hh`` as stored)
+        unchanged; then ``W_hh.T`` of every layer as an ``(H, ld)`` block, ``ld =
+        recurrent_stride(spec)``, its first ``G * H`` columns the weights, the rest zeros.
     """
     keep = keep and params.size <= _config.CPU_KEEP_TRANSPOSED
     if keep:
         kept = _KEPT[0]
         if kept is not None and kept[0] == spec and _same_bits(kept[1], params):
             return kept[2]
-    pt = params.copy()
-    for start, end, shape in _weight_blocks(spec):
+    blocks, recurrent = _weight_blocks(spec)
+    H, ld = spec.hidden_size, recurrent_stride(spec)
+    pt = np.zeros(params.size + spec.num_layers * H * ld, dtype=params.dtype)
+    pt[: params.size] = params
+    for start, end, shape in blocks:
         pt[start:end].reshape(shape[::-1])[...] = params[start:end].reshape(shape).T
+    rows = pt[params.size :].reshape(spec.num_layers, H, ld)
+    for layer, (start, end, shape) in enumerate(recurrent):
+        rows[layer, :, : shape[0]] = params[start:end].reshape(shape).T
     if keep:
         _KEPT[0] = (spec, params.copy(), pt)  # one assignment: safe across threads
     return pt
 
 
+def recurrent_stride(spec):
+    """Floats from one row of a layer's ``W_hh.T`` to the next in :func:`transposed`:
+    ``G * H``, plus ``_config.CPU_RECURRENT_PAD`` when ``G * H`` is a multiple of 128 and
+    the network is not wide (rows a power-of-two multiple of 512 bytes apart crowd a few
+    sets of the L1 cache)."""
+    width = spec.gates * spec.hidden_size
+    return width + (_config.CPU_RECURRENT_PAD if width % 128 == 0 and not _wide(spec) else 0)
+
+
 @cache
 def _weight_blocks(spec):
-    """(start, end, shape) of every weight matrix of ``spec``'s layout (the biases left
-    out), made once per spec."""
-    return [(offset, offset + shape[0] * shape[1], shape)
-            for _, offset, shape in spec.blocks() if len(shape) == 2]  # fmt: skip
+    """(start, end, shape) of every weight matrix of ``spec``'s layout but ``W_hh``, and of
+    every ``W_hh`` (the biases left out); made once per spec."""
+    blocks = [(offset, offset + shape[0] * shape[1], shape, name)
+              for name, offset, shape in spec.blocks() if len(shape) == 2]  # fmt: skip
+    return ([b[:3] for b in blocks if not b[3].startswith("W_hh")],
+            [b[:3] for b in blocks if b[3].startswith("W_hh")])  # fmt: skip
 
 
 def _same_bits(a, b):
