@@ -151,7 +151,8 @@ def _gemm(typingctx, m, n, k, a, lda, b, ldb, trans_b, beta, c, ldc):
     with leading dimension ``ldb``, or with ``trans_b`` the transpose of an n x k one);
     ``c`` is m x n (``ldc``).
     ``beta`` is 0 (overwrite ``c``) or 1 (add to it). alpha and beta live on the stack: no
-    allocation per call.
+    allocation per call. One column (``n == 1``, ``b`` not transposed) goes to BLAS's
+    matrix-vector product, as ``np.dot`` sends a one-row operand.
     """
     arrays = (a, b, c)
     if not all(isinstance(x, types.Array) and x.layout == "C" and x.dtype == a.dtype
@@ -184,13 +185,28 @@ def _gemm(typingctx, m, n, k, a, lda, b, ldb, trans_b, beta, c, ldc):
             return context.cast(builder, value, signature.args[index], types.intp)
 
         kind = ir.Constant(char, ord("s" if dtype == types.float32 else "d"))
-        res = builder.call(fn, (
-            kind, ir.Constant(char, ord("n")), trans, integer(0, m_v), integer(1, n_v),
-            integer(2, k_v), builder.bitcast(alpha, void_p), data(a, a_v), integer(4, lda_v),
-            data(b, b_v), integer(6, ldb_v), builder.bitcast(beta_slot, void_p), data(c, c_v),
-            integer(10, ldc_v),
-        ))  # fmt: skip
-        check_blas_return(context, builder, res)
+        notrans = ir.Constant(char, ord("n"))
+        m_i, n_i, k_i = integer(0, m_v), integer(1, n_v), integer(2, k_v)
+        alpha_p, beta_p = builder.bitcast(alpha, void_p), builder.bitcast(beta_slot, void_p)
+        a_p, b_p, c_p = data(a, a_v), data(b, b_v), data(c, c_v)
+        vector = builder.and_(
+            builder.icmp_signed("==", n_i, ir.Constant(intp, 1)),
+            builder.icmp_unsigned("==", trans, notrans),
+        )  # fmt: skip
+        with builder.if_else(vector) as (one_column, columns):
+            with one_column:  # c = a @ b, b one column: a matrix-vector product (as np.dot)
+                gemv = cgutils.get_or_insert_function(builder.module, ir.FunctionType(
+                    ir.IntType(32), [char, char, intp, intp, void_p, void_p, intp, void_p,
+                                     void_p, void_p]), "numba_xxgemv")  # fmt: skip
+                res = builder.call(gemv, (kind, notrans, m_i, k_i, alpha_p, a_p,
+                                          integer(4, lda_v), b_p, beta_p, c_p))  # fmt: skip
+                check_blas_return(context, builder, res)
+            with columns:
+                res = builder.call(fn, (
+                    kind, notrans, trans, m_i, n_i, k_i, alpha_p, a_p, integer(4, lda_v), b_p,
+                    integer(6, ldb_v), beta_p, c_p, integer(10, ldc_v),
+                ))  # fmt: skip
+                check_blas_return(context, builder, res)
         return context.get_dummy_value()
 
     return sig, codegen

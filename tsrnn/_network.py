@@ -118,15 +118,17 @@ def transposed(params, spec, keep=False):
         kept = _KEPT[0]
         if kept is not None and kept[0] == spec and _same_bits(kept[1], params):
             return kept[2]
-    blocks, recurrent = _weight_blocks(spec)
-    H, ld = spec.hidden_size, recurrent_stride(spec)
-    pt = np.zeros(params.size + spec.num_layers * H * ld, dtype=params.dtype)
-    pt[: params.size] = params
+    blocks, recurrent, (L, H, ld), width = _weight_blocks(spec)
+    n = params.size
+    pt = np.empty(n + L * H * ld, dtype=params.dtype)
+    pt[:n] = params
     for start, end, shape in blocks:
         pt[start:end].reshape(shape[::-1])[...] = params[start:end].reshape(shape).T
-    rows = pt[params.size :].reshape(spec.num_layers, H, ld)
+    rows = pt[n:].reshape(L, H, ld)
+    if ld > width:
+        rows[:, :, width:] = 0
     for layer, (start, end, shape) in enumerate(recurrent):
-        rows[layer, :, : shape[0]] = params[start:end].reshape(shape).T
+        rows[layer, :, :width] = params[start:end].reshape(shape).T
     if keep:
         _KEPT[0] = (spec, params.copy(), pt)  # one assignment: safe across threads
     return pt
@@ -143,12 +145,17 @@ def recurrent_stride(spec):
 
 @cache
 def _weight_blocks(spec):
-    """(start, end, shape) of every weight matrix of ``spec``'s layout but ``W_hh``, and of
-    every ``W_hh`` (the biases left out); made once per spec."""
+    """What :func:`transposed` copies, made once per spec: (start, end, shape) of every
+    weight matrix but ``W_hh``, the same of every ``W_hh`` (the biases left out), the shape
+    ``(L, H, ld)`` of the padded ``W_hh.T`` blocks, and ``G * H``."""
     blocks = [(offset, offset + shape[0] * shape[1], shape, name)
               for name, offset, shape in spec.blocks() if len(shape) == 2]  # fmt: skip
-    return ([b[:3] for b in blocks if not b[3].startswith("W_hh")],
-            [b[:3] for b in blocks if b[3].startswith("W_hh")])  # fmt: skip
+    return (
+        [b[:3] for b in blocks if not b[3].startswith("W_hh")],
+        [b[:3] for b in blocks if b[3].startswith("W_hh")],
+        (spec.num_layers, spec.hidden_size, recurrent_stride(spec)),
+        spec.gates * spec.hidden_size,
+    )
 
 
 def _same_bits(a, b):
