@@ -16,8 +16,9 @@ are medians over the rounds.
 
 Parts of a layer (``G`` gates, ``H`` units, ``F`` inputs, ``n`` sequences, ``T`` steps)::
 
-    input products       (T n, F) @ (F, G H): every step's input projection at once
-    recurrent, forward   T - 1 products (n, H) @ (H, G H), cut as the engine cuts them
+    input products       (T n, F) @ (F, G H): every step's input projection at once (an
+                         outer product for one input)
+    recurrent, forward   T - 1 products (n, H) @ (H, G H), cut and padded as in the engine
     cell, forward        T forward steps of the cell's pointwise kernel
     cell, backward       T backward steps
     recurrent, backward  T - 1 products (n, G H) @ (G H, H)
@@ -38,10 +39,18 @@ from tsrnn._chunks import (
     _column_sums,
     _dot_rows,
     _gram,
+    _outer,
     engines,
     work_size,
 )
-from tsrnn._network import NetworkSpec, _head_input, _step_rows, chunk_size_for, transposed
+from tsrnn._network import (
+    NetworkSpec,
+    _head_input,
+    _step_rows,
+    chunk_size_for,
+    recurrent_stride,
+    transposed,
+)
 from tsrnn._spec import GRU, LOSS_CODES
 from tsrnn._threads import _single_threaded_blas
 
@@ -49,7 +58,10 @@ from tsrnn._threads import _single_threaded_blas
 @njit
 def _input_products(xt, W_ih, a_all, reps):
     for _ in range(reps):
-        np.dot(xt, W_ih, a_all)
+        if xt.shape[1] == 1:  # as the engine: one input, an outer product
+            _outer(xt[:, 0], W_ih[0], a_all)
+        else:
+            np.dot(xt, W_ih, a_all)
 
 
 @njit
@@ -122,7 +134,9 @@ def parts(cell, F, H, T, B, rounds, rng):
     def rand(*shape, scale=0.1):
         return (scale * rng.standard_normal(shape)).astype(dt)
 
-    xt, W_ih, W_t, W_hh = rand(TN, F), rand(F, GH), rand(H, GH), rand(GH, H)
+    xt, W_ih, W_hh = rand(TN, F), rand(F, GH), rand(GH, H)
+    W_t = np.zeros((H, recurrent_stride(spec)), dt)  # W_hh.T in the engine's padded rows
+    W_t[:, :GH] = rand(H, GH)
     hs, ss, acts = rand(TN + n, H), rand(TN + n, H), rand(TN, GH)
     dseq, rec, b = rand(TN, H, scale=0.01), np.zeros((n, GH), dt), np.zeros(GH, dt)
     dr = np.zeros((TN, GH if spec.cell_code == GRU else 0), dt)

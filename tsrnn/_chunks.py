@@ -288,7 +288,10 @@ def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
         b_hh = pt[o_bhh : o_bhh + GH]
         inp = xt if layer == 0 else hs[layer - 1][n_seq:]
         h_all, s_all, a_all = hs[layer], ss[layer], acts[layer]
-        np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a_all)
+        if n_in == 1:  # one input (a univariate series): cheaper than a BLAS call
+            _outer(inp[:, 0], pt[o_ih:o_hh], a_all)
+        else:
+            np.dot(inp, pt[o_ih:o_hh].reshape(n_in, GH), a_all)
         h_all[:n_seq] = zero
         s_all[:n_seq] = zero
         rec[:] = zero
@@ -623,6 +626,7 @@ def training_callees(cell, dtype):
         (_time_major, (t3, m)),
         (_recurrent_weights, (v, ints, table)),
         (_layer_offsets, (ints, table, i)),
+        (_outer, (types.Array(f, 1, "A"), v, m)),
         (_dot_rows, (m, m, m, i)),
         (_FORWARD_KERNELS[cell], (m, m, v, v, m, m, m, m)),
         (_head_forward, (v, ints, table, m, m, m)),
@@ -632,7 +636,7 @@ def training_callees(cell, dtype):
         (_gram, (m, m, m)),
         (_column_sums, (m, v)),
     ]
-    forward = calls.pop(5)
+    forward = calls.pop(6)
     return [forward] + calls[::-1]
 
 
