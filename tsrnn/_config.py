@@ -44,10 +44,9 @@ CPU_MIN_STEP_ROWS = 4
 CPU_SMALL_GEMM = 2**19
 
 #: Floats of padding after each row of the recurrent weights that the forward pass reads
-#: (``W_hh.T``, H rows of ``G * H``; see ``tsrnn._network.transposed``) when ``G * H`` is a
-#: multiple of 128 and the network is not wide: rows 1 KiB or 1.5 KiB apart fall into few
-#: sets of the L1 cache, and the per-step product ran about 20% faster (LSTM, 64 units)
-#: with the rows 32 floats further apart.
+#: (``W_hh.T``, H rows of ``G * H``; see ``tsrnn._network.recurrent_stride``) when ``G * H``
+#: is 256 or 384: rows 1 KiB or 1.5 KiB apart fall into few sets of the L1 cache, and the
+#: per-step products ran faster with the rows 32 floats further apart.
 CPU_RECURRENT_PAD = 32
 
 #: The weight gradients of a chunk (``dW = dpre.T @ inputs`` over all its steps) are summed

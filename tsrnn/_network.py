@@ -136,11 +136,11 @@ def transposed(params, spec, keep=False):
 
 def recurrent_stride(spec):
     """Floats from one row of a layer's ``W_hh.T`` to the next in :func:`transposed`:
-    ``G * H``, plus ``_config.CPU_RECURRENT_PAD`` when ``G * H`` is a multiple of 128 and
-    the network is not wide (rows a power-of-two multiple of 512 bytes apart crowd a few
-    sets of the L1 cache)."""
+    ``G * H``, plus ``_config.CPU_RECURRENT_PAD`` when ``G * H`` is 256 or 384 floats (rows
+    1 or 1.5 KiB apart crowd a few sets of the L1 cache; at 512, a 128-unit LSTM, the
+    padding made prediction slower)."""
     width = spec.gates * spec.hidden_size
-    return width + (_config.CPU_RECURRENT_PAD if width % 128 == 0 and not _wide(spec) else 0)
+    return width + (_config.CPU_RECURRENT_PAD if width in (256, 384) else 0)
 
 
 @cache
