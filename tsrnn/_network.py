@@ -280,7 +280,7 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, output
     B, T = X.shape[0], X.shape[1]
     chunk = chunk_size_for(B, spec)
     n_chunks = -(-B // chunk)
-    predict_chunks, loss_grad_chunks = _chunks.engines(spec.cell_code)
+    loss_grad_chunks = _chunks.engines(spec.cell_code)[1]
     grads = np.empty((n_chunks, params.shape[0]), dtype=params.dtype)
     losses = np.empty(n_chunks)
     outs = np.empty((B, spec.n_outputs), dtype=params.dtype) if outputs is None else outputs
