@@ -33,16 +33,7 @@ import time
 import numpy as np
 from numba import njit
 
-from tsrnn._chunks import (
-    _BACKWARD_KERNELS,
-    _FORWARD_KERNELS,
-    _column_sums,
-    _dot_rows,
-    _gram,
-    _outer,
-    engines,
-    work_size,
-)
+from tsrnn._chunks import _BACKWARD_KERNELS, _FORWARD_KERNELS, engines, work_size
 from tsrnn._network import (
     NetworkSpec,
     _head_input,
@@ -51,6 +42,7 @@ from tsrnn._network import (
     recurrent_stride,
     transposed,
 )
+from tsrnn._products import _column_sums, _dot_rows, _gram, _outer
 from tsrnn._spec import GRU, LOSS_CODES
 from tsrnn._threads import _single_threaded_blas
 

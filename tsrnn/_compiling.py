@@ -79,11 +79,16 @@ def will_compile(dispatcher, args):
         sig = tuple(dispatcher.typeof_pyval(a) for a in args)
         if sig in dispatcher.overloads:
             return False
-        cache = dispatcher._cache
-        index_key = cache._index_key(sig, dispatcher.targetctx.codegen())
-        return index_key not in cache._cache_file._load_index()
+        index_key = dispatcher._cache._index_key(sig, dispatcher.targetctx.codegen())
+        return index_key not in _disk_index(dispatcher)
     except Exception:
         return False
+
+
+def _disk_index(dispatcher):
+    """What Numba's disk cache holds for ``dispatcher``: {index key: file} (Numba internals;
+    callers treat any failure as "cannot tell")."""
+    return dispatcher._cache._cache_file._load_index()
 
 
 def announce():
@@ -138,7 +143,7 @@ def compile_early(cell, dtype):
         from ._chunks import engines
         from ._spec import CELL_CODES
 
-        index = engines(CELL_CODES[cell])[1]._cache._cache_file._load_index()
+        index = _disk_index(engines(CELL_CODES[cell])[1])
     except Exception:
         return
     if not index:

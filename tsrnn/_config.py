@@ -40,7 +40,7 @@ CPU_MIN_STEP_ROWS = 4
 #: gradient). Larger chunks are multiplied a block of rows at a time: OpenBLAS multiplies
 #: matrices up to this size with a small-matrix kernel that skips packing, up to twice as
 #: fast as its general kernel at these shapes. Changes which rows go together (in blocks
-#: of even sizes), not the result of a row (see ``tsrnn._chunks._dot_rows``).
+#: of even sizes), not the result of a row (see ``tsrnn._products._dot_rows``).
 CPU_SMALL_GEMM = 2**19
 
 #: Floats of padding after each row of the recurrent weights that the forward pass reads
@@ -53,7 +53,7 @@ CPU_RECURRENT_PAD = 32
 #: over blocks of rows, each a product within ``CPU_SMALL_GEMM``, when such a block holds at
 #: least this many rows; otherwise the product is made whole. The blocks of 32 rows of a
 #: 64-unit LSTM are made faster than the whole product (``benchmarks/train_parts.py``); blocks
-#: of 8 rows or fewer (128 units and more) were slower (see ``tsrnn._chunks._gram``).
+#: of 8 rows or fewer (128 units and more) were slower (see ``tsrnn._products._gram``).
 CPU_MIN_GRAM_ROWS = 16
 
 #: Networks of at most this many parameters keep the transposed copy of their weights that
