@@ -53,7 +53,7 @@ CPU_RECURRENT_PAD = 32
 #: over blocks of rows, each a product within ``CPU_SMALL_GEMM``, when such a block holds at
 #: least this many rows; otherwise the product is made whole. The blocks of 32 rows of a
 #: 64-unit LSTM are made faster than the whole product (``benchmarks/train_parts.py``); blocks
-#: of 8 rows or fewer (128 units and more) were slower (see ``tsrnn._products._gram``).
+#: of 8 to 10 rows (128 units) gained nothing (``benchmarks/RESULTS.md``).
 CPU_MIN_GRAM_ROWS = 16
 
 #: Networks of at most this many parameters keep the transposed copy of their weights that

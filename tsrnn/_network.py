@@ -138,7 +138,7 @@ def recurrent_stride(spec):
     """Floats from one row of a layer's ``W_hh.T`` to the next in :func:`transposed`:
     ``G * H``, plus ``_config.CPU_RECURRENT_PAD`` when ``G * H`` is 256 or 384 floats (rows
     1 or 1.5 KiB apart crowd a few sets of the L1 cache; at 512, a 128-unit LSTM, the
-    padding made prediction slower)."""
+    padding gained nothing)."""
     width = spec.gates * spec.hidden_size
     return width + (_config.CPU_RECURRENT_PAD if width in (256, 384) else 0)
 
