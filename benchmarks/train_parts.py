@@ -67,9 +67,9 @@ def _recurrent(h_or_dp, W, out, n, rows, reps):
 @njit
 def _weight_gradients(dp, drec, xt, h, g_ih, g_hh, g_b, reps):
     for _ in range(reps):
-        _gram(dp, xt, g_ih)
-        _gram(drec, h, g_hh)
-        _column_sums(dp, g_b)
+        _gram(dp, xt, g_ih, False)
+        _gram(drec, h, g_hh, False)
+        _column_sums(dp, g_b, False)
 
 
 def _stepper(kernel, backward):

@@ -19,7 +19,7 @@ from ._kernels_common import _JIT
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
 from ._kernels_rnn import rnn_backward_step, rnn_forward_step
-from ._products import _column_sums, _dot_rows, _gram, _outer, _time_major
+from ._products import _column_sums, _dot_rows, _gram, _outer, _time_major, gram_rows
 from ._spec import B_HH, B_IH, B_OUT, END, GRU, LSTM, MAE, MSE, RNN, W_HH, W_IH, W_OUT
 
 # --------------------------------------------------------------------------------------------
@@ -349,6 +349,24 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
 
 
 @njit(cache=True, inline="always", **_JIT)
+def _weight_gradients(cell, dp, drec, inp, h, grad, o_ih, o_hh, o_bih, o_bhh, add):
+    """Gradients of one layer's weights and biases from some of its rows (steps), into
+    ``grad``, or added to it with ``add``.
+
+    dp, drec (n, G H): gradients with respect to the pre-activations (input and recurrent
+    side; the same array unless the cell is a GRU); inp (n, F_layer) and h (n, H): the
+    layer's inputs and its hidden states before each step, of the same rows. The LSTM's
+    and the plain RNN's ``b_hh`` gradient (equal to ``b_ih``'s) is not written.
+    """
+    GH, H, n_in = dp.shape[1], h.shape[1], inp.shape[1]
+    _gram(dp, inp, grad[o_ih:o_hh].reshape(GH, n_in), add)
+    _gram(drec, h, grad[o_hh:o_bih].reshape(GH, H), add)
+    _column_sums(dp, grad[o_bih:o_bhh], add)
+    if cell == GRU:
+        _column_sums(drec, grad[o_bhh : o_bhh + GH], add)
+
+
+@njit(cache=True, inline="always", **_JIT)
 def _chunk_loss_grad(
     cell, params, pt, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work, grad,
     yhat,
@@ -408,11 +426,15 @@ def _chunk_loss_grad(
     dh_rec = np.empty((n_seq, H), dtype=dt)
     sink = np.zeros((n_seq, H), dtype=dt)  # dh_up_prev of the first step, discarded
 
+    # the weight gradients of a layer are summed over blocks of steps as the backward pass
+    # leaves each block, while its rows are in the core's caches (none: after the pass)
+    steps = gram_rows(GH, H) // n_seq
     for layer in range(L - 1, -1, -1):
         o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
         W_ih = params[o_ih:o_hh].reshape(GH, n_in)
         W_hh = params[o_hh:o_bih].reshape(GH, H)
         h_all, s_all, dp = hs[layer], ss[layer], acts[layer]
+        inp = xt if layer == 0 else hs[layer - 1][n_seq:]
         # the backward steps turn the activations in dp into the gradients with respect to
         # the pre-activations; the recurrent one differs for the GRU alone (the other cells
         # leave dr alone and use dp for both)
@@ -428,13 +450,18 @@ def _chunk_loss_grad(
             )  # fmt: skip
             if t > 0:
                 _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows)
-        inp = xt if layer == 0 else hs[layer - 1][n_seq:]
-        _gram(dp, inp, grad[o_ih:o_hh].reshape(GH, n_in))
-        _gram(drec, h_all[: T * n_seq], grad[o_hh:o_bih].reshape(GH, H))
-        _column_sums(dp, grad[o_bih:o_bhh])
-        if cell == GRU:
-            _column_sums(drec, grad[o_bhh : o_bhh + GH])
-        else:  # drec is dp: both biases get the same gradient
+            if steps > 0 and t % steps == 0:  # steps t .. t + steps - 1 are done
+                end = min(T, t + steps) * n_seq
+                _weight_gradients(
+                    cell, dp[lo:end], drec[lo:end], inp[lo:end], h_all[lo:end], grad,
+                    o_ih, o_hh, o_bih, o_bhh, t + steps < T,
+                )  # fmt: skip
+        if steps == 0:
+            TN = T * n_seq
+            _weight_gradients(
+                cell, dp, drec, inp, h_all[:TN], grad, o_ih, o_hh, o_bih, o_bhh, False
+            )  # fmt: skip
+        if cell != GRU:  # drec is dp: both biases get the same gradient
             for j in range(GH):
                 grad[o_bhh + j] = grad[o_bih + j]
         if layer > 0:
@@ -483,9 +510,10 @@ def training_callees(cell, dtype):
         (_head_forward, (v, ints, table, m, m, m)),
         (_loss_gradient, (m, m, i, types.Array(types.float64, 1, "C"), types.float64, m)),
         (_head_backward, (v, ints, table, m, m, m, v, m)),
+        (gram_rows, (i, i)),
         (_BACKWARD_KERNELS[cell], (m,) * 9),
-        (_gram, (m, m, m)),
-        (_column_sums, (m, v)),
+        (_gram, (m, m, m, types.boolean)),
+        (_column_sums, (m, v, types.boolean)),
     ]
     forward = calls.pop(6)
     return [forward] + calls[::-1]

@@ -122,25 +122,35 @@ def _gemm(typingctx, m, n, k, a, lda, b, ldb, trans_b, beta, c, ldc):
 
 
 @njit(cache=True, **_JIT)
-def _gram(a, b, out):
-    """``out = a.T @ b``: a (n, M), b (n, N), out (M, N), all C-contiguous.
+def gram_rows(M, N):
+    """Rows of a block of :func:`_gram` for an (M, N) result: the most within
+    ``CPU_SMALL_GEMM``, or 0 (one product of all rows) when those are fewer than
+    ``CPU_MIN_GRAM_ROWS``."""
+    rows = CPU_SMALL_GEMM // max(1, M * N)
+    return rows if rows >= CPU_MIN_GRAM_ROWS else 0
 
-    The sum over the ``n`` rows goes in blocks of rows, each block's product added into
-    ``out`` by BLAS itself (``beta = 1``), when a block within ``CPU_SMALL_GEMM`` holds at
-    least ``CPU_MIN_GRAM_ROWS`` rows; otherwise one product. These are the weight
-    gradients of a chunk (``n`` = steps x sequences, thousands of rows, against a few
-    hundred columns): OpenBLAS makes each block with its small-matrix kernel, without
-    packing the tall operands. The blocks depend on the shapes alone.
+
+@njit(cache=True, **_JIT)
+def _gram(a, b, out, add):
+    """``out = a.T @ b``, or ``out += a.T @ b`` with ``add``: a (n, M), b (n, N), out (M, N),
+    all C-contiguous.
+
+    The sum over the ``n`` rows goes in blocks of :func:`gram_rows` rows, each block's
+    product added into ``out`` by BLAS itself (``beta = 1``). These are the weight
+    gradients of a chunk (steps x sequences rows against a few hundred columns): OpenBLAS
+    makes each block with its small-matrix kernel, without packing the tall operands. The
+    blocks depend on the shapes alone.
     """
     n, M = a.shape
     N = b.shape[1]
-    rows = CPU_SMALL_GEMM // max(1, M * N)
-    if rows < CPU_MIN_GRAM_ROWS:
+    rows = gram_rows(M, N)
+    if rows == 0:
         rows = max(n, 1)
     # row-major out (M, N) is column-major out.T = b.T @ a: b's rows as they are (N x k,
     # leading dimension N), a's rows transposed (a: M x k, leading dimension M)
     for r0 in range(0, n, rows):
-        _gemm(N, M, min(n, r0 + rows) - r0, b[r0:], N, a[r0:], M, True, r0 > 0, out, N)
+        k = min(n, r0 + rows) - r0
+        _gemm(N, M, k, b[r0:], N, a[r0:], M, True, add or r0 > 0, out, N)
 
 
 @njit(cache=True, **_JIT)
@@ -153,9 +163,11 @@ def _outer(u, v, out):
 
 
 @njit(cache=True, **_JIT)
-def _column_sums(m, out):
-    """``out[k] = sum_i m[i, k]``, summed in row order; m (n, K), out (K,)."""
-    out[:] = 0
+def _column_sums(m, out, add):
+    """``out[k] = sum_i m[i, k]`` (``+=`` with ``add``), summed in row order; m (n, K),
+    out (K,)."""
+    if not add:
+        out[:] = 0
     for i in range(m.shape[0]):
         row = m[i]
         for k in range(out.shape[0]):
