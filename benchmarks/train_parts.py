@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit
 
 from tsrnn._chunks import _BACKWARD_KERNELS, _FORWARD_KERNELS, engines, work_size
+from tsrnn._config import CPU_STEP_DEPTH
 from tsrnn._network import (
     NetworkSpec,
     _head_input,
@@ -57,11 +58,11 @@ def _input_products(xt, W_ih, a_all, reps):
 
 
 @njit
-def _recurrent(h_or_dp, W, out, n, rows, reps):
+def _recurrent(h_or_dp, W, out, n, rows, depth, reps):
     T = h_or_dp.shape[0] // n
     for _ in range(reps):
         for t in range(1, T):
-            _dot_rows(h_or_dp[t * n : (t + 1) * n], W, out, rows)
+            _dot_rows(h_or_dp[t * n : (t + 1) * n], W, out, rows, depth)
 
 
 @njit
@@ -140,11 +141,12 @@ def parts(cell, F, H, T, B, rounds, rng):
     step = 2 * n * H * GH * (T - 1)
     calls = [
         ("input products", lambda r: _input_products(xt, W_ih, acts, r), 2 * TN * F * GH),
-        ("recurrent, forward", lambda r: _recurrent(hs[:TN], W_t, rec, n, rows, r), step),
+        ("recurrent, forward", lambda r: _recurrent(hs[:TN], W_t, rec, n, rows, 0, r), step),
         ("cell, forward", lambda r: forward(acts, rec, b, hs, ss, n, r), None),
         ("cell, backward", lambda r: backward(acts, hs, ss, dseq, dh_rec, ds, dr, sink, n, r),
          None),  # fmt: skip
-        ("recurrent, backward", lambda r: _recurrent(drec, W_hh, dh_rec, n, rows, r), step),
+        ("recurrent, backward",
+         lambda r: _recurrent(drec, W_hh, dh_rec, n, rows, CPU_STEP_DEPTH, r), step),
         ("weight gradients", lambda r: _weight_gradients(acts, drec, xt, hs[:TN], g_ih, g_hh,
                                                          g_b, r), 2 * TN * GH * (F + H)),
     ]  # fmt: skip

@@ -15,6 +15,7 @@ import numpy as np
 from numba import from_dtype, njit, types
 from numba.extending import overload
 
+from ._config import CPU_STEP_DEPTH
 from ._kernels_common import _JIT
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
@@ -149,7 +150,7 @@ def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
         for t in range(T):
             lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
             if t > 0:
-                _dot_rows(h_all[lo:mid], W_rec[layer], rec, step_rows)
+                _dot_rows(h_all[lo:mid], W_rec[layer], rec, step_rows, 0)
             _forward_step(
                 cell, a_all[lo:mid], rec, b_ih, b_hh,
                 h_all[lo:mid], s_all[lo:mid], h_all[mid:hi], s_all[mid:hi],
@@ -309,11 +310,11 @@ def _chunk_predict(cell, pt, x, z, dims, offsets, step_rows, work, out):
             elif layer == 0:
                 np.dot(inp, W_ih, a)
             else:  # the recurrent product's shape: cut like it, so BLAS does not pack W_ih
-                _dot_rows(inp, W_ih, a, step_rows)
+                _dot_rows(inp, W_ih, a, step_rows, 0)
             if t == 0:
                 rec[:] = zero
             else:
-                _dot_rows(hs[before, layer], W_rec[layer], rec, step_rows)
+                _dot_rows(hs[before, layer], W_rec[layer], rec, step_rows, 0)
             _forward_step(
                 cell, a, rec, pt[o_bih:o_bhh], pt[o_bhh : o_bhh + GH],
                 hs[before, layer], ss[before, layer], hs[now, layer], ss[now, layer],
@@ -449,7 +450,7 @@ def _chunk_loss_grad(
                 dseq[lo:mid], dh_rec, ds, dr[lo:mid], up_prev,
             )  # fmt: skip
             if t > 0:
-                _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows)
+                _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows, CPU_STEP_DEPTH)
             if steps > 0 and t % steps == 0:  # steps t .. t + steps - 1 are done
                 end = min(T, t + steps) * n_seq
                 _weight_gradients(
@@ -505,7 +506,7 @@ def training_callees(cell, dtype):
         (_recurrent_weights, (v, ints, table)),
         (_layer_offsets, (ints, table, i)),
         (_outer, (types.Array(f, 1, "A"), v, m)),
-        (_dot_rows, (m, m, m, i)),
+        (_dot_rows, (m, m, m, i, i)),
         (_FORWARD_KERNELS[cell], (m, m, v, v, m, m, m, m)),
         (_head_forward, (v, ints, table, m, m, m)),
         (_loss_gradient, (m, m, i, types.Array(types.float64, 1, "C"), types.float64, m)),

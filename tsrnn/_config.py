@@ -43,6 +43,12 @@ CPU_MIN_STEP_ROWS = 4
 #: of even sizes), not the result of a row (see ``tsrnn._products._dot_rows``).
 CPU_SMALL_GEMM = 2**19
 
+#: The per-step products of the backward pass (``dpre @ W_hh``: ``G * H`` terms to a sum)
+#: are summed over pieces of at most this many terms, each piece's product added into the
+#: result by BLAS: a piece of ``W_hh`` (this many rows of ``H`` floats) then stays in the L1
+#: cache while OpenBLAS sweeps it once per few rows of ``dpre``.
+CPU_STEP_DEPTH = 128
+
 #: Floats of padding after each row of the recurrent weights that the forward pass reads
 #: (``W_hh.T``, H rows of ``G * H``; see ``tsrnn._network.recurrent_stride``) when ``G * H``
 #: is 256 or 384: rows 1 KiB or 1.5 KiB apart fall into few sets of the L1 cache, and the

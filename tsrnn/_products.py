@@ -28,9 +28,10 @@ def _time_major(x, xt):
 
 
 @njit(cache=True, **_JIT)
-def _dot_rows(a, b, out, rows):
+def _dot_rows(a, b, out, rows, depth):
     """``out = a @ b[:, :N]``, N = ``out.shape[1]``, as one product per block of at most
-    ``rows`` rows of ``a``; a (n, K), b (K, >= N), out (n, N), C-contiguous.
+    ``rows`` rows of ``a``, each summed over pieces of at most ``depth`` of the K terms
+    (``depth = 0``: all at once); a (n, K), b (K, >= N), out (n, N), C-contiguous.
 
     ``b`` may be wider than ``out``: the recurrent weights of the forward pass are stored
     with padded rows (:func:`tsrnn._network.transposed`). OpenBLAS multiplies small
@@ -39,15 +40,23 @@ def _dot_rows(a, b, out, rows):
     are of even sizes (16 rows in blocks of at most 10: 8 + 8, not 10 + 6), which was up to
     15% faster for the whole pass. A row's result does not depend on the cut, except in
     blocks of one to three rows, which OpenBLAS can multiply with another kernel (last-bit
-    differences); the cut depends on the chunk alone, never on the thread count.
+    differences); the cut depends on the chunk alone, never on the thread count. Pieces of
+    the sum (of even sizes too, each added into ``out`` by BLAS) keep the rows of ``b`` that
+    one product reads within the core's L1 cache (``CPU_STEP_DEPTH``).
     """
     n, K = a.shape
     N, ldb = out.shape[1], b.shape[1]
     pieces = -(-n // rows)
     rows = -(-n // pieces)  # as many pieces, of even sizes
+    parts = 1 if depth == 0 else -(-K // depth)
+    depth = -(-K // parts)
+    flat = a.reshape(-1)
     for r0 in range(0, n, rows):
-        # row-major out[r0:r1] is column-major (N x k) = b.T (N x K) @ a[r0:r1].T (K x k)
-        _gemm(N, min(n, r0 + rows) - r0, K, b, ldb, a[r0:], K, False, 0, out[r0:], N)
+        m = min(n, r0 + rows) - r0
+        for k0 in range(0, K, depth):
+            # row-major out[r0:r1] is column-major (N x m) = b.T (N x k) @ a[r0:r1].T (k x m)
+            k = min(K, k0 + depth) - k0
+            _gemm(N, m, k, b[k0:], ldb, flat[r0 * K + k0 :], K, False, k0 > 0, out[r0:], N)
 
 
 @intrinsic
