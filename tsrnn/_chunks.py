@@ -16,7 +16,7 @@ from numba import from_dtype, njit, types
 from numba.extending import overload
 
 from ._config import CPU_STEP_DEPTH
-from ._kernels_common import _JIT
+from ._kernels_common import _JIT, denormals_are_zero, restore_fp_modes
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
 from ._kernels_rnn import rnn_backward_step, rnn_forward_step
@@ -563,12 +563,14 @@ def engines(cell):
     def predict_chunks(pt, X, Z, dims, offsets, step_rows, chunk, k0, k1, work, out):
         """Outputs of chunks k0..k1-1 of the batch X (B, T, F), Z (B, E) into out (B, O)."""
         B = X.shape[0]
+        modes = denormals_are_zero()
         for k in range(k0, k1):
             b0 = k * chunk
             b1 = min(B, b0 + chunk)
             _chunk_predict(
                 cell, pt, X[b0:b1], Z[b0:b1], dims, offsets, step_rows, work, out[b0:b1],
             )  # fmt: skip
+        restore_fp_modes(modes)
 
     @njit(cache=True, nogil=True, **_JIT)
     def loss_grad_chunks(
@@ -578,6 +580,7 @@ def engines(cell):
         """Summed loss and gradient of chunks k0..k1-1 into losses[k] and grads[k] (P,),
         their outputs into the rows of outs (B, O)."""
         B = X.shape[0]
+        modes = denormals_are_zero()
         for k in range(k0, k1):
             b0 = k * chunk
             b1 = min(B, b0 + chunk)
@@ -585,6 +588,7 @@ def engines(cell):
                 cell, params, pt, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, offsets,
                 step_rows, loss, quantiles, norm, work, grads[k], outs[b0:b1],
             )  # fmt: skip
+        restore_fp_modes(modes)
 
     return predict_chunks, loss_grad_chunks
 

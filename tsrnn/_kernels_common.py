@@ -18,8 +18,10 @@ arithmetic.
 """
 
 import numpy as np
+from llvmlite import binding, ir
 from numba import njit, types
-from numba.extending import overload
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 _JIT = {"fastmath": {"nsz", "arcp", "contract", "afn"}, "error_model": "numpy"}
 
@@ -36,8 +38,14 @@ _ALPHA = (
 )
 _BETA = (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03)
 
-#: Gradients smaller than this (in magnitude) are flushed to zero in the backward pass, so
-#: long windows never run into denormal arithmetic, which is ~10x slower on x86.
+#: Whether the CPU flushes denormal floats to zero in hardware while the engines run: on
+#: x86-64, each engine call sets its thread's flush-to-zero and denormals-are-zero modes
+#: (:func:`denormals_are_zero`) and puts them back when it returns. Denormal arithmetic is
+#: ~10x slower on x86, and long windows run into it in the backward pass.
+HARDWARE_FLUSH = binding.get_process_triple().startswith("x86_64")
+
+#: Elsewhere, gradients smaller than this (in magnitude) are flushed to zero in the
+#: backward pass by the kernels themselves (:func:`flush`).
 FLUSH_FLOAT32 = 1e-30
 FLUSH_FLOAT64 = 1e-300
 
@@ -53,8 +61,57 @@ def sigmoid(x):
 
 
 def flush(x):
-    """``x``, or zero when ``|x|`` is below the flush threshold of its float type."""
+    """``x``, or zero when ``|x|`` is below the flush threshold of its float type; ``x``
+    itself where the hardware flushes (:data:`HARDWARE_FLUSH`)."""
     return x
+
+
+_MXCSR_FLUSH = 0x8040  # flush-to-zero (bit 15) and denormals-are-zero (bit 6)
+
+
+def _mxcsr_call(builder, name, slot):
+    void_p = ir.IntType(8).as_pointer()
+    fn = cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(ir.VoidType(), [void_p]), name
+    )
+    builder.call(fn, [builder.bitcast(slot, void_p)])
+
+
+@intrinsic
+def denormals_are_zero(typingctx):
+    """Set this thread's flush-to-zero and denormals-are-zero modes, and return the
+    floating-point modes before (an int32 for :func:`restore_fp_modes`); inside kernels only.
+
+    x86-64 only (the MXCSR register); elsewhere it does nothing and returns 0.
+    """
+
+    def codegen(context, builder, signature, args):
+        i32 = ir.IntType(32)
+        if not HARDWARE_FLUSH:
+            return ir.Constant(i32, 0)
+        slot = cgutils.alloca_once(builder, i32)
+        _mxcsr_call(builder, "llvm.x86.sse.stmxcsr", slot)
+        before = builder.load(slot)
+        builder.store(builder.or_(before, ir.Constant(i32, _MXCSR_FLUSH)), slot)
+        _mxcsr_call(builder, "llvm.x86.sse.ldmxcsr", slot)
+        return before
+
+    return types.int32(), codegen
+
+
+@intrinsic
+def restore_fp_modes(typingctx, modes):
+    """Put back the floating-point modes that :func:`denormals_are_zero` returned."""
+    if modes != types.int32:
+        return None
+
+    def codegen(context, builder, signature, args):
+        if HARDWARE_FLUSH:
+            slot = cgutils.alloca_once_value(builder, args[0])
+            _mxcsr_call(builder, "llvm.x86.sse.ldmxcsr", slot)
+        return context.get_dummy_value()
+
+    return types.void(modes), codegen
 
 
 @njit(inline="always", **_JIT)
@@ -103,6 +160,8 @@ def _ov_sigmoid(x):
 
 @overload(flush, jit_options=_JIT)
 def _ov_flush(x):
+    if HARDWARE_FLUSH:
+        return lambda x: x
     if _is_float32(x):
         tiny, zero = np.float32(FLUSH_FLOAT32), np.float32(0.0)
     else:
