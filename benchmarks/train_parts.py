@@ -153,13 +153,15 @@ def parts(cell, F, H, T, B, rounds, rng):
     params = spec.init_params(rng)
     X, Y = rand(n, T, F, scale=1.0), rand(n, 1, scale=1.0)
     engine = engines(spec.cell_code)[1]
+    taken = np.zeros(1, np.int64)  # the engine's chunk counter: one chunk, taken afresh
     head = (params, transposed(params, spec), X, _head_input(None, X, spec), Y, spec.dims,
-            spec.offsets, rows, LOSS_CODES["mse"], np.full(1, 0.5), float(n), n, 0, 1,
+            spec.offsets, rows, LOSS_CODES["mse"], np.full(1, 0.5), float(n), n, taken, 1,
             np.empty(work_size(spec, n, T, True), dt), np.empty((1, len(params)), dt),
             np.empty(1), np.empty((n, 1), dt))  # fmt: skip
 
     def whole(reps):
         for _ in range(reps):
+            taken[0] = 0
             engine(*head)
 
     with _single_threaded_blas():

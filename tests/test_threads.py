@@ -11,24 +11,52 @@ from tsrnn import _threads
 @pytest.mark.parametrize("n_chunks, n_rows", [(1, 4), (5, 1), (7, 2), (9, 3)])
 def test_run_chunks_runs_every_chunk_once_with_a_row_of_scratch_per_thread(n_chunks, n_rows):
     out = np.zeros(n_chunks)
-    calls, names = [], set()
+    rows, names = [], []
+    lock = threading.Lock()
 
-    def engine(scale, k0, k1, work, out):
-        calls.append(k0)
-        names.add(threading.current_thread().name)
-        work[:] = k0  # each range writes only its own row
-        for k in range(k0, k1):
+    def engine(scale, taken, n, work, out):  # takes chunks as the compiled engines do
+        with lock:
+            rows.append(work.ctypes.data)
+            names.append(threading.current_thread().name)
+        while True:
+            with lock:
+                k = int(taken[0])
+                taken[0] += 1
+            if k >= n:
+                return
+            work[:] = k  # scratch of this thread alone
             out[k] += scale * (k + 1)
 
     work = np.zeros((n_rows, 3))
     _threads.run_chunks(engine, n_chunks, (2.0,), (out,), work)
     np.testing.assert_array_equal(out, 2.0 * np.arange(1, n_chunks + 1))
     n_threads = min(n_chunks, n_rows)
-    assert len(calls) == n_threads  # one range per thread
-    # the ranges are contiguous and start where the rows say
-    starts = [n_chunks * i // n_threads for i in range(n_threads)]
-    np.testing.assert_array_equal(work[:n_threads, 0], starts)
-    assert threading.current_thread().name in names  # the caller takes the first range
+    assert len(rows) == n_threads == len(set(rows))  # one call per thread, a row each
+    assert threading.current_thread().name in names  # the caller works too
+
+
+def test_engines_take_every_chunk_once_whatever_the_threads():
+    # the compiled engines' atomic counter: every chunk once, from two threads at once
+    from numba import njit
+
+    from tsrnn._chunks import _take
+
+    @njit(nogil=True)
+    def take_all(taken, n, seen):
+        k = _take(taken)
+        while k < n:
+            seen[k] += 1
+            k = _take(taken)
+
+    seen = np.zeros(20_000, dtype=np.int64)
+    taken = _threads.new_counter()
+    workers = [threading.Thread(target=take_all, args=(taken, len(seen), seen)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    take_all(taken, len(seen), seen)
+    for w in workers:
+        w.join()
+    np.testing.assert_array_equal(seen, 1)
 
 
 @pytest.mark.parametrize("n_tasks", [0, 1, 2])

@@ -1,6 +1,6 @@
 """The CPU engines' compiled part: one chunk of sequences through every layer of a
 :class:`~tsrnn._spec.NetworkSpec` network (prediction; forward pass and BPTT), and the jitted
-entry points that run a range of a batch's chunks.
+entry points that run a batch's chunks on the threads.
 
 :mod:`tsrnn._network` cuts batches into chunks and runs these entry points on the threads.
 Inside a chunk the data is time-major: row ``t * n_seq + b`` holds sequence ``b`` at step
@@ -12,8 +12,9 @@ products in :mod:`tsrnn._products`.
 from functools import cache
 
 import numpy as np
+from llvmlite import ir
 from numba import from_dtype, njit, types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
 from ._config import CPU_STEP_DEPTH
 from ._kernels_common import _JIT, denormals_are_zero, restore_fp_modes
@@ -535,6 +536,21 @@ def work_size(spec, n_seq, T, train):
     return size
 
 
+@intrinsic
+def _take(typingctx, taken):
+    """``taken[0] += 1`` atomically, returning the value before: the next chunk for the
+    calling thread; ``taken`` an int64 array shared by the threads of one engine call."""
+    if not (isinstance(taken, types.Array) and taken.dtype == types.int64):
+        return None
+
+    def codegen(context, builder, signature, args):
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        one = ir.Constant(ir.IntType(64), 1)
+        return builder.atomic_rmw("add", ary.data, one, "monotonic")
+
+    return types.int64(taken), codegen
+
+
 @cache
 def engines(cell):
     """The two jitted entry points of one cell, compiled on first use.
@@ -544,10 +560,15 @@ def engines(cell):
     its own cell, not all three. The closures are cached on disk like the module's functions
     (Numba keys their cache by the value of the constant).
 
-    Both run a range of chunks ``k0 <= k < k1`` of a batch cut into chunks of ``chunk``
-    sequences, and release the GIL: :func:`tsrnn._threads.run_chunks` calls them from a pool
-    of threads, each thread with its own range and its own row of scratch memory. Plain functions
-    compile in a fraction of the time a ``parallel=True`` region takes.
+    Both run chunks of a batch cut into chunks of ``chunk`` sequences, and release the GIL:
+    :func:`tsrnn._threads.run_chunks` calls them from a pool of threads, each thread with
+    its own row of scratch memory, all with one counter ``taken`` (int64 array of shape
+    (1,), zero at the start): each thread takes the next chunk from it until ``n_chunks``
+    are taken, so a thread that starts late or runs on a busier core takes fewer. Every
+    chunk writes its own slots, so the results do not depend on which thread ran it. While
+    they run, the thread's CPU flushes denormal floats to zero
+    (:func:`~tsrnn._kernels_common.denormals_are_zero`). Plain functions compile in a
+    fraction of the time a ``parallel=True`` region takes.
 
     Parameters
     ----------
@@ -560,35 +581,38 @@ def engines(cell):
     """
 
     @njit(cache=True, nogil=True, **_JIT)
-    def predict_chunks(pt, X, Z, dims, offsets, step_rows, chunk, k0, k1, work, out):
-        """Outputs of chunks k0..k1-1 of the batch X (B, T, F), Z (B, E) into out (B, O)."""
+    def predict_chunks(pt, X, Z, dims, offsets, step_rows, chunk, taken, n_chunks, work, out):
+        """Outputs of the chunks of the batch X (B, T, F), Z (B, E) into out (B, O)."""
         B = X.shape[0]
         modes = denormals_are_zero()
-        for k in range(k0, k1):
+        k = _take(taken)
+        while k < n_chunks:
             b0 = k * chunk
             b1 = min(B, b0 + chunk)
             _chunk_predict(
                 cell, pt, X[b0:b1], Z[b0:b1], dims, offsets, step_rows, work, out[b0:b1],
             )  # fmt: skip
+            k = _take(taken)
         restore_fp_modes(modes)
 
     @njit(cache=True, nogil=True, **_JIT)
     def loss_grad_chunks(
-        params, pt, X, Z, Y, dims, offsets, step_rows, loss, quantiles, norm, chunk, k0, k1,
-        work, grads, losses, outs,
+        params, pt, X, Z, Y, dims, offsets, step_rows, loss, quantiles, norm, chunk, taken,
+        n_chunks, work, grads, losses, outs,
     ):  # fmt: skip
-        """Summed loss and gradient of chunks k0..k1-1 into losses[k] and grads[k] (P,),
-        their outputs into the rows of outs (B, O)."""
+        """Summed loss and gradient of each chunk k into losses[k] and grads[k] (P,), the
+        outputs into the rows of outs (B, O)."""
         B = X.shape[0]
         modes = denormals_are_zero()
-        for k in range(k0, k1):
+        k = _take(taken)
+        while k < n_chunks:
             b0 = k * chunk
             b1 = min(B, b0 + chunk)
             losses[k] = _chunk_loss_grad(
                 cell, params, pt, X[b0:b1], Z[b0:b1], Y[b0:b1], dims, offsets,
                 step_rows, loss, quantiles, norm, work, grads[k], outs[b0:b1],
             )  # fmt: skip
+            k = _take(taken)
         restore_fp_modes(modes)
 
     return predict_chunks, loss_grad_chunks
-

@@ -15,7 +15,7 @@ from numba import get_num_threads
 
 from . import _chunks, _compiling, _config
 from ._spec import LOSS_CODES, NetworkSpec  # noqa: F401 - NetworkSpec is read from here too
-from ._threads import ENGINE_LOCK, run_chunks, run_tasks, workspace
+from ._threads import ENGINE_LOCK, new_counter, run_chunks, run_tasks, workspace
 
 
 def training_bytes(spec, batch_size, window, itemsize=4):
@@ -230,11 +230,11 @@ def forward_many(params, batches, spec, pt=None):
                        for X, _, chunk, _, _ in group)  # fmt: skip
             n_chunks, out = group[0][3], group[0][4]
             work = workspace(len(group) if together else min(n_chunks, threads), size, dtype)
-            if _compiling.will_compile(predict_chunks, (*heads[0], 0, 1, work[0], out)):
+            if _compiling.will_compile(predict_chunks, (*heads[0], new_counter(), 1, work[0], out)):
                 _compiling.announce()
             if together:
                 outs = [job[4] for job in group]
-                run_tasks([(predict_chunks, (*heads[i], 0, 1, work[i], outs[i]))
+                run_tasks([(predict_chunks, (*heads[i], new_counter(), 1, work[i], outs[i]))
                            for i in range(len(group))])  # fmt: skip
             else:
                 run_chunks(predict_chunks, n_chunks, heads[0], (out,), work)
@@ -292,7 +292,8 @@ def loss_and_grad(params, X, Y, spec, loss="mse", quantiles=None, Z=None, output
             params, pt, X, Z, Y, spec.dims, spec.offsets, _step_rows(spec), code, quantiles,
             norm, chunk,
         )  # fmt: skip
-        if _compiling.will_compile(loss_grad_chunks, (*head, 0, 1, work[0], grads, losses, outs)):
+        probe = (*head, new_counter(), 1, work[0], grads, losses, outs)
+        if _compiling.will_compile(loss_grad_chunks, probe):
             _compiling.announce()
             _compiling.compile_aside(spec.cell, X.dtype)  # a second process shares the work
         run_chunks(loss_grad_chunks, n_chunks, head, (grads, losses, outs), work)

@@ -1,7 +1,7 @@
 """Running the CPU engines' chunks on a pool of threads.
 
 The chunk workers (:mod:`tsrnn._chunks`) release the GIL; :func:`run_chunks` runs a batch's
-chunks on a pool of threads, one contiguous range per thread, and :func:`run_tasks` runs
+chunks on a pool of threads, which take the chunks one by one, and :func:`run_tasks` runs
 several engine calls at once (small batches of different window lengths), with BLAS on one
 thread meanwhile; :func:`workspace` lends them scratch memory that lives from call to call.
 A call holds :data:`ENGINE_LOCK` for both.
@@ -72,12 +72,14 @@ def _pool(n_threads):
 
 
 def run_chunks(engine, n_chunks, head, tail, work):
-    """Run ``engine(*head, k0, k1, work[i], *tail)`` over the chunks of a batch.
+    """Run ``engine(*head, taken, n_chunks, work[i], *tail)`` on the threads until the
+    chunks of a batch are done.
 
-    The chunks are cut into contiguous ranges, one per thread (Numba's thread count,
-    :func:`numba.get_num_threads`, at most one per chunk); the calling thread takes the
-    first range, a pool of threads the others. Each chunk's results land in its own slot,
-    so they do not depend on the thread count.
+    One call per thread (Numba's thread count, :func:`numba.get_num_threads`, at most one
+    per chunk), the calling thread's first; each takes the next chunk from the shared
+    counter ``taken`` (see :func:`tsrnn._chunks.engines`) until ``n_chunks`` are taken.
+    Each chunk's results land in its own slot, so they do not depend on the thread count
+    or on which thread ran which chunk.
 
     Parameters
     ----------
@@ -85,15 +87,18 @@ def run_chunks(engine, n_chunks, head, tail, work):
         One of the entry points of :func:`tsrnn._chunks.engines`.
     n_chunks : int
     head, tail : tuple
-        The arguments before ``k0, k1, work`` and after them.
+        The arguments before ``taken, n_chunks, work`` and after them.
     work : ndarray of shape (n_threads, W)
         Scratch memory, a row per thread.
     """
     n_threads = min(n_chunks, work.shape[0])
-    cuts = [n_chunks * i // n_threads for i in range(n_threads + 1)]
-    run_tasks(
-        [(engine, (*head, cuts[i], cuts[i + 1], work[i], *tail)) for i in range(n_threads)]
-    )
+    taken = new_counter()
+    run_tasks([(engine, (*head, taken, n_chunks, work[i], *tail)) for i in range(n_threads)])
+
+
+def new_counter():
+    """The chunk counter of one engine call (``taken`` of :func:`run_chunks`), at zero."""
+    return np.zeros(1, dtype=np.int64)
 
 
 def run_tasks(tasks):
