@@ -421,12 +421,16 @@ def _chunk_loss_grad(
     dy = np.empty((n_seq, O), dtype=dt)
     total = _loss_gradient(yhat, y, loss, quantiles, norm, dy)
 
-    # gradient with respect to every hidden state of the current layer, from above
-    dseq[: (T - 1) * n_seq] = zero
+    # gradient with respect to every hidden state of the current layer, from above: for the
+    # top layer, the head's at the last step and zero before, where only the GRU's steps
+    # need rows of their own (they add to the row of the step before)
+    if cell == GRU:
+        dseq[: (T - 1) * n_seq] = zero
     _head_backward(params, dims, offsets, h_last, z, dy, grad, dseq[(T - 1) * n_seq :])
     ds = np.empty((n_seq, H), dtype=dt)
     dh_rec = np.empty((n_seq, H), dtype=dt)
     sink = np.zeros((n_seq, H), dtype=dt)  # dh_up_prev of the first step, discarded
+    none = np.zeros((n_seq, H), dtype=dt)  # dh_up of the top layer's earlier steps
 
     # the weight gradients of a layer are summed over blocks of steps as the backward pass
     # leaves each block, while its rows are in the core's caches (none: after the pass)
@@ -446,9 +450,10 @@ def _chunk_loss_grad(
         for t in range(T - 1, -1, -1):
             lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
             up_prev = dseq[lo - n_seq : lo] if t > 0 else sink
+            up = none if layer == L - 1 and t < T - 1 and cell != GRU else dseq[lo:mid]
             _backward_step(
                 cell, dp[lo:mid], h_all[lo:mid], s_all[lo:mid], s_all[mid:hi],
-                dseq[lo:mid], dh_rec, ds, dr[lo:mid], up_prev,
+                up, dh_rec, ds, dr[lo:mid], up_prev,
             )  # fmt: skip
             if t > 0:
                 _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows, CPU_STEP_DEPTH)
