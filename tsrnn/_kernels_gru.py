@@ -15,7 +15,7 @@ backward pass needs. As in :mod:`tsrnn._kernels_lstm`, every sequence (row) is o
 
 from numba import njit
 
-from ._kernels_common import _JIT, _add_recurrent, flush, sigmoid, tanh
+from ._kernels_common import _JIT, _add_recurrent, flush, sigmoid, tanh, wide_vectors
 
 
 @njit(cache=True, **_JIT)
@@ -37,6 +37,7 @@ def gru_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
     s : ndarray of shape (n_seq, H)
         Out: ``W_hn h_prev + b_hn``.
     """
+    wide_vectors()
     n_seq, H = h.shape
     one = h.dtype.type(1)
     bi_n, bh_n = b_ih[2 * H :], b_hh[2 * H :]
@@ -88,6 +89,7 @@ def gru_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
         In/out: ``dh_up`` of the step before, to which the direct part ``z * dh`` of the
         gradient with respect to ``h_prev`` is added.
     """
+    wide_vectors()
     n_seq, H = dh_up.shape
     one = dh_up.dtype.type(1)
     for b in range(n_seq):

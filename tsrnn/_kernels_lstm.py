@@ -20,7 +20,7 @@ block, which keeps LLVM's run-time overlap checks few (:mod:`tsrnn._kernels_comm
 
 from numba import njit
 
-from ._kernels_common import _JIT, _add_recurrent, flush, sigmoid, tanh
+from ._kernels_common import _JIT, _add_recurrent, flush, sigmoid, tanh, wide_vectors
 
 
 @njit(cache=True, **_JIT)
@@ -41,6 +41,7 @@ def lstm_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
     h, s : ndarray of shape (n_seq, H)
         Out: hidden and cell state after the step.
     """
+    wide_vectors()
     n_seq, H = h.shape
     for b in range(n_seq):
         _add_recurrent(a[b], r[b], b_ih, b_hh)
@@ -93,6 +94,7 @@ def lstm_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
         Unused by the LSTM (the GRU adds the direct part of the gradient with respect to
         ``h_prev`` to it).
     """
+    wide_vectors()
     n_seq, H = dh_up.shape
     one = dh_up.dtype.type(1)
     for b in range(n_seq):

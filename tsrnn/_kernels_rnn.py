@@ -7,7 +7,7 @@ views, as in :mod:`tsrnn._kernels_lstm`, so that the loops vectorise.
 
 from numba import njit
 
-from ._kernels_common import _JIT, _add_recurrent, flush, tanh
+from ._kernels_common import _JIT, _add_recurrent, flush, tanh, wide_vectors
 
 
 @njit(cache=True, **_JIT)
@@ -26,6 +26,7 @@ def rnn_forward_step(a, r, b_ih, b_hh, h_prev, s_prev, h, s):
     h : ndarray of shape (n_seq, H)
         Out: hidden state after the step.
     """
+    wide_vectors()
     n_seq, H = h.shape
     for b in range(n_seq):
         ab, h_new = a[b], h[b]
@@ -53,6 +54,7 @@ def rnn_backward_step(a, h_prev, s_prev, s, dh_up, dh_rec, ds, dr, dh_up_prev):
         Unused (the recurrent gradient is the one left in ``a``, and the whole gradient to
         ``h_prev`` goes through ``W_hh``).
     """
+    wide_vectors()
     n_seq, H = dh_up.shape
     one = dh_up.dtype.type(1)
     for b in range(n_seq):
