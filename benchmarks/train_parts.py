@@ -141,7 +141,7 @@ def parts(cell, F, H, T, B, rounds, rng):
     step = 2 * n * H * GH * (T - 1)
     calls = [
         ("input products", lambda r: _input_products(xt, W_ih, acts, r), 2 * TN * F * GH),
-        ("recurrent, forward", lambda r: _recurrent(hs[:TN], W_t, rec, n, rows, 0, r), step),
+        ("recurrent, forward", lambda r: _recurrent(hs[:TN], W_t, rec, n, rows, H, r), step),
         ("cell, forward", lambda r: forward(acts, rec, b, hs, ss, n, r), None),
         ("cell, backward", lambda r: backward(acts, hs, ss, dseq, dh_rec, ds, dr, sink, n, r),
          None),  # fmt: skip

@@ -128,7 +128,7 @@ def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
         Out: gate activations of every layer and step (the backward pass turns them into
         the gradients with respect to the pre-activations, in place).
     """
-    L = dims[3]
+    H, L = dims[2], dims[3]
     n_seq, T = x.shape[0], x.shape[1]
     GH = acts.shape[2]
     zero = x.dtype.type(0)
@@ -151,7 +151,7 @@ def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
         for t in range(T):
             lo, mid, hi = t * n_seq, (t + 1) * n_seq, (t + 2) * n_seq
             if t > 0:
-                _dot_rows(h_all[lo:mid], W_rec[layer], rec, step_rows, 0)
+                _dot_rows(h_all[lo:mid], W_rec[layer], rec, step_rows, H)
             _forward_step(
                 cell, a_all[lo:mid], rec, b_ih, b_hh,
                 h_all[lo:mid], s_all[lo:mid], h_all[mid:hi], s_all[mid:hi],
@@ -311,11 +311,11 @@ def _chunk_predict(cell, pt, x, z, dims, offsets, step_rows, work, out):
             elif layer == 0:
                 np.dot(inp, W_ih, a)
             else:  # the recurrent product's shape: cut like it, so BLAS does not pack W_ih
-                _dot_rows(inp, W_ih, a, step_rows, 0)
+                _dot_rows(inp, W_ih, a, step_rows, H)
             if t == 0:
                 rec[:] = zero
             else:
-                _dot_rows(hs[before, layer], W_rec[layer], rec, step_rows, 0)
+                _dot_rows(hs[before, layer], W_rec[layer], rec, step_rows, H)
             _forward_step(
                 cell, a, rec, pt[o_bih:o_bhh], pt[o_bhh : o_bhh + GH],
                 hs[before, layer], ss[before, layer], hs[now, layer], ss[now, layer],
@@ -455,8 +455,8 @@ def _chunk_loss_grad(
                 cell, dp[lo:mid], h_all[lo:mid], s_all[lo:mid], s_all[mid:hi],
                 up, dh_rec, ds, dr[lo:mid], up_prev,
             )  # fmt: skip
-            if t > 0:
-                _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows, CPU_STEP_DEPTH)
+            if t > 0:  # (the depth typed as a run-time integer, as the other calls pass)
+                _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows, np.int64(CPU_STEP_DEPTH))
             if steps > 0 and t % steps == 0:  # steps t .. t + steps - 1 are done
                 end = min(T, t + steps) * n_seq
                 _weight_gradients(

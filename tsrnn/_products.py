@@ -30,8 +30,8 @@ def _time_major(x, xt):
 @njit(cache=True, **_JIT)
 def _dot_rows(a, b, out, rows, depth):
     """``out = a @ b[:, :N]``, N = ``out.shape[1]``, as one product per block of at most
-    ``rows`` rows of ``a``, each summed over pieces of at most ``depth`` of the K terms
-    (``depth = 0``: all at once); a (n, K), b (K, >= N), out (n, N), C-contiguous.
+    ``rows`` rows of ``a``, each summed over pieces of at most ``depth`` of the K terms;
+    a (n, K), b (K, >= N), out (n, N), C-contiguous.
 
     ``b`` may be wider than ``out``: the recurrent weights of the forward pass are stored
     with padded rows (:func:`tsrnn._network.transposed`). OpenBLAS multiplies small
@@ -48,7 +48,7 @@ def _dot_rows(a, b, out, rows, depth):
     N, ldb = out.shape[1], b.shape[1]
     pieces = -(-n // rows)
     rows = -(-n // pieces)  # as many pieces, of even sizes
-    parts = 1 if depth == 0 else -(-K // depth)
+    parts = -(-K // depth)
     depth = -(-K // parts)
     flat = a.reshape(-1)
     for r0 in range(0, n, rows):
