@@ -350,22 +350,32 @@ def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
     return total
 
 
-@njit(cache=True, inline="always", **_JIT)
-def _weight_gradients(cell, dp, drec, inp, h, grad, o_ih, o_hh, o_bih, o_bhh, add):
-    """Gradients of one layer's weights and biases from some of its rows (steps), into
-    ``grad``, or added to it with ``add``.
+@njit(cache=True, **_JIT)
+def _weight_gradients(dp, drec, inp, h, g_ih, g_hh, g_bih, g_bhh, add):
+    """Gradients of one layer's weights and biases from some of its rows (steps), written,
+    or added with ``add``.
 
-    dp, drec (n, G H): gradients with respect to the pre-activations (input and recurrent
-    side; the same array unless the cell is a GRU); inp (n, F_layer) and h (n, H): the
-    layer's inputs and its hidden states before each step, of the same rows. The LSTM's
-    and the plain RNN's ``b_hh`` gradient (equal to ``b_ih``'s) is not written.
+    Parameters
+    ----------
+    dp, drec : ndarray of shape (n, G * H)
+        Gradients with respect to the pre-activations, input and recurrent side (the same
+        array unless the cell is a GRU).
+    inp : ndarray of shape (n, F_layer)
+        The layer's inputs at these rows.
+    h : ndarray of shape (n, H)
+        Its hidden states before each of these steps.
+    g_ih, g_hh : ndarray of shape (G * H, F_layer) and (G * H, H)
+        Out: gradients of ``W_ih`` and ``W_hh``.
+    g_bih, g_bhh : ndarray of shape (G * H,)
+        Out: gradients of ``b_ih`` and ``b_hh``; ``g_bhh`` empty unless the cell is a GRU
+        (the others' equals ``g_bih``).
+    add : bool
     """
-    GH, H, n_in = dp.shape[1], h.shape[1], inp.shape[1]
-    _gram(dp, inp, grad[o_ih:o_hh].reshape(GH, n_in), add)
-    _gram(drec, h, grad[o_hh:o_bih].reshape(GH, H), add)
-    _column_sums(dp, grad[o_bih:o_bhh], add)
-    if cell == GRU:
-        _column_sums(drec, grad[o_bhh : o_bhh + GH], add)
+    _gram(dp, inp, g_ih, add)
+    _gram(drec, h, g_hh, add)
+    _column_sums(dp, g_bih, add)
+    if g_bhh.shape[0] > 0:
+        _column_sums(drec, g_bhh, add)
 
 
 @njit(cache=True, inline="always", **_JIT)
@@ -433,12 +443,16 @@ def _chunk_loss_grad(
     none = np.zeros((n_seq, H), dtype=dt)  # dh_up of the top layer's earlier steps
 
     # the weight gradients of a layer are summed over blocks of steps as the backward pass
-    # leaves each block, while its rows are in the core's caches (none: after the pass)
-    steps = gram_rows(GH, H) // n_seq
+    # leaves each block, while its rows are in the core's caches (one block: all steps)
+    block = gram_rows(GH, H) // n_seq
+    if block == 0:
+        block = T
     for layer in range(L - 1, -1, -1):
         o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
         W_ih = params[o_ih:o_hh].reshape(GH, n_in)
         W_hh = params[o_hh:o_bih].reshape(GH, H)
+        g_ih, g_hh = grad[o_ih:o_hh].reshape(GH, n_in), grad[o_hh:o_bih].reshape(GH, H)
+        g_bhh = grad[o_bhh : o_bhh + (GH if cell == GRU else 0)]
         h_all, s_all, dp = hs[layer], ss[layer], acts[layer]
         inp = xt if layer == 0 else hs[layer - 1][n_seq:]
         # the backward steps turn the activations in dp into the gradients with respect to
@@ -457,17 +471,12 @@ def _chunk_loss_grad(
             )  # fmt: skip
             if t > 0:  # (the depth typed as a run-time integer, as the other calls pass)
                 _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows, np.int64(CPU_STEP_DEPTH))
-            if steps > 0 and t % steps == 0:  # steps t .. t + steps - 1 are done
-                end = min(T, t + steps) * n_seq
+            if t % block == 0:  # steps t .. t + block - 1 are done
+                end = min(T, t + block) * n_seq
                 _weight_gradients(
-                    cell, dp[lo:end], drec[lo:end], inp[lo:end], h_all[lo:end], grad,
-                    o_ih, o_hh, o_bih, o_bhh, t + steps < T,
+                    dp[lo:end], drec[lo:end], inp[lo:end], h_all[lo:end], g_ih, g_hh,
+                    grad[o_bih:o_bhh], g_bhh, t + block < T,
                 )  # fmt: skip
-        if steps == 0:
-            TN = T * n_seq
-            _weight_gradients(
-                cell, dp, drec, inp, h_all[:TN], grad, o_ih, o_hh, o_bih, o_bhh, False
-            )  # fmt: skip
         if cell != GRU:  # drec is dp: both biases get the same gradient
             for j in range(GH):
                 grad[o_bhh + j] = grad[o_bih + j]
@@ -519,6 +528,7 @@ def training_callees(cell, dtype):
         (_head_backward, (v, ints, table, m, m, m, v, m)),
         (gram_rows, (i, i)),
         (_BACKWARD_KERNELS[cell], (m,) * 9),
+        (_weight_gradients, (m, m, m, m, m, m, v, v, types.boolean)),
         (_gram, (m, m, m, types.boolean)),
         (_column_sums, (m, v, types.boolean)),
     ]
