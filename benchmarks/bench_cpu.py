@@ -35,8 +35,8 @@ estimator partial_fit epoch / estimator fit epoch / predict 1
     - ``predict 1``: ``predict`` of one window, microseconds.
 
 Torch is timed as users run it, and again after ``torch.set_flush_denormal(True)``: long
-windows make its backward pass run into denormal floats, which are slow on x86 (tsrnn flushes
-tiny gradients to zero itself).
+windows make its backward pass run into denormal floats, which are slow on x86 (tsrnn's engines
+run with the CPU's flush-to-zero on).
 
 FLOP count (multiply-adds count two; pointwise gate math and the head are left out), per
 sequence and time step with ``G`` gates (4 LSTM, 3 GRU), input width ``I`` and hidden size

@@ -55,11 +55,13 @@ CPU_STEP_DEPTH = 128
 #: per-step products ran faster with the rows 32 floats further apart.
 CPU_RECURRENT_PAD = 32
 
-#: The weight gradients of a chunk (``dW = dpre.T @ inputs`` over all its steps) are summed
-#: over blocks of rows, each a product within ``CPU_SMALL_GEMM``, when such a block holds at
-#: least this many rows; otherwise the product is made whole. The blocks of 32 rows of a
-#: 64-unit LSTM are made faster than the whole product (``benchmarks/train_parts.py``); blocks
-#: of 8 to 10 rows (128 units) gained nothing (``benchmarks/RESULTS.md``).
+#: The weight gradients of a chunk's layer (``dW = dpre.T @ inputs`` over its steps) are
+#: summed over blocks of whole steps, each block a product within ``CPU_SMALL_GEMM`` added as
+#: the backward pass leaves it (its rows still in the core's caches), when such a block
+#: holds at least this many rows; otherwise over all steps at once after the pass. Blocks
+#: of 32 rows (a 64-unit LSTM, chunks of 16) beat one product over all steps; blocks of 8 to
+#: 10 rows (128 units) gained nothing, nor did blocks of 64 to 256 rows
+#: (``benchmarks/RESULTS.md``).
 CPU_MIN_GRAM_ROWS = 16
 
 #: Networks of at most this many parameters keep the transposed copy of their weights that
