@@ -21,9 +21,10 @@ Parts of a layer (``G`` gates, ``H`` units, ``F`` inputs, ``n`` sequences, ``T``
     recurrent, forward   T - 1 products (n, H) @ (H, G H), cut and padded as in the engine
     cell, forward        T forward steps of the cell's pointwise kernel
     cell, backward       T backward steps
-    recurrent, backward  T - 1 products (n, G H) @ (G H, H)
-    weight gradients     (G H, T n) @ (T n, F) and (G H, T n) @ (T n, H), summed as the engine
-                         sums them, and the bias sums
+    recurrent, backward  T - 1 products (n, G H) @ (G H, H), summed in pieces as the engine
+    weight gradients     (G H, T n) @ (T n, F) and (G H, T n) @ (T n, H) and the bias sums,
+                         in the engine's blocks of steps (alone here; the engine makes each
+                         block as its backward pass leaves it)
 """
 
 import argparse
@@ -34,6 +35,7 @@ import numpy as np
 from numba import njit
 
 from tsrnn._chunks import _BACKWARD_KERNELS, _FORWARD_KERNELS, engines, work_size
+from tsrnn._chunks import _weight_gradients as _layer_weight_gradients
 from tsrnn._config import CPU_STEP_DEPTH
 from tsrnn._network import (
     NetworkSpec,
@@ -43,7 +45,7 @@ from tsrnn._network import (
     recurrent_stride,
     transposed,
 )
-from tsrnn._products import _column_sums, _dot_rows, _gram, _outer
+from tsrnn._products import _dot_rows, _outer, gram_rows
 from tsrnn._spec import GRU, LOSS_CODES
 from tsrnn._threads import _single_threaded_blas
 
@@ -66,11 +68,17 @@ def _recurrent(h_or_dp, W, out, n, rows, depth, reps):
 
 
 @njit
-def _weight_gradients(dp, drec, xt, h, g_ih, g_hh, g_b, reps):
+def _weight_gradients(dp, drec, xt, h, g_ih, g_hh, g_b, g_bhh, n, reps):
+    T = dp.shape[0] // n
+    block = gram_rows(dp.shape[1], h.shape[1]) // n  # in blocks of steps, as the engine
+    if block == 0:
+        block = T
     for _ in range(reps):
-        _gram(dp, xt, g_ih, False)
-        _gram(drec, h, g_hh, False)
-        _column_sums(dp, g_b, False)
+        for t in range(T - 1, -1, -1):
+            if t % block == 0:
+                lo, end = t * n, min(T, t + block) * n
+                _layer_weight_gradients(dp[lo:end], drec[lo:end], xt[lo:end], h[lo:end],
+                                        g_ih, g_hh, g_b, g_bhh, t + block < T)  # fmt: skip
 
 
 def _stepper(kernel, backward):
@@ -136,6 +144,7 @@ def parts(cell, F, H, T, B, rounds, rng):
     drec = dr if spec.cell_code == GRU else acts
     dh_rec, ds, sink = np.zeros((n, H), dt), np.zeros((n, H), dt), np.zeros((n, H), dt)
     g_ih, g_hh, g_b = np.empty((GH, F), dt), np.empty((GH, H), dt), np.empty(GH, dt)
+    g_bhh = np.empty(GH if spec.cell_code == GRU else 0, dt)
     forward = _stepper(_FORWARD_KERNELS[spec.cell_code], False)
     backward = _stepper(_BACKWARD_KERNELS[spec.cell_code], True)
     step = 2 * n * H * GH * (T - 1)
@@ -148,7 +157,8 @@ def parts(cell, F, H, T, B, rounds, rng):
         ("recurrent, backward",
          lambda r: _recurrent(drec, W_hh, dh_rec, n, rows, CPU_STEP_DEPTH, r), step),
         ("weight gradients", lambda r: _weight_gradients(acts, drec, xt, hs[:TN], g_ih, g_hh,
-                                                         g_b, r), 2 * TN * GH * (F + H)),
+                                                         g_b, g_bhh, n, r),
+         2 * TN * GH * (F + H)),
     ]  # fmt: skip
     params = spec.init_params(rng)
     X, Y = rand(n, T, F, scale=1.0), rand(n, 1, scale=1.0)
