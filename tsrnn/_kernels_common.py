@@ -1,4 +1,6 @@
-"""Scalar helpers shared by the Numba cell kernels.
+"""Scalar helpers shared by the Numba cell kernels, and two compiler-level settings of the
+CPU engines: the floating-point modes of an engine call (:func:`denormals_are_zero`) and the
+kernels' vector width (:func:`wide_vectors`).
 
 Each helper is specialised per float type with :func:`numba.extending.overload`: float32 gets
 a branch-free rational approximation of tanh (the one Eigen uses, maximum error ~3e-7) that
