@@ -35,7 +35,6 @@ import numpy as np
 from numba import njit
 
 from tsrnn._chunks import _BACKWARD_KERNELS, _FORWARD_KERNELS, engines, work_size
-from tsrnn._chunks import _weight_gradients as _layer_weight_gradients
 from tsrnn._config import CPU_STEP_DEPTH
 from tsrnn._network import (
     NetworkSpec,
@@ -45,7 +44,8 @@ from tsrnn._network import (
     recurrent_stride,
     transposed,
 )
-from tsrnn._products import _dot_rows, _outer, gram_rows
+from tsrnn._products import _dot_rows, _outer, gram_steps
+from tsrnn._products import _weight_gradients as _layer_weight_gradients
 from tsrnn._spec import GRU, LOSS_CODES
 from tsrnn._threads import _single_threaded_blas
 
@@ -70,9 +70,7 @@ def _recurrent(h_or_dp, W, out, n, rows, depth, reps):
 @njit
 def _weight_gradients(dp, drec, xt, h, g_ih, g_hh, g_b, g_bhh, n, reps):
     T = dp.shape[0] // n
-    block = gram_rows(dp.shape[1], h.shape[1]) // n  # in blocks of steps, as the engine
-    if block == 0:
-        block = T
+    block = gram_steps(dp.shape[1], h.shape[1], n, T)  # in blocks of steps, as the engine
     for _ in range(reps):
         for t in range(T - 1, -1, -1):
             if t % block == 0:

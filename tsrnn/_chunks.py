@@ -17,12 +17,21 @@ from numba import from_dtype, njit, types
 from numba.extending import intrinsic, overload
 
 from ._config import CPU_STEP_DEPTH
+from ._head import _head_backward, _head_forward, _loss_gradient
 from ._kernels_common import _JIT, denormals_are_zero, restore_fp_modes
 from ._kernels_gru import gru_backward_step, gru_forward_step
 from ._kernels_lstm import lstm_backward_step, lstm_forward_step
 from ._kernels_rnn import rnn_backward_step, rnn_forward_step
-from ._products import _column_sums, _dot_rows, _gram, _outer, _time_major, gram_rows
-from ._spec import B_HH, B_IH, B_OUT, END, GRU, LSTM, MAE, MSE, RNN, W_HH, W_IH, W_OUT
+from ._products import (
+    _column_sums,
+    _dot_rows,
+    _gram,
+    _outer,
+    _time_major,
+    _weight_gradients,
+    gram_steps,
+)
+from ._spec import B_HH, B_IH, END, GRU, LSTM, RNN, W_HH, W_IH
 
 # --------------------------------------------------------------------------------------------
 # Per-chunk workers
@@ -158,67 +167,6 @@ def _chunk_forward(cell, pt, x, dims, offsets, step_rows, xt, hs, ss, acts):
             )  # fmt: skip
 
 
-# The head's products are small loops rather than BLAS calls: with the loops ordered so that
-# the innermost one runs along a contiguous row, they vectorise, and every array layout Numba
-# compiles ``np.dot`` for costs seconds on a fresh install.
-
-
-@njit(cache=True, **_JIT)
-def _head_forward(pt, dims, offsets, h_last, z, out):
-    """``out = [h_last, z] @ W_out.T + b_out``; h_last (n_seq, H), z (n_seq, E), out
-    (n_seq, O). ``pt`` holds ``W_out`` transposed, see :func:`tsrnn._network.transposed`."""
-    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
-    o_w, o_b = offsets[L, W_OUT], offsets[L, B_OUT]
-    W_t = pt[o_w:o_b].reshape(H + E, O)
-    b_out = pt[o_b : o_b + O]
-    for b in range(out.shape[0]):
-        row = out[b]
-        for k in range(O):
-            row[k] = 0
-        for j in range(H):
-            u, w = h_last[b, j], W_t[j]
-            for k in range(O):
-                row[k] += u * w[k]
-        for j in range(E):
-            u, w = z[b, j], W_t[H + j]
-            for k in range(O):
-                row[k] += u * w[k]
-        for k in range(O):
-            row[k] += b_out[k]
-
-
-@njit(cache=True, **_JIT)
-def _head_backward(params, dims, offsets, h_last, z, dy, grad, dh_last):
-    """Gradients of the head: ``W_out`` and ``b_out`` into ``grad``, and ``dh_last = dy @
-    W_out[:, :H]``; dy (n_seq, O), dh_last (n_seq, H)."""
-    H, L, O, E = dims[2], dims[3], dims[4], dims[5]
-    o_w, o_b = offsets[L, W_OUT], offsets[L, B_OUT]
-    W_out = params[o_w:o_b].reshape(O, H + E)
-    dW_out = grad[o_w:o_b].reshape(O, H + E)
-    n_seq = dy.shape[0]
-    for k in range(O):
-        drow = dW_out[k]
-        for j in range(H + E):
-            drow[j] = 0
-        acc = dy.dtype.type(0)
-        for b in range(n_seq):
-            g = dy[b, k]
-            acc += g
-            for j in range(H):
-                drow[j] += g * h_last[b, j]
-            for j in range(E):
-                drow[H + j] += g * z[b, j]
-        grad[o_b + k] = acc
-    for b in range(n_seq):
-        row = dh_last[b]
-        for j in range(H):
-            row[j] = 0
-        for k in range(O):
-            g, w = dy[b, k], W_out[k]
-            for j in range(H):
-                row[j] += g * w[j]
-
-
 @njit(cache=True, **_JIT)
 def _chunk_buffers(work, n_seq, T, dims):
     """The working arrays of one chunk in training, as views of ``work``.
@@ -323,61 +271,6 @@ def _chunk_predict(cell, pt, x, z, dims, offsets, step_rows, work, out):
     _head_forward(pt, dims, offsets, hs[(T - 1) % 2, L - 1], z, out)
 
 
-@njit(cache=True, **_JIT)
-def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
-    """Loss of a chunk (float64 sum, not yet divided by ``norm``) and ``dy = dloss/dyhat``."""
-    total = 0.0
-    zero = yhat.dtype.type(0)
-    scale = yhat.dtype.type(1.0 / norm)
-    for b in range(yhat.shape[0]):
-        for k in range(yhat.shape[1]):
-            e = yhat[b, k] - y[b, k]
-            if loss == MSE:
-                total += e * e
-                dy[b, k] = 2 * e * scale
-            elif loss == MAE:
-                total += abs(e)
-                dy[b, k] = scale if e > zero else (-scale if e < zero else zero)
-            else:  # PINBALL
-                q = quantiles[k]
-                # pinball(y - yhat): q * u for u >= 0, (q - 1) * u for u < 0, u = -e
-                if e < zero:
-                    total += -q * e
-                    dy[b, k] = -q * scale
-                else:
-                    total += (1.0 - q) * e
-                    dy[b, k] = (1 - q) * scale if e > zero else zero
-    return total
-
-
-@njit(cache=True, **_JIT)
-def _weight_gradients(dp, drec, inp, h, g_ih, g_hh, g_bih, g_bhh, add):
-    """Gradients of one layer's weights and biases from some of its rows (steps), written,
-    or added with ``add``.
-
-    Parameters
-    ----------
-    dp, drec : ndarray of shape (n, G * H)
-        Gradients with respect to the pre-activations, input and recurrent side (the same
-        array unless the cell is a GRU).
-    inp : ndarray of shape (n, F_layer)
-        The layer's inputs at these rows.
-    h : ndarray of shape (n, H)
-        Its hidden states before each of these steps.
-    g_ih, g_hh : ndarray of shape (G * H, F_layer) and (G * H, H)
-        Out: gradients of ``W_ih`` and ``W_hh``.
-    g_bih, g_bhh : ndarray of shape (G * H,)
-        Out: gradients of ``b_ih`` and ``b_hh``; ``g_bhh`` empty unless the cell is a GRU
-        (the others' equals ``g_bih``).
-    add : bool
-    """
-    _gram(dp, inp, g_ih, add)
-    _gram(drec, h, g_hh, add)
-    _column_sums(dp, g_bih, add)
-    if g_bhh.shape[0] > 0:
-        _column_sums(drec, g_bhh, add)
-
-
 @njit(cache=True, inline="always", **_JIT)
 def _chunk_loss_grad(
     cell, params, pt, x, z, y, dims, offsets, step_rows, loss, quantiles, norm, work, grad,
@@ -443,10 +336,9 @@ def _chunk_loss_grad(
     none = np.zeros((n_seq, H), dtype=dt)  # dh_up of the top layer's earlier steps
 
     # the weight gradients of a layer are summed over blocks of steps as the backward pass
-    # leaves each block, while its rows are in the core's caches (one block: all steps)
-    block = gram_rows(GH, H) // n_seq
-    if block == 0:
-        block = T
+    # leaves each block, while its rows are in the core's caches
+    block = gram_steps(GH, H, n_seq, T)
+    depth = np.int64(CPU_STEP_DEPTH)  # a run-time integer, as the other calls of _dot_rows pass
     for layer in range(L - 1, -1, -1):
         o_ih, o_hh, o_bih, o_bhh, n_in = _layer_offsets(dims, offsets, layer)
         W_ih = params[o_ih:o_hh].reshape(GH, n_in)
@@ -469,8 +361,8 @@ def _chunk_loss_grad(
                 cell, dp[lo:mid], h_all[lo:mid], s_all[lo:mid], s_all[mid:hi],
                 up, dh_rec, ds, dr[lo:mid], up_prev,
             )  # fmt: skip
-            if t > 0:  # (the depth typed as a run-time integer, as the other calls pass)
-                _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows, np.int64(CPU_STEP_DEPTH))
+            if t > 0:
+                _dot_rows(drec[lo:mid], W_hh, dh_rec, step_rows, depth)
             if t % block == 0:  # steps t .. t + block - 1 are done
                 end = min(T, t + block) * n_seq
                 _weight_gradients(
@@ -526,7 +418,7 @@ def training_callees(cell, dtype):
         (_head_forward, (v, ints, table, m, m, m)),
         (_loss_gradient, (m, m, i, types.Array(types.float64, 1, "C"), types.float64, m)),
         (_head_backward, (v, ints, table, m, m, m, v, m)),
-        (gram_rows, (i, i)),
+        (gram_steps, (i, i, i, i)),
         (_BACKWARD_KERNELS[cell], (m,) * 9),
         (_weight_gradients, (m, m, m, m, m, m, v, v, types.boolean)),
         (_gram, (m, m, m, types.boolean)),

@@ -1,6 +1,7 @@
 """The array products of the chunk workers (:mod:`tsrnn._chunks`): per-step and weight-gradient
 products handed to BLAS in blocks within OpenBLAS's small-matrix size, through one ``gemm``
-call that takes row strides, and the small products written as loops.
+call that takes row strides, and the small products written as loops; with them, a layer's
+weight and bias gradients from a block of its steps.
 
 All are compiled (``cache=True``) and run inside the engines' nogil chunk functions.
 """
@@ -140,6 +141,15 @@ def gram_rows(M, N):
 
 
 @njit(cache=True, **_JIT)
+def gram_steps(M, N, n_seq, T):
+    """Steps per block of the weight gradients of a chunk of ``n_seq`` sequences and ``T``
+    steps, whose blocks of :func:`gram_rows` rows are made as the backward pass leaves them
+    (:mod:`tsrnn._chunks`); all ``T`` when a block holds fewer rows than one step."""
+    steps = gram_rows(M, N) // n_seq
+    return steps if steps > 0 else T
+
+
+@njit(cache=True, **_JIT)
 def _gram(a, b, out, add):
     """``out = a.T @ b``, or ``out += a.T @ b`` with ``add``: a (n, M), b (n, N), out (M, N),
     all C-contiguous.
@@ -181,3 +191,31 @@ def _column_sums(m, out, add):
         row = m[i]
         for k in range(out.shape[0]):
             out[k] += row[k]
+
+
+@njit(cache=True, **_JIT)
+def _weight_gradients(dp, drec, inp, h, g_ih, g_hh, g_bih, g_bhh, add):
+    """Gradients of one layer's weights and biases from some of its rows (steps), written,
+    or added with ``add``.
+
+    Parameters
+    ----------
+    dp, drec : ndarray of shape (n, G * H)
+        Gradients with respect to the pre-activations, input and recurrent side (the same
+        array unless the cell is a GRU).
+    inp : ndarray of shape (n, F_layer)
+        The layer's inputs at these rows.
+    h : ndarray of shape (n, H)
+        Its hidden states before each of these steps.
+    g_ih, g_hh : ndarray of shape (G * H, F_layer) and (G * H, H)
+        Out: gradients of ``W_ih`` and ``W_hh``.
+    g_bih, g_bhh : ndarray of shape (G * H,)
+        Out: gradients of ``b_ih`` and ``b_hh``; ``g_bhh`` empty unless the cell is a GRU
+        (the others' equals ``g_bih``).
+    add : bool
+    """
+    _gram(dp, inp, g_ih, add)
+    _gram(drec, h, g_hh, add)
+    _column_sums(dp, g_bih, add)
+    if g_bhh.shape[0] > 0:
+        _column_sums(drec, g_bhh, add)
