@@ -65,7 +65,8 @@ A configuration is ``input,hidden,window,batch`` or ``input,hidden,window,batch,
 layers, hidden 128 and 256, windows of 512, batch 256, four input features (GRU and LSTM).
 
 ``--chunk-sizes`` replaces the comparison with torch by one of the engine's chunk sizes
-(``tsrnn._config.CPU_CHUNK_SIZE``, sequences per worker task), alternating in one process
+(``tsrnn._config.CPU_CHUNK_SIZE`` and ``CPU_NARROW_CHUNK_SIZE``, sequences per worker task;
+not that of wide networks), alternating in one process
 like the main table; ratios are to the first size given.
 """
 
@@ -282,14 +283,16 @@ def alternate(fns, rounds, min_time):
 
 
 def with_chunk_size(fn, size):
-    """``fn`` run with the CPU engines' chunk size set to ``size``, and the setting put back."""
+    """``fn`` run with the CPU engines' chunk size (for narrow and other networks alike) set
+    to ``size``, and the settings put back."""
 
     def run():
-        before, _config.CPU_CHUNK_SIZE = _config.CPU_CHUNK_SIZE, size
+        before = _config.CPU_CHUNK_SIZE, _config.CPU_NARROW_CHUNK_SIZE
+        _config.CPU_CHUNK_SIZE = _config.CPU_NARROW_CHUNK_SIZE = size
         try:
             fn()
         finally:
-            _config.CPU_CHUNK_SIZE = before
+            _config.CPU_CHUNK_SIZE, _config.CPU_NARROW_CHUNK_SIZE = before
 
     return run
 

@@ -393,6 +393,30 @@ def test_loss_and_grad_hands_back_the_outputs_of_its_forward_pass(cell, batch):
     np.testing.assert_array_equal(grad, same_grad)
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_narrow_networks_take_chunks_of_one_small_product_per_step(cell, monkeypatch):
+    from tsrnn import _config
+    from tsrnn._network import _step_rows, chunk_size_for
+
+    for hidden, chunk in ((32, 32), (64, 32), (96, 16), (128, 16)):
+        spec = NetworkSpec(cell, 1, hidden, 1, 1)
+        assert chunk_size_for(256, spec) == chunk
+        assert (chunk == 32) == (_step_rows(spec) >= 32)
+    spec = NetworkSpec(cell, 1, 64, 1, 1)
+    assert chunk_size_for(64, spec) == 16  # still at least CPU_MIN_CHUNKS chunks
+    rng = np.random.default_rng(7)
+    params = spec.init_params(rng)
+    X = rng.standard_normal((100, 12, 1)).astype(np.float32)
+    Y = rng.standard_normal((100, 1)).astype(np.float32)
+    by_32 = forward(params, X, spec), *loss_and_grad(params, X, Y, spec)
+    monkeypatch.setattr(_config, "CPU_NARROW_CHUNK_SIZE", 10**9)
+    assert chunk_size_for(100, spec) == 16
+    by_16 = forward(params, X, spec), *loss_and_grad(params, X, Y, spec)
+    np.testing.assert_array_equal(by_32[0], by_16[0])  # a row's output: not the cut's
+    np.testing.assert_allclose(by_32[1], by_16[1], rtol=1e-6)
+    np.testing.assert_allclose(by_32[2], by_16[2], rtol=1e-4, atol=1e-7)
+
+
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn"])
 def test_wide_networks_take_larger_chunks_and_whole_step_products(cell, monkeypatch):
     from tsrnn import _config
@@ -404,6 +428,7 @@ def test_wide_networks_take_larger_chunks_and_whole_step_products(cell, monkeypa
     X = rng.standard_normal((70, 9, 2)).astype(np.float32)
     Y = rng.standard_normal((70, 3)).astype(np.float32)
     Z = rng.standard_normal((70, 1)).astype(np.float32)
+    monkeypatch.setattr(_config, "CPU_NARROW_CHUNK_SIZE", 10**9)  # chunks of 16
     narrow = forward(params, X, spec, Z), *loss_and_grad(params, X, Y, spec, Z=Z)
     assert chunk_size_for(70, spec) == 16
     assert _step_rows(spec) == _config.CPU_SMALL_GEMM // (spec.gates * 6 * 6)

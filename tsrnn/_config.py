@@ -10,14 +10,22 @@ kernels' compile-time sizes, builds the kernels for the values it reads: see
 # --------------------------------------------------------------------------------------------
 # CPU engines (tsrnn._network, tsrnn._chunks)
 
-#: Sequences handled together by one worker of the CPU engines. The batch is cut into chunks
-#: of this size whatever the number of threads, and the per-chunk gradients are summed in
-#: chunk order, so results are bit-identical for any ``NUMBA_NUM_THREADS``. 16 rather than 32:
-#: a chunk's stored activations for backpropagation through time then stay closer to the
-#: per-core cache: training at (input 1, hidden 64, window 96, batch 256) runs 1.13x (LSTM)
-#: and 1.21x (GRU) faster on a 2-core AVX-512 EPYC
-#: (``python benchmarks/bench_cpu.py --chunk-sizes 32 16 --rounds 3``).
+#: Sequences handled together by one worker of the CPU engines (networks neither narrow nor
+#: wide: see below). The batch is cut into chunks of this size whatever the number of
+#: threads, and the per-chunk gradients are summed in chunk order, so results are
+#: bit-identical for any ``NUMBA_NUM_THREADS``. 16 rather than 32: a chunk's stored
+#: activations for backpropagation through time then stay closer to the per-core cache;
+#: at (input 4, hidden 128, window 256, batch 256) chunks of 32 trained at 0.99 (LSTM) and
+#: 0.93 (GRU) of the speed of chunks of 16 on a 2-core AVX-512 Xeon.
 CPU_CHUNK_SIZE = 16
+
+#: Sequences per chunk for a narrow network, whose per-step product of this many rows stays
+#: within ``CPU_SMALL_GEMM`` (hidden 64 or less for the LSTM and the GRU): each step is then
+#: one product of all the chunk's rows. At (input 1, hidden 64, window 96, batch 256) on a
+#: 2-core AVX-512 Xeon, chunks of 32 trained 1.05x faster than chunks of 16 (LSTM and GRU)
+#: and predicted 1.05x faster (``python benchmarks/bench_cpu.py --chunk-sizes 16 32 --rounds
+#: 9``); at hidden 128, where each step is cut into products of 8 rows, they were not.
+CPU_NARROW_CHUNK_SIZE = 32
 
 #: Smallest number of chunks the engines aim for (a batch smaller than
 #: ``CPU_MIN_CHUNKS * 8`` sequences gets chunks of 8, or fewer sequences). Depends on the

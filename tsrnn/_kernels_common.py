@@ -5,7 +5,8 @@ kernels' vector width (:func:`wide_vectors`).
 Each helper is specialised per float type with :func:`numba.extending.overload`: float32 gets
 a branch-free rational approximation of tanh (the one Eigen uses, its division made with the
 CPU's reciprocal estimate; maximum error ~3e-7) that vectorises, float64 gets ``np.tanh`` so
-the float64 kernels agree with the NumPy reference to 1e-10. Constants are typed like the argument, so float32 arithmetic never widens to float64.
+the float64 kernels agree with the NumPy reference to 1e-10. Constants are typed like the
+argument, so float32 arithmetic never widens to float64.
 
 The helpers vectorise only inside loops that LLVM can prove free of overlapping stores: the
 cell kernels loop over contiguous 1-D views (one row of a gate block each), never over

@@ -46,9 +46,15 @@ def training_bytes(spec, batch_size, window, itemsize=4):
 
 def chunk_size_for(batch_size, spec):
     """Sequences per chunk for a batch: a function of the batch size and the network alone
-    (never of the thread count). Wide networks (:func:`_wide`) get larger chunks."""
+    (never of the thread count). Wide networks (:func:`_wide`) get larger chunks, and so do
+    narrow ones whose per-step products of ``CPU_NARROW_CHUNK_SIZE`` rows are small."""
     per_chunk = -(-batch_size // _config.CPU_MIN_CHUNKS)
-    most = _config.CPU_WIDE_CHUNK_SIZE if _wide(spec) else _config.CPU_CHUNK_SIZE
+    if _wide(spec):
+        most = _config.CPU_WIDE_CHUNK_SIZE
+    elif _step_rows(spec) >= _config.CPU_NARROW_CHUNK_SIZE:
+        most = _config.CPU_NARROW_CHUNK_SIZE
+    else:
+        most = _config.CPU_CHUNK_SIZE
     return int(max(1, min(most, max(per_chunk, 8))))
 
 
