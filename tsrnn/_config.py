@@ -67,9 +67,9 @@ CPU_RECURRENT_PAD = 32
 #: summed over blocks of whole steps, each block a product within ``CPU_SMALL_GEMM`` added as
 #: the backward pass leaves it (its rows still in the core's caches), when such a block
 #: holds at least this many rows; otherwise over all steps at once after the pass. Blocks
-#: of 32 rows (a 64-unit LSTM, chunks of 16) beat one product over all steps; blocks of 8 to
-#: 10 rows (128 units) gained nothing, nor did blocks of 64 to 256 rows
-#: (``benchmarks/RESULTS.md``).
+#: of 32 rows (a 64-unit LSTM: two steps of a chunk of 16, one of a chunk of 32) beat one
+#: product over all steps; blocks of 8 to 10 rows (128 units) gained nothing, nor did blocks
+#: of 64 to 256 rows (``benchmarks/RESULTS.md``).
 CPU_MIN_GRAM_ROWS = 16
 
 #: Networks of at most this many parameters keep the transposed copy of their weights that
