@@ -3,10 +3,9 @@ CPU engines: the floating-point modes of an engine call (:func:`denormals_are_ze
 kernels' vector width (:func:`wide_vectors`).
 
 Each helper is specialised per float type with :func:`numba.extending.overload`: float32 gets
-a branch-free rational approximation of tanh (the one Eigen uses, its division made with the
-CPU's reciprocal estimate; maximum error ~3e-7) that vectorises, float64 gets ``np.tanh`` so
-the float64 kernels agree with the NumPy reference to 1e-10. Constants are typed like the
-argument, so float32 arithmetic never widens to float64.
+a branch-free rational approximation of tanh (the one Eigen uses, maximum error ~3e-7) that
+vectorises, float64 gets ``np.tanh`` so the float64 kernels agree with the NumPy reference to
+1e-10. Constants are typed like the argument, so float32 arithmetic never widens to float64.
 
 The helpers vectorise only inside loops that LLVM can prove free of overlapping stores: the
 cell kernels loop over contiguous 1-D views (one row of a gate block each), never over
@@ -135,33 +134,6 @@ def _is_float32(x):
     return isinstance(x, types.Float) and x.bitwidth == 32
 
 
-#: Fast-math flags of :func:`_estimated_quotient`'s division: Numba's (``_JIT``) and "no
-#: infinities", which lets LLVM divide with the CPU's reciprocal estimate.
-_QUOTIENT_FLAGS = ("ninf", "nsz", "arcp", "contract", "afn")
-
-
-@intrinsic
-def _estimated_quotient(typingctx, p, q):
-    """``p / q`` for finite float32 operands, which LLVM may make, in vectorised loops, as
-    ``p`` times the CPU's reciprocal estimate of ``q`` refined by one Newton step (x86:
-    ``rcp14``/``rcp``, 14 or 12 bits, then about 23), within an ulp or two of the quotient.
-
-    The vector division it replaces took most of the time of the tanh approximation, five
-    of which make an LSTM cell's forward step. The flags sit on this one instruction, not on
-    the kernels: Numba's fast-math pass leaves an instruction that already has flags as it
-    is, and the rest of the kernels keep their handling of infinities.
-    """
-    if not (_is_float32(p) and p == q):
-        return None
-
-    def codegen(context, builder, signature, args):
-        quotient = builder.fdiv(*args)
-        quotient.flags.extend(_QUOTIENT_FLAGS)
-        return quotient
-
-    return p(p, q), codegen
-
-
 @overload(tanh, jit_options=_JIT)
 def _ov_tanh(x):
     if _is_float32(x):
@@ -174,7 +146,7 @@ def _ov_tanh(x):
             x2 = x * x
             p = ((((((a0 * x2 + a1) * x2 + a2) * x2 + a3) * x2 + a4) * x2 + a5) * x2 + a6) * x
             q = ((b0 * x2 + b1) * x2 + b2) * x2 + b3
-            return _estimated_quotient(p, q)
+            return p / q
 
         return impl
     return lambda x: np.tanh(x)
