@@ -103,7 +103,7 @@ def test_training_callees_are_what_training_compiles(args, tmp_path):
     # the helper compiles these signatures for the training engine to load: each must be
     # one that training compiles (a stale list would only cost time, silently)
     run = _run_script(CALLEES_SCRIPT.format(args=args), tmp_path, TSRNN_COMPILE_ASIDE="0")
-    assert run.stdout.strip() == "15 []", run.stdout + run.stderr
+    assert run.stdout.strip() == "16 []", run.stdout + run.stderr
 
 
 #: The helper alone, then one training step: the step loads what the helper compiled.

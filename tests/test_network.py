@@ -186,6 +186,21 @@ def test_kernels_match_naive(cell, num_layers, dtype, loss, batch):
     assert_blocks_close(grad, grad_ref, cell, DIMS, num_layers, rtol)
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=("float32", "float64"))
+@pytest.mark.parametrize("num_layers", LAYERS)
+@pytest.mark.parametrize("cell", CELLS)
+def test_kernels_match_naive_with_one_input(cell, num_layers, dtype):
+    # a layer of one input sums its W_ih and bias gradients in one pass of its own
+    dims = dict(DIMS, n_features=1)
+    params, X, Y = make_problem(cell, num_layers, dims, 40, STEPS, dtype, seed=8)
+    spec = make_spec(cell, num_layers, dims)
+    args = dims_args(cell, dims, num_layers)
+    value_ref, grad_ref = naive.naive_loss_and_grad(params, X, Y, *args, loss="mse")
+    value, grad = loss_and_grad(params, X, Y, spec, loss="mse")
+    assert float(value) == pytest.approx(value_ref, rel=RTOL[dtype])
+    assert_blocks_close(grad, grad_ref, cell, dims, num_layers, RTOL[dtype])
+
+
 @pytest.mark.parametrize("num_layers", LAYERS)
 @pytest.mark.parametrize("cell", CELLS)
 def test_kernel_gradient_matches_finite_differences(cell, num_layers):

@@ -24,6 +24,7 @@ from ._kernels_lstm import lstm_backward_step, lstm_forward_step
 from ._kernels_rnn import rnn_backward_step, rnn_forward_step
 from ._products import (
     _column_sums,
+    _column_sums_weighted,
     _dot_rows,
     _gram,
     _outer,
@@ -423,6 +424,7 @@ def training_callees(cell, dtype):
         (_weight_gradients, (m, m, m, m, m, m, v, v, types.boolean)),
         (_gram, (m, m, m, types.boolean)),
         (_column_sums, (m, v, types.boolean)),
+        (_column_sums_weighted, (m, v, v, v, types.boolean)),
     ]
     forward = calls.pop(6)
     return [forward] + calls[::-1]

@@ -194,6 +194,27 @@ def _column_sums(m, out, add):
 
 
 @njit(cache=True, **_JIT)
+def _column_sums_weighted(m, w, out, weighted, add):
+    """``out[k] = sum_i m[i, k]`` and ``weighted[k] = sum_i w[i] * m[i, k]`` (``+=`` with
+    ``add``) in one pass over ``m``, summed in row order; m (n, K), w (n,), out and
+    weighted (K,).
+
+    The bias and input-weight gradients of a layer of one input: BLAS multiplies a
+    one-column product through a slower path than this loop, and a second pass would read
+    ``m`` again.
+    """
+    if not add:
+        out[:] = 0
+        weighted[:] = 0
+    for i in range(m.shape[0]):
+        row, wi = m[i], w[i]
+        for k in range(out.shape[0]):
+            v = row[k]
+            out[k] += v
+            weighted[k] += wi * v
+
+
+@njit(cache=True, **_JIT)
 def _weight_gradients(dp, drec, inp, h, g_ih, g_hh, g_bih, g_bhh, add):
     """Gradients of one layer's weights and biases from some of its rows (steps), written,
     or added with ``add``.
@@ -214,8 +235,11 @@ def _weight_gradients(dp, drec, inp, h, g_ih, g_hh, g_bih, g_bhh, add):
         (the others' equals ``g_bih``).
     add : bool
     """
-    _gram(dp, inp, g_ih, add)
+    if inp.shape[1] == 1:  # one input: a column of W_ih, summed with the bias
+        _column_sums_weighted(dp, inp.reshape(-1), g_bih, g_ih.reshape(-1), add)
+    else:
+        _gram(dp, inp, g_ih, add)
+        _column_sums(dp, g_bih, add)
     _gram(drec, h, g_hh, add)
-    _column_sums(dp, g_bih, add)
     if g_bhh.shape[0] > 0:
         _column_sums(drec, g_bhh, add)
