@@ -66,8 +66,8 @@ layers, hidden 128 and 256, windows of 512, batch 256, four input features (GRU 
 
 ``--chunk-sizes`` replaces the comparison with torch by one of the engine's chunk sizes
 (``tsrnn._config.CPU_CHUNK_SIZE`` and ``CPU_NARROW_CHUNK_SIZE``, sequences per worker task;
-not that of wide networks), alternating in one process
-like the main table; ratios are to the first size given.
+not that of wide networks), alternating in one process like the main table; ratios are to
+the first size given.
 """
 
 import argparse

@@ -22,9 +22,9 @@ CPU_CHUNK_SIZE = 16
 #: Sequences per chunk for a narrow network, whose per-step product of this many rows stays
 #: within ``CPU_SMALL_GEMM`` (hidden 64 or less for the LSTM and the GRU): each step is then
 #: one product of all the chunk's rows. At (input 1, hidden 64, window 96, batch 256) on a
-#: 2-core AVX-512 Xeon, chunks of 32 trained 1.05x faster than chunks of 16 (LSTM and GRU)
-#: and predicted 1.05x faster (``python benchmarks/bench_cpu.py --chunk-sizes 16 32 --rounds
-#: 9``); at hidden 128, where each step is cut into products of 8 rows, they were not.
+#: 2-core AVX-512 Xeon, chunks of 32 trained and predicted 1.05x faster than chunks of 16
+#: (LSTM and GRU; ``python benchmarks/bench_cpu.py --chunk-sizes 16 32 --rounds 9``); at
+#: hidden 128, where each step is cut into products of 8 rows, they were not.
 CPU_NARROW_CHUNK_SIZE = 32
 
 #: Smallest number of chunks the engines aim for (a batch smaller than
