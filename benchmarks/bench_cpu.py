@@ -5,7 +5,10 @@ for tsrnn, ``torch.set_num_threads`` for PyTorch): a recurrent layer, a dense he
 last hidden state to one output, the MSE loss and Adam. For every configuration the
 measurements alternate (tsrnn, torch, torch with flush-to-zero, tsrnn, ...) in one process and
 are repeated, so that a machine shared with other jobs slows all of them alike; the table
-gives medians over the rounds and the median of the per-round ratios.
+gives medians over the rounds and the median of the per-round ratios. A measurement whose
+slowest round took more than 1.5 times its fastest gets a note under the table: PyTorch's
+time sometimes breaks down for a while (a training step ten times slower), and a median of
+three rounds does not always hide it.
 
 Rows
 ----
@@ -316,6 +319,23 @@ def chunk_size_table(sizes, min_time):
     return markdown_table(header, rows)
 
 
+#: A function whose slowest round took this many times its fastest gets a note under the
+#: table: its median, and the ratios made with it, may stand for a disturbed run.
+UNSTEADY = 1.5
+
+
+def unsteady_notes(label, times):
+    """Notes for the functions of ``times`` (name: seconds per round) whose rounds spread by
+    more than ``UNSTEADY``; ``label`` names the row."""
+    notes = []
+    for name, rounds in times.items():
+        spread = max(rounds) / min(rounds)
+        if spread > UNSTEADY:
+            notes.append(f"{label}: {name}'s rounds spread {spread:.1f}x (slowest over "
+                         "fastest); its figures may stand for a disturbed run, rerun")  # fmt: skip
+    return notes
+
+
 def median_ratio(a, b):
     """Median over rounds of ``b[k] / a[k]`` (a speed-up of ``a`` when they are times)."""
     return statistics.median(y / x for x, y in zip(a, b, strict=True))
@@ -329,8 +349,8 @@ def config_label(n_in, hidden, window, batch, layers):
 def estimator_rows(cell, n_in, hidden, window, batch, layers, rounds, min_time):
     """Rows of ``RNNForecaster`` against the engine and torch: see the module docstring.
 
-    Returns a list of rows (label, then the table's columns from "tsrnn" on), or a note
-    when the estimator fails.
+    Returns a list of rows (label, then the table's columns from "tsrnn" on) and a list of
+    notes (the estimator's failure, or rounds that spread: :func:`unsteady_notes`).
     """
     from tsrnn import RNNForecaster
 
@@ -370,7 +390,7 @@ def estimator_rows(cell, n_in, hidden, window, batch, layers, rounds, min_time):
         }
         times = alternate(fns, rounds, min_time)
     except Exception as exc:  # report, do not fail the benchmark
-        return f"RNNForecaster failed: {type(exc).__name__}: {exc}"
+        return [], [f"{cell}: RNNForecaster failed: {type(exc).__name__}: {exc}"]
     counts = {"partial_fit": n, "fit": fit_epochs * n_fit, "engine": n, "torch": n}
     per_seq = {name: [t / count for t in times[name]] for name, count in counts.items()}
     rows = []
@@ -383,7 +403,7 @@ def estimator_rows(cell, n_in, hidden, window, batch, layers, rounds, min_time):
         rows.append((f"estimator {name} epoch / engine", fmt(ratio, 2)) + ("",) * 6)
     rows.append(("estimator predict 1 (us)", fmt(statistics.median(times["predict"]) * 1e6, 1))
                 + ("",) * 6)  # fmt: skip
-    return rows
+    return rows, unsteady_notes(f"{cell} estimator", times)
 
 
 def main():
@@ -416,6 +436,7 @@ def main():
                     ARGS.rounds,
                     min_time,
                 )
+                notes.extend(unsteady_notes(f"{cell} {cfg} {mode}", times))
                 t_ts = statistics.median(times["tsrnn"])
                 gflops = flops(cell, n_in, hidden, window, batch, mode == "train", layers)
                 gflops /= t_ts * 1e9
@@ -443,6 +464,7 @@ def main():
             ARGS.rounds,
             min_time,
         )
+        notes.extend(unsteady_notes(f"{cell} latency", times))
         rows.append(
             (
                 cell,
@@ -463,11 +485,9 @@ def main():
              fmt(floor * 1e6, 1)) + ("",) * 6
         )  # fmt: skip
         if not ARGS.no_estimator:
-            est = estimator_rows(cell, *ARGS.configs[0], ARGS.rounds, min_time)
-            if isinstance(est, str):
-                notes.append(f"{cell}: {est}")
-            else:
-                rows.extend((cell, config_label(*ARGS.configs[0]), *row) for row in est)
+            est, est_notes = estimator_rows(cell, *ARGS.configs[0], ARGS.rounds, min_time)
+            rows.extend((cell, config_label(*ARGS.configs[0]), *row) for row in est)
+            notes.extend(est_notes)
 
     load = os.getloadavg()
     print(
