@@ -69,8 +69,6 @@ def _head_backward(params, dims, offsets, h_last, z, dy, grad, dh_last):
                 row[j] += g * w[j]
 
 
-
-
 @njit(cache=True, **_JIT)
 def _loss_gradient(yhat, y, loss, quantiles, norm, dy):
     """Loss of a chunk (float64 sum, not yet divided by ``norm``) and ``dy = dloss/dyhat``."""
