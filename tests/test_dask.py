@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
@@ -44,9 +45,14 @@ def to_dask(df, npartitions=2):
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as cluster, distributed.Client(cluster) as client:  # fmt: skip
+    # The tests kill workers, which their nannies restart under the same names. 15 s after a
+    # worker is lost (lost-worker-timeout), the cluster closes its nanny for good if no worker
+    # of that name is registered at that moment: a timer left by one test's kill could fire
+    # while a later test's victim of the same name restarts, and leave one worker.
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "1h"}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as client:  # fmt: skip
         yield client
 
 
@@ -482,7 +488,6 @@ def test_time_ordered_split():
 
 
 def _dask_ml_or_skip():
-    import dask
     from packaging.version import Version
 
     dask_ml = pytest.importorskip("dask_ml")
